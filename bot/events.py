@@ -1,0 +1,46 @@
+"""Socket.IO events. Thin: each hands its payload to the assistant and emits the result."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask_socketio import emit
+
+from bot.extensions import socketio
+from bot.policy import QuestionError
+
+log = logging.getLogger(__name__)
+MAX_ID_CHARS = 100
+
+
+def _request_id(data: object) -> str | None:
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and len(value) <= MAX_ID_CHARS else None
+
+
+@socketio.on("ask")
+def on_ask(data: object) -> None:
+    request_id = _request_id(data)
+    question = data.get("question") if isinstance(data, dict) else None
+    try:
+        answer = current_app.extensions["assistant"].answer(question)
+    except QuestionError as error:
+        emit("error", {"id": request_id, "code": error.code, "message": error.message})
+        return
+    emit("answer", {**answer.to_dict(), "id": request_id})
+
+
+@socketio.on("feedback")
+def on_feedback(data: object) -> dict:
+    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`)."""
+    request_id = _request_id(data)
+    vote = data.get("vote") if isinstance(data, dict) else None
+    if request_id is None or vote not in ("up", "down"):
+        return {
+            "ok": False,
+            "code": "invalid_feedback",
+            "message": "Feedback needs an answer id and a vote of up or down.",
+        }
+    log.info("Feedback %s on answer %s", vote, request_id)
+    return {"ok": True}

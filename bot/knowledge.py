@@ -1,0 +1,313 @@
+"""Read and validate the files clinic staff keep in `knowledge/`.
+
+Each Markdown file becomes a `Document`: its front matter (title, url, tags) and
+its sections, one per heading. Any problem is a `KnowledgeError` that names the
+file and the line, so staff can find and fix it; other files still load.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+MAX_FILE_BYTES = 5_000_000
+CLINIC_FILE = "clinic.yaml"
+SAFETY_FILE = "safety.yaml"
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(\S(?:.*?\S)?)\1")
+
+
+class KnowledgeError(Exception):
+    """A knowledge file that cannot be used, with where the problem is."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        where = f"{file}, line {line}" if line else file
+        super().__init__(f"{where}: {message}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Section:
+    """The text under one heading. `headings` is the path from the top heading down."""
+
+    headings: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    line: int
+
+    @property
+    def question(self) -> str | None:
+        """An FAQ entry is a section whose heading is a question."""
+        if self.headings and self.headings[-1].endswith("?"):
+            return self.headings[-1]
+        return None
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str
+    title: str
+    url: str | None
+    tags: tuple[str, ...]
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    name: str
+    phone: str
+    email: str
+    booking_url: str
+    address: str = ""
+    opening_hours: str = ""
+    emergency_number: str = "911"
+    crisis_line: str = "988"
+    disclaimer: str = (
+        "I share general information from our clinic's pages, not medical advice. "
+        "In an emergency call {emergency_number}."
+    )
+    greeting: str = "Hello! I can answer questions about our clinic and treatments."
+
+    def to_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class SafetyRules:
+    """Phrases that route a question away from retrieval (see knowledge/safety.yaml)."""
+
+    emergency: tuple[str, ...]
+    personal_advice: tuple[str, ...]
+
+
+@dataclass
+class Knowledge:
+    """Everything read from a knowledge folder, and what could not be read."""
+
+    documents: list[Document]
+    clinic: ClinicSettings
+    safety: SafetyRules
+    errors: list[KnowledgeError] = field(default_factory=list)
+
+
+def read_text(path: Path, name: str) -> str:
+    """Read a file as UTF-8 text, refusing binary, oversized and empty files."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(name, None, f"cannot be read ({exc.strerror})") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise KnowledgeError(name, None, f"is too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise KnowledgeError(name, line, "looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise KnowledgeError(name, line, "is not valid UTF-8 text (save it as UTF-8)") from exc
+    if not text.strip():
+        raise KnowledgeError(name, 1, "is empty")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load_yaml(text: str, name: str, first_line: int = 1) -> dict:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        last_line = max(len(text.rstrip().split("\n")) - 1, 0)  # YAML reports "end of file" past the last line
+        line = first_line + min(mark.line, last_line) if mark else first_line
+        problem = getattr(exc, "problem", None) or "is not valid YAML"
+        raise KnowledgeError(name, line, f"YAML error: {problem}") from exc
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise KnowledgeError(name, first_line, "must be a list of 'key: value' lines")
+    return value
+
+
+def _string_field(meta: dict, key: str, name: str, line: int) -> str | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)):
+        raise KnowledgeError(name, line, f"'{key}' must be a single line of text")
+    return str(value).strip()
+
+
+def _split_front_matter(text: str, name: str) -> tuple[dict, list[str], int]:
+    """Return the front matter, the body lines and the line number the body starts at."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return {}, lines, 1
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            meta = _load_yaml("\n".join(lines[1:i]), name, first_line=2)
+            return meta, lines[i + 1 :], i + 2
+    raise KnowledgeError(name, 1, "front matter starts with '---' but has no closing '---' line")
+
+
+def plain_text(markdown: str) -> str:
+    """Inline Markdown to the plain text a visitor reads: links keep their words."""
+    text = _IMAGE.sub(r"\1", markdown)
+    text = _LINK.sub(r"\1", text)
+    text = _HTML_TAG.sub("", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Group body lines into paragraphs; each list item is a paragraph of its own."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        joined = plain_text(" ".join(current))
+        if joined:
+            paragraphs.append(joined)
+        current.clear()
+
+    for raw in lines:
+        line = raw.strip()
+        if line.startswith(">"):
+            line = line.lstrip("> ").strip()
+        item = _LIST_ITEM.match(raw)
+        if not line or item or _FENCE.match(line) or set(line) <= set("-*_=|: "):
+            flush()
+            if item:
+                current.append(item.group(1))
+                flush()
+            continue
+        current.append(line)
+    flush()
+    return paragraphs
+
+
+def parse_markdown(text: str, name: str) -> Document:
+    """Parse one knowledge file. Raises KnowledgeError naming the line at fault."""
+    meta, lines, first_line = _split_front_matter(text, name)
+    title = _string_field(meta, "title", name, 2)
+    url = _string_field(meta, "url", name, 2)
+    if url and not re.match(r"^https?://\S+$", url):
+        raise KnowledgeError(name, 2, f"'url' must start with http:// or https:// (got {url!r})")
+    raw_tags = meta.get("tags") or []
+    if isinstance(raw_tags, str):
+        raw_tags = [t.strip() for t in raw_tags.split(",")]
+    if not isinstance(raw_tags, list):
+        raise KnowledgeError(name, 2, "'tags' must be a list, like: tags: [skin, aftercare]")
+    tags = tuple(str(t) for t in raw_tags if str(t).strip())
+
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    body: list[str] = []
+    body_line = first_line
+    in_fence = False
+
+    def close_section() -> None:
+        paragraphs = _paragraphs(body)
+        if paragraphs:
+            sections.append(Section(tuple(h for _, h in stack), tuple(paragraphs), body_line))
+        body.clear()
+
+    for offset, line in enumerate(lines):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if not heading:
+            body.append(line)
+            continue
+        close_section()
+        level, words = len(heading.group(1)), plain_text(heading.group(2))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, words))
+        body_line = first_line + offset
+
+    close_section()
+    if title is None:
+        top = [s.headings[0] for s in sections if s.headings]
+        title = top[0] if top else Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
+    # A top heading that repeats the title is the page's name, not a section of it.
+    sections = [
+        Section(s.headings[1:], s.paragraphs, s.line) if s.headings and s.headings[0] == title else s for s in sections
+    ]
+    if not sections:
+        raise KnowledgeError(name, first_line, "has no text to answer from (only headings or front matter)")
+    return Document(file=name, title=title, url=url or None, tags=tags, sections=tuple(sections))
+
+
+def fill_placeholders(text: str, clinic: ClinicSettings) -> str:
+    """Replace {phone}, {email} and the other clinic settings in a page with their values."""
+    values = clinic.to_dict()
+    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def load_document(path: Path, root: Path, clinic: ClinicSettings) -> Document:
+    name = path.relative_to(root).as_posix()
+    return parse_markdown(fill_placeholders(read_text(path, name), clinic), name)
+
+
+def load_clinic(root: Path) -> ClinicSettings:
+    path = root / CLINIC_FILE
+    if not path.exists():
+        raise KnowledgeError(CLINIC_FILE, None, "is missing: the bot needs the clinic's name and phone number")
+    meta = _load_yaml(read_text(path, CLINIC_FILE), CLINIC_FILE)
+    known = set(ClinicSettings.__dataclass_fields__)
+    unknown = sorted(set(meta) - known)
+    if unknown:
+        raise KnowledgeError(CLINIC_FILE, None, f"has unknown settings: {', '.join(unknown)}")
+    values = {}
+    for key in known:
+        value = _string_field(meta, key, CLINIC_FILE, None)
+        if value:
+            values[key] = value
+    missing = [key for key in ("name", "phone", "email", "booking_url") if key not in values]
+    if missing:
+        raise KnowledgeError(CLINIC_FILE, None, f"must set {', '.join(missing)}")
+    clinic = ClinicSettings(**values)
+    return ClinicSettings(**{**values, "disclaimer": fill_placeholders(clinic.disclaimer, clinic)})
+
+
+def load_safety(root: Path) -> SafetyRules:
+    path = root / SAFETY_FILE
+    if not path.exists():
+        raise KnowledgeError(SAFETY_FILE, None, "is missing: the bot will not answer without its emergency phrases")
+    meta = _load_yaml(read_text(path, SAFETY_FILE), SAFETY_FILE)
+    lists = {}
+    for key in ("emergency", "personal_advice"):
+        phrases = meta.get(key)
+        if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
+            raise KnowledgeError(SAFETY_FILE, None, f"'{key}' must be a list of phrases")
+        lists[key] = tuple(p.strip() for p in phrases if p.strip())
+    return SafetyRules(**lists)
+
+
+def load_knowledge(root: Path) -> Knowledge:
+    """Read a knowledge folder. Bad Markdown files are collected in `errors`;
+    a bad clinic.yaml or safety.yaml raises, since the bot cannot answer safely without them."""
+    clinic = load_clinic(root)
+    safety = load_safety(root)
+    documents: list[Document] = []
+    errors: list[KnowledgeError] = []
+    for path in sorted(root.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.lower() == "readme.md":
+            continue
+        try:
+            documents.append(load_document(path, root, clinic))
+        except KnowledgeError as exc:
+            errors.append(exc)
+    return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors)

@@ -1,0 +1,151 @@
+"""Split documents into passages: whole sentences, sized for the embedding model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.knowledge import Document, Section
+
+TARGET_WORDS = 110
+MIN_WORDS = 40
+MAX_WORDS = 150
+# all-MiniLM-L6-v2 reads 256 word pieces: about 190 English words with the title in front.
+HARD_MAX_WORDS = 180
+
+# A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) and a space,
+# unless the word before the stop is a common abbreviation.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = ("Dr.", "Mr.", "Mrs.", "Ms.", "St.", "e.g.", "i.e.", "vs.", "approx.", "No.", "Prof.", "etc.")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrievable piece of knowledge and where it came from."""
+
+    id: str
+    file: str
+    title: str
+    url: str | None
+    headings: tuple[str, ...]
+    text: str
+    question: str | None = None
+
+    @property
+    def heading(self) -> str:
+        return " › ".join(self.headings)
+
+    @property
+    def embedding_text(self) -> str:
+        """What the model reads: the passage in its context (title and headings)."""
+        context = ". ".join(part for part in (self.title, *self.headings) if part)
+        return f"{context}.\n{self.text}" if context else self.text
+
+    @property
+    def search_text(self) -> str:
+        """What the lexical index reads: the same words as the model."""
+        return self.embedding_text
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, keeping each sentence's words unchanged."""
+    pieces = _SENTENCE_END.split(text.strip())
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and sentences[-1].endswith(_ABBREVIATIONS):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        elif piece:
+            sentences.append(piece)
+    return sentences
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _sentence_units(section: Section) -> list[tuple[str, bool]]:
+    """(sentence, starts_paragraph) for every sentence of a section."""
+    units = []
+    for paragraph in section.paragraphs:
+        for i, sentence in enumerate(split_sentences(paragraph)):
+            units.append((sentence, i == 0))
+    return units
+
+
+def _join(units: list[tuple[str, bool]]) -> str:
+    text = ""
+    for sentence, starts_paragraph in units:
+        if text:
+            text += "\n" if starts_paragraph else " "
+        text += sentence
+    return text
+
+
+def chunk_section(section: Section) -> list[str]:
+    """Pack a section's sentences into passages of about TARGET_WORDS words.
+
+    Cuts fall only between sentences, preferably between paragraphs, never right after
+    a lead-in that ends with ':' and never so that a short scrap is left on its own.
+    """
+    units = _sentence_units(section)
+    total = sum(_word_count(s) for s, _ in units)
+    if total <= MAX_WORDS:
+        return [_join(units)] if units else []
+
+    pieces = -(-total // TARGET_WORDS)
+    target = total / pieces
+    chunks: list[list[tuple[str, bool]]] = [[]]
+    words = 0
+    for sentence, starts_paragraph in units:
+        size = _word_count(sentence)
+        current = chunks[-1]
+        lead_in = bool(current) and current[-1][0].endswith(":")
+        full = words >= target or (words >= MIN_WORDS and starts_paragraph and words + size > target)
+        if current and not lead_in and (full or words + size > HARD_MAX_WORDS):
+            chunks.append([])
+            words = 0
+        chunks[-1].append((sentence, starts_paragraph))
+        words += size
+
+    last_words = sum(_word_count(s) for s, _ in chunks[-1])
+    if len(chunks) > 1 and last_words < MIN_WORDS:
+        before = sum(_word_count(s) for s, _ in chunks[-2])
+        if before + last_words <= HARD_MAX_WORDS:
+            chunks[-2].extend(chunks.pop())
+    return [_join(chunk) for chunk in chunks]
+
+
+def passage_id(file: str, headings: tuple[str, ...], text: str) -> str:
+    """Stable across rebuilds: the file plus a hash of where the passage stands and what it says."""
+    digest = hashlib.sha1("\x1f".join((file, *headings, text)).encode("utf-8")).hexdigest()[:12]
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", file.rsplit(".", 1)[0]).strip("-").lower()
+    return f"{stem}-{digest}"
+
+
+def document_passages(document: Document) -> list[Passage]:
+    passages: list[Passage] = []
+    seen: set[str] = set()
+    for section in document.sections:
+        for text in chunk_section(section):
+            pid = passage_id(document.file, section.headings, text)
+            if pid in seen:  # the same words twice under one heading: keep one
+                continue
+            seen.add(pid)
+            passages.append(
+                Passage(
+                    id=pid,
+                    file=document.file,
+                    title=document.title,
+                    url=document.url,
+                    headings=section.headings,
+                    text=text,
+                    question=section.question,
+                )
+            )
+    return passages
+
+
+def build_passages(documents: Iterable[Document]) -> list[Passage]:
+    return [passage for document in documents for passage in document_passages(document)]

@@ -1,0 +1,113 @@
+"""Shared fixtures. Everything runs on the real model and the knowledge the project ships."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.app import create_app
+from bot.assistant import Assistant, AssistantConfig
+from bot.embedding import Encoder
+
+PROJECT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = PROJECT / "knowledge"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    return Encoder()
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped knowledge folder, free to edit."""
+    return Path(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge"))
+
+
+@pytest.fixture(scope="session")
+def assistant(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root = tmp_path_factory.mktemp("assistant")
+    knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
+    return Assistant(AssistantConfig(knowledge_dir=knowledge, instance_dir=root / "instance"), encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def app(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("app")
+    knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
+    return create_app(
+        {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(root / "instance")}, encoder=encoder
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The real app in its own process, as `make run` starts it (gunicorn, gthread)."""
+
+    def __init__(self, root: Path, port: int | None = None) -> None:
+        self.root = root
+        self.knowledge = root / "knowledge"
+        if not self.knowledge.exists():
+            shutil.copytree(KNOWLEDGE, self.knowledge)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 120) -> Server:
+        env = {
+            **os.environ,
+            "BIND": f"127.0.0.1:{self.port}",
+            "BOT_KNOWLEDGE_DIR": str(self.knowledge),
+            "BOT_INSTANCE_DIR": str(self.root / "instance"),
+            "ACCESS_LOG": "",
+        }
+        log = open(self.root / "server.log", "ab")  # noqa: SIM115 (closed with the process)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.root / 'server.log').read_text()[-2000:]}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise TimeoutError("server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = Server(tmp_path_factory.mktemp("server")).start()
+    yield running
+    running.stop()

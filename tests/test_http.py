@@ -1,0 +1,57 @@
+import requests
+
+
+def test_ask_returns_the_answer_contract(app):
+    client = app.test_client()
+    response = client.post("/api/ask", json={"question": "can microneedling help my acne scars?"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["kind"] == "answer"
+    assert body["sources"][0]["heading"] == "Microneedling reduces scars"
+    assert all(isinstance(span, list) and len(span) == 2 for span in body["sources"][0]["highlights"])
+
+
+def test_bad_requests_get_400_with_code_and_message(app):
+    client = app.test_client()
+    cases = [
+        client.post("/api/ask", data="not json", content_type="application/json"),
+        client.post("/api/ask", json=["a list"]),
+        client.post("/api/ask", json={}),
+        client.post("/api/ask", json={"question": "   "}),
+        client.post("/api/ask", json={"question": "x" * 1001}),
+        client.post("/api/ask", json={"question": {"nested": True}}),
+    ]
+    codes = [r.get_json()["error"]["code"] for r in cases]
+    assert [r.status_code for r in cases] == [400] * 6
+    assert codes == [
+        "invalid_json",
+        "invalid_json",
+        "invalid_question",
+        "empty_question",
+        "question_too_long",
+        "invalid_question",
+    ]
+    assert all(r.get_json()["error"]["message"] for r in cases)
+
+
+def test_oversized_body_and_wrong_method_are_json_errors(app):
+    client = app.test_client()
+    huge = client.post("/api/ask", data=b"{" + b" " * 100_000 + b"}", content_type="application/json")
+    assert huge.status_code == 413 and huge.get_json()["error"]["code"]
+    assert client.get("/api/ask").status_code == 405
+
+
+def test_healthz(app):
+    body = app.test_client().get("/healthz").get_json()
+    assert body["status"] == "ok" and body["passages"] == 10 and body["model"] == "all-MiniLM-L6-v2"
+
+
+def test_real_server_answers_over_http(server):
+    response = requests.post(
+        f"{server.url}/api/ask", json={"question": "can microneedling help my acne scars?"}, timeout=30
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["kind"] == "answer" and body["sources"][0]["heading"] == "Microneedling reduces scars"
+    bad = requests.post(f"{server.url}/api/ask", json={"question": ""}, timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "empty_question"

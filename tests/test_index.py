@@ -1,0 +1,67 @@
+import numpy as np
+
+from bot.embedding import Encoder
+from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
+from bot.knowledge import load_knowledge
+from bot.passages import build_passages
+
+
+class CountingEncoder(Encoder):
+    """The real encoder, counting how many texts it embeds."""
+
+    def __init__(self, real: Encoder) -> None:
+        self.__dict__.update(real.__dict__)
+        self.encoded = 0
+
+    def encode(self, texts, batch_size=64, progress=False):
+        self.encoded += len(texts)
+        return super().encode(texts, batch_size, progress)
+
+
+def test_vectors_are_unit_length_and_questions_indexed(encoder, knowledge_dir):
+    passages = build_passages(load_knowledge(knowledge_dir).documents)
+    index = build_index(passages, encoder)
+    assert index.passage_vectors.shape == (len(passages), encoder.dimension)
+    assert np.allclose(np.linalg.norm(index.passage_vectors, axis=1), 1.0, atol=1e-5)
+    assert [passages[r].question for r in index.question_rows] == [p.question for p in passages if p.question]
+
+
+def test_save_and_load_round_trip(encoder, knowledge_dir, tmp_path):
+    passages = build_passages(load_knowledge(knowledge_dir).documents)
+    index = build_index(passages, encoder)
+    index.save(tmp_path / "index")
+    loaded = PassageIndex.load(tmp_path / "index", encoder.name, index.fingerprint)
+    assert loaded is not None
+    assert loaded.passages == passages
+    assert np.allclose(loaded.passage_vectors, index.passage_vectors)
+    assert np.array_equal(loaded.question_rows, index.question_rows)
+    assert PassageIndex.load(tmp_path / "index", "another-model", index.fingerprint) is None
+    assert PassageIndex.load(tmp_path / "index", encoder.name, "0" * 64) is None
+
+
+def test_damaged_index_is_not_loaded(encoder, knowledge_dir, tmp_path):
+    passages = build_passages(load_knowledge(knowledge_dir).documents)
+    index = build_index(passages, encoder)
+    folder = index.save(tmp_path / "index")
+    data = (folder / "passages.faiss").read_bytes()
+    (folder / "passages.faiss").write_bytes(data[: len(data) // 2])
+    assert PassageIndex.load(tmp_path / "index", encoder.name, index.fingerprint) is None
+
+
+def test_rebuild_embeds_only_changed_passages(encoder, knowledge_dir, tmp_path):
+    counting = CountingEncoder(encoder)
+    cache_path = tmp_path / "cache.npz"
+    passages = build_passages(load_knowledge(knowledge_dir).documents)
+    cache = EmbeddingCache(cache_path)
+    first = build_index(passages, counting, cache)
+    cache.save()
+    assert counting.encoded == len(passages) + len(first.question_rows)
+
+    page = knowledge_dir / "microneedling.md"
+    page.write_text(page.read_text().replace("tiny needles", "very fine needles"), "utf-8")
+    changed = build_passages(load_knowledge(knowledge_dir).documents)
+    counting.encoded = 0
+    second = build_index(changed, counting, EmbeddingCache(cache_path))
+    assert counting.encoded == 1
+    assert passages_fingerprint(changed, encoder.name) != first.fingerprint
+    assert second.passages[0].text != first.passages[0].text

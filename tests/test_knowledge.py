@@ -1,0 +1,111 @@
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeError, load_clinic, load_knowledge, load_safety, parse_markdown
+
+from .conftest import KNOWLEDGE
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_front_matter_headings_and_faq_entries():
+    doc = parse_markdown(
+        "---\ntitle: Aftercare\nurl: https://clinic.example.com/aftercare\ntags: [skin, care]\n---\n"
+        "# Aftercare\n\nIntro words here.\n\n## The first day\n\nKeep it clean.\n\n"
+        "### Can I wear make-up?\n\nNot for a day.\n",
+        "aftercare.md",
+    )
+    assert (doc.title, doc.url, doc.tags) == ("Aftercare", "https://clinic.example.com/aftercare", ("skin", "care"))
+    assert [s.headings for s in doc.sections] == [(), ("The first day",), ("The first day", "Can I wear make-up?")]
+    assert [s.question for s in doc.sections] == [None, None, "Can I wear make-up?"]
+    assert doc.sections[2].line == 14
+
+
+def test_markdown_formatting_becomes_plain_text():
+    doc = parse_markdown(
+        "Some **bold** and _soft_ words, a [link](https://x.example) and <b>tags</b>.\n\n"
+        "- first item\n- second item\n\n```\n# not a heading\n```\n",
+        "a.md",
+    )
+    assert doc.sections[0].paragraphs == (
+        "Some bold and soft words, a link and tags.",
+        "first item",
+        "second item",
+        "# not a heading",
+    )
+    assert len(doc.sections) == 1
+
+
+def test_title_falls_back_to_first_heading_then_file_name():
+    assert parse_markdown("# Fillers\n\nText.", "fillers.md").title == "Fillers"
+    assert parse_markdown("Just text.", "skin-care_tips.md").title == "Skin care tips"
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        (b"Good line\n\xff\xfe bad bytes\n", 2, "not valid UTF-8"),
+        (b"", 1, "empty"),
+        (b"  \n\n", 1, "empty"),
+        (b"text\x00\x01binary", 1, "binary"),
+        ("---\ntitle: x\nno closing line\n", 1, "no closing"),
+        ("---\ntitle: [unclosed\n---\nText.\n", 2, "YAML error"),
+        ("---\n- a\n- b\n---\nText.\n", 2, "key: value"),
+        ("---\nurl: javascript:alert(1)\n---\nText.\n", 2, "http"),
+        ("---\ntitle: Only headings\n---\n# One\n## Two\n", 4, "no text"),
+    ],
+)
+def test_bad_files_are_reported_with_file_and_line(tmp_path, content, line, message):
+    (tmp_path / "bad").mkdir()
+    path = write(tmp_path / "bad", "page.md", content)
+    with pytest.raises(KnowledgeError) as caught:
+        from bot.knowledge import load_document
+
+        load_document(path, tmp_path, load_clinic(KNOWLEDGE))
+    assert caught.value.file == "bad/page.md"
+    assert caught.value.line == line
+    assert message in caught.value.message
+
+
+def test_bad_file_is_skipped_and_the_others_still_load(knowledge_dir):
+    write(knowledge_dir, "broken.md", b"\xc3\x28 broken")
+    knowledge = load_knowledge(knowledge_dir)
+    assert [e.file for e in knowledge.errors] == ["broken.md"]
+    assert {d.file for d in knowledge.documents} == {"microneedling.md", "visiting-us.md"}
+
+
+def test_huge_file_is_refused(knowledge_dir):
+    write(knowledge_dir, "huge.md", "word " * 1_200_000)
+    assert "too large" in load_knowledge(knowledge_dir).errors[0].message
+
+
+def test_clinic_settings_fill_placeholders_in_pages(knowledge_dir):
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.clinic.emergency_number == "911" and knowledge.clinic.crisis_line == "988"
+    assert "911" in knowledge.clinic.disclaimer
+    visiting = next(d for d in knowledge.documents if d.file == "visiting-us.md")
+    text = " ".join(p for s in visiting.sections for p in s.paragraphs)
+    assert knowledge.clinic.phone in text and "{phone}" not in text
+
+
+def test_clinic_yaml_problems_raise(knowledge_dir):
+    write(knowledge_dir, "clinic.yaml", "name: Clinic\nphone: [oops\n")
+    with pytest.raises(KnowledgeError, match=r"clinic.yaml, line 2"):
+        load_clinic(knowledge_dir)
+    write(knowledge_dir, "clinic.yaml", "name: Clinic\n")
+    with pytest.raises(KnowledgeError, match="must set phone, email, booking_url"):
+        load_clinic(knowledge_dir)
+    write(knowledge_dir, "clinic.yaml", "name: C\nphone: 1\nemail: e\nbooking_url: b\nfax: 2\n")
+    with pytest.raises(KnowledgeError, match="unknown settings: fax"):
+        load_clinic(knowledge_dir)
+
+
+def test_safety_file_is_required(knowledge_dir):
+    (knowledge_dir / "safety.yaml").unlink()
+    with pytest.raises(KnowledgeError, match=r"safety\.yaml"):
+        load_safety(knowledge_dir)

@@ -1,0 +1,137 @@
+import pytest
+
+from bot.policy import MAX_QUESTION_CHARS, PhraseMatcher, QuestionError, normalise, small_talk_kind
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (None, "invalid_question"),
+        (42, "invalid_question"),
+        ("", "empty_question"),
+        ("   \n", "empty_question"),
+        ("x" * (MAX_QUESTION_CHARS + 1), "question_too_long"),
+        ({"q": 1}, "invalid_question"),
+    ],
+)
+def test_invalid_questions_raise_clear_errors(assistant, raw, code):
+    with pytest.raises(QuestionError) as caught:
+        assistant.answer(raw)
+    assert caught.value.code == code and caught.value.message
+
+
+def test_question_at_the_limit_is_accepted(assistant):
+    assert assistant.answer(" " + "skin " * (MAX_QUESTION_CHARS // 5) + " ").kind in ("answer", "fallback")
+
+
+def test_answer_carries_passage_highlight_source_and_suggestions(assistant):
+    answer = assistant.answer("can microneedling help my acne scars?")
+    assert answer.kind == "answer"
+    source = answer.sources[0]
+    assert source.heading == "Microneedling reduces scars"
+    assert source.url == "https://www.example.com/treatments/microneedling"
+    assert source.file == "microneedling.md" and source.title == "Microneedling"
+    assert answer.text == source.passage
+    ((start, end),) = source.highlights
+    marked = source.passage[start:end]
+    assert "acne" in marked and marked.endswith(".")
+    lead_in = assistant.answer("is microneedling safe for pregnant women")
+    (start, end), = lead_in.sources[0].highlights
+    assert not lead_in.sources[0].passage[start:end].endswith(":")
+    assert 0 < len(answer.suggestions) <= 3 and "Microneedling reduces scars" not in answer.suggestions
+    assert 0.0 <= answer.confidence <= 1.0
+    data = answer.to_dict()
+    assert set(data) == {"kind", "text", "confidence", "sources", "suggestions"}
+    assert set(data["sources"][0]) == {"title", "url", "file", "heading", "passage", "highlights", "score"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "best pizza near me", "asdfgh qwerty", "Who won the football last night?"],
+)
+def test_off_topic_questions_get_the_fallback_with_contacts(assistant, question):
+    answer = assistant.answer(question)
+    clinic = assistant.snapshot.knowledge.clinic
+    assert answer.kind == "fallback"
+    assert answer.sources == []
+    assert "I don't have information about that" in answer.text
+    assert clinic.phone in answer.text and clinic.email in answer.text and clinic.booking_url in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I can't breathe after my treatment",
+        "my throat is swelling up",
+        "Her tongue feels swollen since the peel",
+        "I have chest pain",
+        "the needle site is bleeding heavily and won't stop",
+        "I fainted at home after the session",
+        "there is pus and spreading redness on my cheek",
+        "I think I'm having an allergic reaction",
+        "I want to kill myself",
+        "thinking about self-harm",
+        "Hi! my face is red and I have trouble breathing",
+    ],
+)
+def test_red_flags_get_the_emergency_message_and_nothing_else(assistant, question):
+    answer = assistant.answer(question)
+    clinic = assistant.snapshot.knowledge.clinic
+    assert answer.kind == "emergency"
+    assert clinic.emergency_number in answer.text and clinic.crisis_line in answer.text
+    assert answer.sources == [] and answer.suggestions == []
+
+
+def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
+    answer = assistant.answer("my skin is a bit red and tender the day after microneedling, is that normal?")
+    assert answer.kind == "answer"
+    assert answer.sources[0].heading == "Microneedling is minimally invasive"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which medication should I take for the pain?",
+        "do I have an infection?",
+        "what dose of ibuprofen is safe",
+        "is this infected?",
+        "Can you diagnose my rash?",
+    ],
+)
+def test_personal_medical_advice_points_to_clinicians(assistant, question):
+    answer = assistant.answer(question)
+    assert answer.kind == "fallback" and answer.sources == []
+    assert "clinicians" in answer.text and assistant.snapshot.knowledge.clinic.phone in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("hi", "greeting"),
+        ("Hello there!", "greeting"),
+        ("Thanks!", "thanks"),
+        ("ok thank you so much", "thanks"),
+        ("bye", "goodbye"),
+        ("Are you a real person?", "identity"),
+        ("am I talking to a bot", "identity"),
+        ("hi, can microneedling help scars?", None),
+        ("thanks, and what about wrinkles?", None),
+    ],
+)
+def test_small_talk_is_recognised_only_on_its_own(question, kind):
+    assert small_talk_kind(question) == kind
+
+
+def test_small_talk_replies(assistant):
+    greeting = assistant.answer("hello")
+    assert greeting.kind == "smalltalk" and greeting.text == assistant.snapshot.knowledge.clinic.greeting
+    identity = assistant.answer("are you a human?")
+    assert identity.kind == "smalltalk" and "automated assistant" in identity.text
+
+
+def test_phrase_matcher_gaps_and_word_boundaries():
+    matcher = PhraseMatcher(("throat ... swelling", "pus"))
+    assert matcher.find("My THROAT is really swelling!")
+    assert not matcher.find("my throat hurts and later my eyes... no swelling at all today really")
+    assert not matcher.find("what is the purpose of a pushup")
+    assert normalise("Can’t  BREATHE!!") == "cant breathe"

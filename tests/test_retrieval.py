@@ -1,0 +1,43 @@
+import pytest
+
+from bot.retrieval import SpellingCorrector
+
+# Paraphrases a visitor might type, each with the seed section that answers it.
+SEED_QUESTIONS = [
+    ("what is microneedling", ()),
+    ("how does the needle treatment work on skin", ()),
+    ("Can it get rid of my wrinkles and fine lines?", ("Microneedling smooths skin",)),
+    ("does microneedling boost collagen for smoother skin", ("Microneedling smooths skin",)),
+    ("can microneedling help my acne scars?", ("Microneedling reduces scars",)),
+    ("I have a scar from surgery, would this make it less visible?", ("Microneedling reduces scars",)),
+    ("will it fade stretch marks from pregnancy", ("Microneedling diminishes stretch marks",)),
+    ("I lost a lot of weight and have stretch marks", ("Microneedling diminishes stretch marks",)),
+    ("I feel self-conscious about my skin, will this help my confidence?", ("Microneedling boosts self-confidence",)),
+    ("could I stop wearing so much makeup afterwards", ("Microneedling boosts self-confidence",)),
+    ("is there any downtime or recovery time after microneedling", ("Microneedling is minimally invasive",)),
+    ("do I need anesthesia or surgery for it", ("Microneedling is minimally invasive",)),
+    ("how do I make an appointment", ("How do I book an appointment?",)),
+    ("when is the clinic open on saturday", ("What are your opening hours?",)),
+]
+
+
+@pytest.mark.parametrize(("question", "headings"), SEED_QUESTIONS)
+def test_each_section_is_found_by_paraphrased_questions(assistant, question, headings):
+    retriever = assistant.snapshot.policy.retriever
+    hits = retriever.run(question, k=3)
+    assert hits[0].passage.headings == headings, [h.passage.headings for h in hits]
+
+
+def test_typos_still_find_the_passage(assistant):
+    retriever = assistant.snapshot.policy.retriever
+    hit = retriever.run("can microneedlng help acne scarss", k=1)[0]
+    assert hit.passage.headings == ("Microneedling reduces scars",)
+    hit = retriever.run("strech marsk after pregnacy", k=1)[0]
+    assert hit.passage.headings == ("Microneedling diminishes stretch marks",)
+
+
+def test_spelling_corrector_only_touches_unknown_words():
+    correct = SpellingCorrector({"microneedling": 3, "stretch": 2, "scars": 1, "marks": 1})
+    assert correct("microneedlng for strech marks") == "microneedling for stretch marks"
+    assert correct("what about botox") == "what about botox"
+    assert correct("Scars") == "Scars"
