@@ -18,13 +18,26 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(BIN)/.installed
+# The widget's Socket.IO client comes from npm, pinned by web/package-lock.json.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests, through apt when we are root and it is missing.
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install chromium' (the browser tests need it)"; exit 1; \
+	fi
+
+run: $(BIN)/.installed web/node_modules/.installed
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 index: $(BIN)/.installed
 	$(BIN)/flask --app wsgi index
 
-test: $(BIN)/.dev-installed
+test: $(BIN)/.dev-installed web/node_modules/.installed /usr/bin/chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -35,4 +48,4 @@ eval: $(BIN)/.installed
 	$(BIN)/flask --app wsgi eval $(DATA)
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance web/node_modules

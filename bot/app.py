@@ -49,9 +49,10 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     )
     app.extensions["assistant"] = Assistant(config, encoder=encoder)
 
-    from bot import cli, events, http  # noqa: F401  (events registers its handlers on import)
+    from bot import cli, events, http, pages  # noqa: F401  (events registers its handlers on import)
 
     app.register_blueprint(http.api)
+    app.register_blueprint(pages.pages)
     cli.register(app)
     socketio.init_app(app, async_mode="threading", max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"])
     return app

@@ -103,6 +103,19 @@ class Assistant:
         headings = [p.headings[-1] for p in passages if p.headings and not p.question]
         return list(dict.fromkeys(faq + headings))[:limit]
 
+    def welcome(self) -> dict:
+        """What a chat window shows when it opens: greeting, disclaimer, contacts, first questions."""
+        clinic = self.snapshot.knowledge.clinic
+        return {
+            "clinic": {
+                key: getattr(clinic, key)
+                for key in ("name", "phone", "email", "booking_url", "emergency_number", "crisis_line")
+            },
+            "greeting": clinic.greeting,
+            "disclaimer": clinic.disclaimer,
+            "suggestions": self.starter_questions(),
+        }
+
     def health(self) -> dict:
         snapshot = self.snapshot
         return {

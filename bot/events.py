@@ -19,6 +19,12 @@ def _request_id(data: object) -> str | None:
     return value if isinstance(value, str) and len(value) <= MAX_ID_CHARS else None
 
 
+@socketio.on("connect")
+def on_connect(auth: object = None) -> None:
+    """Greet each new connection with what the widget shows before the first question."""
+    emit("welcome", current_app.extensions["assistant"].welcome())
+
+
 @socketio.on("ask")
 def on_ask(data: object) -> None:
     request_id = _request_id(data)
