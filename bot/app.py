@@ -1,30 +1,35 @@
-"""The application factory: configuration, the assistant and the transports, in one place."""
+"""The application factory: configuration, the assistant, the store and the transports, in one place."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import upgrade
 
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
-from bot.extensions import socketio
+from bot.extensions import csrf, db, login_manager, migrate, socketio
 from bot.policy import PolicySettings
+from bot.store import ConversationStore, StaffUser, start_purging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = PROJECT_ROOT / "migrations"
 
 
 def configure_logging(level: str) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("bm25s", "faiss", "sentence_transformers", "httpx", "engineio", "socketio"):
+    for noisy in ("bm25s", "faiss", "sentence_transformers", "httpx", "engineio", "socketio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def create_app(test_config: dict | None = None, encoder: Encoder | None = None) -> Flask:
     """Build the app. Settings come from BOT_* environment variables (BOT_MODEL=...,
-    BOT_KNOWLEDGE_DIR=...), or from `test_config`."""
+    BOT_KNOWLEDGE_DIR=...), DATABASE_URL and SECRET_KEY, or from `test_config`."""
     app = Flask(__name__, static_folder=None, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_mapping(
         KNOWLEDGE_DIR=str(PROJECT_ROOT / "knowledge"),
@@ -32,27 +37,66 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         MODEL=DEFAULT_MODEL,
         ANSWER_THRESHOLD=PolicySettings.answer_threshold,
         TORCH_THREADS=None,
+        WATCH_KNOWLEDGE=True,
+        STORE_QUESTIONS=True,
+        RETENTION_DAYS=30,
         MAX_CONTENT_LENGTH=64 * 1024,
         SOCKETIO_MAX_BUFFER=64 * 1024,
+        SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
     )
     app.config.from_prefixed_env("BOT")
     if test_config:
         app.config.update(test_config)
+    instance_dir = Path(app.config["INSTANCE_DIR"])
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'bot.db'}"
+    )
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    socketio.init_app(app, async_mode="threading", max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"])
+    with app.app_context():
+        upgrade_database(instance_dir)
 
     config = AssistantConfig(
         knowledge_dir=Path(app.config["KNOWLEDGE_DIR"]),
-        instance_dir=Path(app.config["INSTANCE_DIR"]),
+        instance_dir=instance_dir,
         model=app.config["MODEL"],
         answer_threshold=float(app.config["ANSWER_THRESHOLD"]),
         torch_threads=app.config["TORCH_THREADS"],
     )
-    app.extensions["assistant"] = Assistant(config, encoder=encoder)
+    app.extensions["assistant"] = assistant = Assistant(config, encoder=encoder)
+    app.extensions["store"] = ConversationStore(
+        enabled=bool(app.config["STORE_QUESTIONS"]), retention_days=int(app.config["RETENTION_DAYS"])
+    )
+    if app.config["WATCH_KNOWLEDGE"]:
+        assistant.watch()
+    if app.config["STORE_QUESTIONS"]:
+        start_purging(app)
 
     from bot import cli, events, http, pages  # noqa: F401  (events registers its handlers on import)
 
     app.register_blueprint(http.api)
     app.register_blueprint(pages.pages)
+    csrf.exempt(http.api)
     cli.register(app)
-    socketio.init_app(app, async_mode="threading", max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"])
     return app
+
+
+def upgrade_database(instance_dir: Path) -> None:
+    """Bring the schema up to date (Alembic), one process at a time."""
+    with open(instance_dir / ".migrate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        upgrade(directory=str(MIGRATIONS))
+
+
+@login_manager.user_loader
+def load_staff_user(user_id: str) -> StaffUser | None:
+    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None

@@ -1,22 +1,33 @@
-"""The assistant: knowledge folder in, answers out. The one object transports talk to."""
+"""The assistant: knowledge folder in, answers out. The one object transports talk to.
+
+It holds one `Snapshot` (knowledge, index, policy) at a time and swaps in a new one only
+when the new one was built and checked, so an edit never breaks what visitors see.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
+import os
 import re
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
-from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
-from bot.passages import build_passages
+from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, parse_markdown
+from bot.passages import Passage, build_passages, document_passages
 from bot.policy import Answer, AnswerPolicy, PolicySettings
 from bot.retrieval import Retriever
 
 log = logging.getLogger(__name__)
 PROGRESS_BAR_PASSAGES = 200
+SETTLE_SECONDS = 0.3  # edits usually come in bursts (editor save = write + rename): wait for quiet
+MARKER_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -37,64 +48,178 @@ class Snapshot:
     policy: AnswerPolicy
     loaded_at: float
     build_seconds: float
-    embedded: int  # passages embedded for this version (0 when loaded from disk or all cached)
+    embedded: int  # texts embedded for this version (0 when loaded from disk or all cached)
+    kept: tuple[str, ...] = ()  # files that failed to load and are served from their last good version
 
 
 class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
         self.encoder = encoder or Encoder(config.model, threads=config.torch_threads)
-        self.snapshot = self.load()
+        self.reader = KnowledgeReader(config.knowledge_dir)
+        self.index_root = config.instance_dir / "index"
+        self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was
+        self._refresh_lock = threading.Lock()
+        self._watcher: KnowledgeWatcher | None = None
+        self.snapshot = self.load(previous=None)
+        self._marker_seen = self._read_marker()
 
-    @property
-    def index_root(self) -> Path:
-        return self.config.instance_dir / "index"
+    # --- building versions --------------------------------------------------------------------
 
-    def load(self) -> Snapshot:
-        """Read the knowledge folder; load the saved index if it matches, else (re)build it."""
+    def load(self, previous: Snapshot | None) -> Snapshot:
+        """Read the knowledge folder; load the saved index if it matches, else build and save it.
+        A file that fails to load keeps its passages from the last good version."""
         started = time.perf_counter()
-        knowledge = load_knowledge(self.config.knowledge_dir)
-        for error in knowledge.errors:
-            log.warning("Knowledge file skipped: %s", error)
+        knowledge = self.reader.read()
         passages = build_passages(knowledge.documents)
+        failed = {error.file for error in knowledge.errors}
+        last_good = previous.index.passages if previous else self._saved_passages()
+        kept = [p for p in last_good if p.file in failed]
+        passages += kept
+        for error in knowledge.errors:
+            log.warning(
+                "Knowledge file %s: %s",
+                "kept at its last good version" if error.file in {p.file for p in kept} else "skipped",
+                error,
+            )
+
         fingerprint = passages_fingerprint(passages, self.encoder.name)
-        index = PassageIndex.load(self.index_root, self.encoder.name, fingerprint)
-        embedded = 0
-        if index is None:
-            cache_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
-            cache = EmbeddingCache(self.config.instance_dir / "cache" / f"embeddings-{cache_name}.npz")
-            before = len(cache.vectors)
-            index = build_index(passages, self.encoder, cache, progress=len(passages) > PROGRESS_BAR_PASSAGES)
-            embedded = len(cache.vectors) - before
-            index.save(self.index_root)
-            texts = [p.embedding_text for p in passages] + [p.question for p in passages if p.question]
-            cache.save(keep={cache.key(t) for t in texts})
+        with self._build_lock():
+            index = PassageIndex.load(self.index_root, self.encoder.name, fingerprint)
+            embedded = 0
+            if index is None:
+                index, embedded = self._build(passages)
+            self._write_marker(fingerprint)
         seconds = time.perf_counter() - started
         log.info(
-            "Knowledge ready: %d passages from %d files (%d embedded) in %.1fs",
+            "Knowledge ready: %d passages from %d files (%d embedded) in %.2fs",
             len(passages),
             len(knowledge.documents),
             embedded,
             seconds,
         )
-        retriever = Retriever(index, self.encoder)
         policy = AnswerPolicy(
-            retriever, knowledge.clinic, knowledge.safety, PolicySettings(answer_threshold=self.config.answer_threshold)
+            Retriever(index, self.encoder),
+            knowledge.clinic,
+            knowledge.safety,
+            PolicySettings(answer_threshold=self.config.answer_threshold),
         )
-        return Snapshot(knowledge, index, policy, time.time(), seconds, embedded)
+        return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, tuple(sorted({p.file for p in kept})))
+
+    def _build(self, passages: list[Passage]) -> tuple[PassageIndex, int]:
+        cache_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
+        cache = EmbeddingCache(self.config.instance_dir / "cache" / f"embeddings-{cache_name}.npz")
+        before = len(cache.vectors)
+        index = build_index(passages, self.encoder, cache, progress=len(passages) > PROGRESS_BAR_PASSAGES)
+        if index.dense.ntotal != len(passages):
+            raise RuntimeError("index build lost passages")  # never swap in a broken index
+        embedded = len(cache.vectors) - before
+        index.save(self.index_root)
+        texts = [p.embedding_text for p in passages] + [p.question for p in passages if p.question]
+        cache.save(keep={cache.key(t) for t in texts})
+        return index, embedded
+
+    @contextmanager
+    def _build_lock(self):
+        """One process builds at a time; the others then find its saved index and load it."""
+        self.index_root.mkdir(parents=True, exist_ok=True)
+        with open(self.index_root / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @property
+    def marker(self) -> Path:
+        """instance/index/CURRENT names the version every process should serve."""
+        return self.index_root / "CURRENT"
+
+    def _write_marker(self, fingerprint: str) -> None:
+        if self._read_marker() == fingerprint:
+            return
+        staging = self.marker.with_name(f".CURRENT.{os.getpid()}")
+        staging.write_text(fingerprint, "utf-8")
+        staging.replace(self.marker)
+
+    def _read_marker(self) -> str | None:
+        try:
+            return self.marker.read_text("utf-8").strip()
+        except OSError:
+            return None
+
+    def _saved_passages(self) -> list[Passage]:
+        """Passages of the version last served (for files that fail at start-up)."""
+        fingerprint = self._read_marker()
+        if not fingerprint:
+            return []
+        try:
+            raw = json.loads((self.index_root / fingerprint[:16] / "passages.json").read_text("utf-8"))
+            return [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
+        except (OSError, ValueError, TypeError, KeyError):
+            return []
 
     def refresh(self) -> Snapshot:
-        """Re-read the knowledge folder and swap in the new version. On a bad clinic.yaml or
-        safety.yaml the KnowledgeError propagates and the current version keeps serving."""
-        self.snapshot = self.load()
-        return self.snapshot
+        """Re-read the knowledge folder and swap in the new version. If it cannot be built (a bad
+        clinic.yaml or safety.yaml, say) the error is kept in `refresh_error`, re-raised, and the
+        current version keeps serving."""
+        with self._refresh_lock:
+            try:
+                snapshot = self.load(previous=self.snapshot)
+            except KnowledgeError as error:
+                self.refresh_error = error
+                log.error("Knowledge not updated, the last good version keeps serving: %s", error)
+                raise
+            self.refresh_error = None
+            self.snapshot = snapshot
+            return snapshot
+
+    def refresh_if_changed(self) -> bool:
+        """Refresh when the knowledge files or the version marker (another process saved a new
+        version) changed since this process last looked."""
+        marker = self._read_marker()
+        marker_moved, self._marker_seen = marker != self._marker_seen, marker
+        if self.reader.changed() or (marker_moved and marker != self.snapshot.index.fingerprint):
+            try:
+                self.refresh()
+            except KnowledgeError:
+                return False
+            return True
+        return False
+
+    def watch(self) -> None:
+        """Follow edits to the knowledge folder from now on (watchdog, plus the on-disk marker)."""
+        if self._watcher is None:
+            self._watcher = KnowledgeWatcher(self)
+            self._watcher.start()
+
+    def stop_watching(self) -> None:
+        if self._watcher:
+            self._watcher.stop()
+            self._watcher = None
+
+    # --- answering ----------------------------------------------------------------------------
 
     def answer(self, question: object) -> Answer:
         return self.snapshot.policy.run(question)
 
+    def preview(self, file: str, text: str, question: object) -> Answer:
+        """Answer `question` as if `file` held `text` (the editor's "try it"), without saving anything."""
+        document = parse_markdown(text, file)  # raises KnowledgeError for a bad draft
+        current = self.snapshot
+        passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
+        cache_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
+        cache = EmbeddingCache(self.config.instance_dir / "cache" / f"embeddings-{cache_name}.npz")
+        index = build_index(passages, self.encoder, cache)
+        policy = AnswerPolicy(
+            Retriever(index, self.encoder), current.knowledge.clinic, current.knowledge.safety, current.policy.settings
+        )
+        return policy.run(question)
+
     @property
     def errors(self) -> list[KnowledgeError]:
-        return self.snapshot.knowledge.errors
+        problems = list(self.snapshot.knowledge.errors)
+        return [self.refresh_error, *problems] if self.refresh_error else problems
 
     def starter_questions(self, limit: int = 4) -> list[str]:
         """Questions to offer before the visitor types: FAQ questions first, then section titles."""
@@ -106,11 +231,9 @@ class Assistant:
     def welcome(self) -> dict:
         """What a chat window shows when it opens: greeting, disclaimer, contacts, first questions."""
         clinic = self.snapshot.knowledge.clinic
+        keys = ("name", "phone", "email", "booking_url", "emergency_number", "crisis_line")
         return {
-            "clinic": {
-                key: getattr(clinic, key)
-                for key in ("name", "phone", "email", "booking_url", "emergency_number", "crisis_line")
-            },
+            "clinic": {key: getattr(clinic, key) for key in keys},
             "greeting": clinic.greeting,
             "disclaimer": clinic.disclaimer,
             "suggestions": self.starter_questions(),
@@ -122,7 +245,54 @@ class Assistant:
             "status": "ok",
             "passages": len(snapshot.index),
             "files": len(snapshot.knowledge.documents),
-            "knowledge_errors": [e.to_dict() for e in snapshot.knowledge.errors],
+            "knowledge_errors": [e.to_dict() for e in self.errors],
+            "kept_last_good": list(snapshot.kept),
+            "version": snapshot.index.fingerprint[:16],
             "model": self.encoder.name,
             "loaded_at": snapshot.loaded_at,
         }
+
+
+class KnowledgeWatcher:
+    """Rebuilds a moment after edits in the knowledge folder settle (watchdog events), and picks up
+    versions other processes saved (the CURRENT marker), so every server process follows."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        self.assistant = assistant
+        self.edited = threading.Event()
+        self.stopped = threading.Event()
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if event.event_type not in ("opened", "closed_no_write"):
+                    watcher.edited.set()
+
+        self.observer = Observer()
+        self.observer.schedule(Handler(), str(assistant.config.knowledge_dir), recursive=True)
+        self.thread = threading.Thread(target=self._run, name="knowledge-watcher", daemon=True)
+
+    def start(self) -> None:
+        self.observer.start()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.observer.stop()
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            if self.edited.wait(MARKER_POLL_SECONDS):
+                while self.edited.is_set() and not self.stopped.is_set():  # wait until edits settle
+                    self.edited.clear()
+                    time.sleep(SETTLE_SECONDS)
+            if self.stopped.is_set():
+                return
+            try:
+                self.assistant.refresh_if_changed()
+            except Exception:  # a watcher that dies silently would freeze the knowledge: log and go on
+                log.exception("Knowledge refresh failed; the last good version keeps serving")

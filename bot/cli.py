@@ -8,11 +8,15 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from bot.evaluation import quality_report
-from bot.knowledge import KnowledgeError
+from bot.extensions import db
+from bot.knowledge import KnowledgeError, load_knowledge
+from bot.passages import build_passages, document_passages
 from bot.policy import Answer, QuestionError
+from bot.store import StaffUser
 
 
 def _assistant():
@@ -79,6 +83,74 @@ def eval_command(folder: Path) -> None:
         click.echo(line)
 
 
+kb = AppGroup("kb", help="Check the knowledge files.")
+
+
+@kb.command("check")
+def kb_check() -> None:
+    """Validate every knowledge file; exit non-zero with the problems listed."""
+    root = _assistant().config.knowledge_dir
+    try:
+        knowledge = load_knowledge(root)
+    except KnowledgeError as error:
+        raise click.ClickException(str(error)) from error
+    for error in knowledge.errors:
+        click.echo(f"✗ {error}", err=True)
+    if knowledge.errors:
+        raise click.ClickException(f"{len(knowledge.errors)} file(s) need fixing; the others are fine.")
+    passages = build_passages(knowledge.documents)
+    click.echo(f"✓ {len(knowledge.documents)} pages, clinic.yaml and safety.yaml are fine ({len(passages)} passages).")
+
+
+@kb.command("stats")
+def kb_stats() -> None:
+    """Files, passages and FAQ entries."""
+    knowledge = load_knowledge(_assistant().config.knowledge_dir)
+    rows = []
+    for document in knowledge.documents:
+        passages = document_passages(document)
+        faq = sum(1 for s in document.sections if s.question)
+        rows.append((document.file, len(passages), faq))
+    width = max([len("file"), *(len(r[0]) for r in rows)])
+    click.echo(f"{'file'.ljust(width)}  passages  FAQ entries")
+    for file, passages, faq in rows:
+        click.echo(f"{file.ljust(width)}  {passages:8d}  {faq:11d}")
+    click.echo(f"{'total'.ljust(width)}  {sum(r[1] for r in rows):8d}  {sum(r[2] for r in rows):11d}")
+    for error in knowledge.errors:
+        click.echo(f"✗ {error}", err=True)
+
+
+staff = AppGroup("staff", help="Manage dashboard accounts.")
+
+
+@staff.command("add")
+@click.argument("email")
+@click.password_option(help="The new account's password (asked for when not given).")
+def staff_add(email: str, password: str) -> None:
+    """Create a staff account for the dashboard, or reset its password."""
+    email = email.strip().lower()
+    if "@" not in email or len(password) < 10:
+        raise click.ClickException("Give an e-mail address and a password of at least 10 characters.")
+    user = db.session.scalars(select(StaffUser).where(StaffUser.email == email)).first()
+    created = user is None
+    if created:
+        user = StaffUser(email=email)
+        db.session.add(user)
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} staff account {email}.")
+
+
+store = AppGroup("store", help="The conversation store.")
+
+
+@store.command("purge")
+def store_purge() -> None:
+    """Delete conversations older than the retention period now."""
+    removed = current_app.extensions["store"].purge()
+    click.echo(f"Removed {removed} exchange(s) older than {current_app.extensions['store'].retention_days} days.")
+
+
 def register(app: Flask) -> None:
-    for command in (ask_command, index_command, eval_command):
+    for command in (ask_command, index_command, eval_command, kb, staff, store):
         app.cli.add_command(command)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
 from flask_socketio import emit
 
 from bot.extensions import socketio
 from bot.policy import QuestionError
 
-log = logging.getLogger(__name__)
 MAX_ID_CHARS = 100
 
 
@@ -35,6 +32,7 @@ def on_ask(data: object) -> None:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return
     emit("answer", {**answer.to_dict(), "id": request_id})
+    current_app.extensions["store"].record(question, answer, data.get("conversation"), request_id)
 
 
 @socketio.on("feedback")
@@ -48,5 +46,5 @@ def on_feedback(data: object) -> dict:
             "code": "invalid_feedback",
             "message": "Feedback needs an answer id and a vote of up or down.",
         }
-    log.info("Feedback %s on answer %s", vote, request_id)
+    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"))
     return {"ok": True}

@@ -19,10 +19,12 @@ def ask() -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return error_response(400, "invalid_json", 'Send a JSON object like {"question": "..."}.')
+    question = payload.get("question")
     try:
-        answer = current_app.extensions["assistant"].answer(payload.get("question"))
+        answer = current_app.extensions["assistant"].answer(question)
     except QuestionError as error:
         return error_response(400, error.code, error.message)
+    current_app.extensions["store"].record(question, answer, payload.get("conversation"), payload.get("id"))
     return jsonify(answer.to_dict())
 
 

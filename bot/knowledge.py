@@ -296,18 +296,64 @@ def load_safety(root: Path) -> SafetyRules:
     return SafetyRules(**lists)
 
 
+def knowledge_files(root: Path) -> list[Path]:
+    """The Markdown pages of a knowledge folder (hidden files and README.md left out)."""
+    return [
+        path
+        for path in sorted(root.rglob("*.md"))
+        if not any(part.startswith(".") for part in path.relative_to(root).parts) and path.name.lower() != "readme.md"
+    ]
+
+
 def load_knowledge(root: Path) -> Knowledge:
     """Read a knowledge folder. Bad Markdown files are collected in `errors`;
     a bad clinic.yaml or safety.yaml raises, since the bot cannot answer safely without them."""
-    clinic = load_clinic(root)
-    safety = load_safety(root)
-    documents: list[Document] = []
-    errors: list[KnowledgeError] = []
-    for path in sorted(root.rglob("*.md")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.lower() == "readme.md":
-            continue
-        try:
-            documents.append(load_document(path, root, clinic))
-        except KnowledgeError as exc:
-            errors.append(exc)
-    return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors)
+    return KnowledgeReader(root).read()
+
+
+class KnowledgeReader:
+    """Reads a knowledge folder again and again, parsing only the files that changed since last time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._parsed: dict[Path, tuple[tuple[int, int], Document | KnowledgeError]] = {}
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self._clinic_stat: tuple[int, int] | None = None
+
+    def _stats(self) -> dict[Path, tuple[int, int]]:
+        stats = {}
+        for path in [self.root / CLINIC_FILE, self.root / SAFETY_FILE, *knowledge_files(self.root)]:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            stats[path] = (info.st_mtime_ns, info.st_size)
+        return stats
+
+    def changed(self) -> bool:
+        return self._stats() != self._seen
+
+    def read(self) -> Knowledge:
+        stats = self._stats()
+        self._seen = stats  # even if this read fails, the next one waits for the next edit
+        clinic = load_clinic(self.root)
+        safety = load_safety(self.root)
+        clinic_changed = stats.get(self.root / CLINIC_FILE) != self._clinic_stat
+        self._clinic_stat = stats.get(self.root / CLINIC_FILE)
+        documents: list[Document] = []
+        errors: list[KnowledgeError] = []
+        parsed = {}
+        for path in knowledge_files(self.root):
+            stat = stats.get(path)
+            cached = self._parsed.get(path)
+            if cached and cached[0] == stat and not clinic_changed:
+                result = cached[1]
+            else:
+                try:
+                    result = load_document(path, self.root, clinic)
+                except KnowledgeError as error:
+                    result = error
+            parsed[path] = (stat, result)
+            (errors if isinstance(result, KnowledgeError) else documents).append(result)
+        self._parsed = parsed
+        return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors)

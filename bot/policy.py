@@ -29,6 +29,7 @@ class QuestionError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
+    id: str  # the passage id
     title: str
     url: str | None
     file: str
@@ -161,6 +162,7 @@ class AnswerPolicy:
             return self.fallback(confidence, self.suggestions(hits, exclude=None))
         best = hits[0]
         source = Source(
+            id=best.passage.id,
             title=best.passage.title,
             url=best.passage.url,
             file=best.passage.file,

@@ -55,3 +55,11 @@ def test_real_server_answers_over_http(server):
     assert body["kind"] == "answer" and body["sources"][0]["heading"] == "Microneedling reduces scars"
     bad = requests.post(f"{server.url}/api/ask", json={"question": ""}, timeout=30)
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "empty_question"
+
+
+def test_widget_files_are_served_from_the_bot(app):
+    client = app.test_client()
+    vendor = client.get("/vendor/socket.io.min.js")
+    assert vendor.status_code == 200 and vendor.mimetype == "text/javascript" and b"io" in vendor.data
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200 and widget.mimetype == "text/javascript"

@@ -42,7 +42,7 @@ def test_answer_carries_passage_highlight_source_and_suggestions(assistant):
     assert 0.0 <= answer.confidence <= 1.0
     data = answer.to_dict()
     assert set(data) == {"kind", "text", "confidence", "sources", "suggestions"}
-    assert set(data["sources"][0]) == {"title", "url", "file", "heading", "passage", "highlights", "score"}
+    assert set(data["sources"][0]) == {"id", "title", "url", "file", "heading", "passage", "highlights", "score"}
 
 
 @pytest.mark.parametrize(

@@ -68,3 +68,18 @@ def test_feedback_is_acknowledged(visitor):
     assert visitor.client.call("feedback", {"id": "q-1", "vote": "up"}, timeout=10) == {"ok": True}
     refused = visitor.client.call("feedback", {"id": "q-1", "vote": "sideways"}, timeout=10)
     assert refused["ok"] is False and refused["code"] == "invalid_feedback"
+
+
+def test_welcome_arrives_on_connect(server):
+    client = socketio.Client(reconnection=False)
+    welcomed = threading.Event()
+    received = {}
+    client.on("welcome", lambda data: (received.update(data), welcomed.set()))
+    client.connect(server.url, transports=["websocket"], wait_timeout=10)
+    try:
+        assert welcomed.wait(10)
+        assert received["clinic"]["phone"] == "555-0142" and received["clinic"]["emergency_number"] == "911"
+        assert received["greeting"] and "911" in received["disclaimer"]
+        assert "How do I book an appointment?" in received["suggestions"]
+    finally:
+        client.disconnect()

@@ -1,0 +1,154 @@
+"""The conversation store: what was asked (redacted), how it was answered, and the visitor's vote.
+
+Nothing that identifies a visitor is kept: the conversation id is a random id the widget makes,
+questions are redacted before they are written, and rows older than the retention period are purged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from bot.extensions import db
+from bot.policy import Answer
+from bot.redaction import redact
+
+log = logging.getLogger(__name__)
+MAX_ID_CHARS = 100
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Exchange(db.Model):
+    """One question and the bot's reply."""
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), index=True)
+    answer_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    confidence: Mapped[float] = mapped_column(Float)
+    source_ids: Mapped[str] = mapped_column(Text, default="")  # space-separated passage ids
+    vote: Mapped[str | None] = mapped_column(String(8))
+    voted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffUser(db.Model):
+    """A clinic staff member who may use the dashboard (Flask-Login user)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class ConversationStore:
+    """Writes exchanges and votes. A failing database is logged, never raised: answers keep flowing."""
+
+    def __init__(self, enabled: bool = True, retention_days: int = 30) -> None:
+        self.enabled = enabled
+        self.retention_days = retention_days
+
+    def record(self, question: str, answer: Answer, conversation_id: object = None, answer_id: object = None) -> None:
+        if not self.enabled:
+            return
+        exchange = Exchange(
+            conversation_id=_short_id(conversation_id),
+            answer_id=_short_id(answer_id),
+            question=redact(question.strip())[:2000],
+            kind=answer.kind,
+            confidence=answer.confidence,
+            source_ids=" ".join(s.id for s in answer.sources),
+        )
+        self._commit(lambda: db.session.add(exchange), "record a question")
+
+    def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> bool:
+        """Store a vote on the answer with this id; False when there is no such answer."""
+        if not self.enabled:
+            return True
+        query = select(Exchange).where(Exchange.answer_id == answer_id)
+        if _short_id(conversation_id):
+            query = query.where(Exchange.conversation_id == _short_id(conversation_id))
+        try:
+            exchange = db.session.scalars(query.order_by(Exchange.id.desc()).limit(1)).first()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning("Conversation store unavailable, vote not stored: %s", error)
+            return False
+        if exchange is None:
+            return False
+
+        def update() -> None:
+            exchange.vote, exchange.voted_at = vote, utcnow()
+
+        return self._commit(update, "record a vote")
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete exchanges older than the retention period; returns how many."""
+        cutoff = (now or utcnow()) - timedelta(days=self.retention_days)
+        try:
+            result = db.session.execute(delete(Exchange).where(Exchange.created_at < cutoff))
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning("Conversation store unavailable, nothing purged: %s", error)
+            return 0
+        return result.rowcount or 0
+
+    @staticmethod
+    def _commit(change, what: str) -> bool:
+        try:
+            change()
+            db.session.commit()
+            return True
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning("Conversation store unavailable, could not %s: %s", what, error)
+            return False
+
+
+def start_purging(app, every_seconds: float = 3600) -> threading.Thread:
+    """Purge old exchanges now and then every hour, in the background."""
+
+    def loop() -> None:
+        while True:
+            with app.app_context():
+                removed = app.extensions["store"].purge()
+            if removed:
+                log.info("Purged %d exchange(s) past the retention period", removed)
+            time.sleep(every_seconds)
+
+    thread = threading.Thread(target=loop, name="retention-purge", daemon=True)
+    thread.start()
+    return thread
+
+
+def _short_id(value: object) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None

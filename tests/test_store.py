@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.extensions import db, socketio
+from bot.redaction import redact
+from bot.store import Exchange, utcnow
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail me at jane.doe+x@mail.example.co.uk please", "mail me at [email] please"),
+        ("call 555-0142 or +1 (555) 014-2233", "call [phone] or [phone]"),
+        ("born 12/03/1984, or 1984-03-12", "born [date], or [date]"),
+        ("DOB 3rd March 1984 / March 3, 1984", "DOB [date] / [date]"),
+        ("my patient number is 88812345", "my patient number is [phone]"),
+        ("ref 123456", "ref [number]"),
+        ("I am 45, had 2 sessions of 30 minutes in 2024", "I am 45, had 2 sessions of 30 minutes in 2024"),
+    ],
+)
+def test_redaction(text, expected):
+    assert redact(text) == expected
+
+
+def stored(app) -> list[Exchange]:
+    with app.app_context():
+        return db.session.scalars(select(Exchange).order_by(Exchange.id)).all()
+
+
+def clear(app) -> None:
+    with app.app_context():
+        db.session.execute(db.delete(Exchange))
+        db.session.commit()
+
+
+def test_each_exchange_is_stored_redacted(app):
+    clear(app)
+    client = app.test_client()
+    client.post("/api/ask", json={"question": "I'm jane@example.com, 555-123-4567: can microneedling help acne scars?",
+                                  "id": "a1", "conversation": "c1"})
+    client.post("/api/ask", json={"question": "what is the capital of France?"})
+    first, second = stored(app)
+    assert first.question == "I'm [email], [phone]: can microneedling help acne scars?"
+    assert (first.kind, first.answer_id, first.conversation_id) == ("answer", "a1", "c1")
+    assert first.source_ids.startswith("microneedling-") and 0 < first.confidence <= 1
+    assert second.kind == "fallback" and second.source_ids == "" and second.conversation_id is None
+
+
+def test_feedback_is_stored_against_its_answer(app):
+    clear(app)
+    client = socketio.test_client(app)
+    client.emit("ask", {"id": "v1", "question": "will it fade stretch marks", "conversation": "c9"})
+    assert client.emit("feedback", {"id": "v1", "vote": "down", "conversation": "c9"}, callback=True) == {"ok": True}
+    client.disconnect()
+    (row,) = stored(app)
+    assert row.vote == "down" and row.voted_at is not None
+
+
+def test_logging_can_be_switched_off(app):
+    clear(app)
+    store = app.extensions["store"]
+    store.enabled = False
+    try:
+        app.test_client().post("/api/ask", json={"question": "hello"})
+    finally:
+        store.enabled = True
+    assert stored(app) == []
+
+
+def test_retention_purge(app):
+    clear(app)
+    with app.app_context():
+        now = utcnow()
+        for days in (31, 45, 29, 0):
+            db.session.add(Exchange(question="q", kind="answer", confidence=0.5, source_ids="",
+                                    created_at=now - timedelta(days=days)))
+        db.session.commit()
+        assert app.extensions["store"].purge() == 2
+    assert sorted((utcnow() - r.created_at).days for r in stored(app)) == [0, 29]
