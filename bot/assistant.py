@@ -55,7 +55,9 @@ class Snapshot:
 class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
-        self.encoder = encoder or Encoder(config.model, threads=config.torch_threads)
+        self.encoder = encoder or Encoder(
+            config.model, threads=config.torch_threads, onnx_dir=config.instance_dir / "models"
+        )
         self.reader = KnowledgeReader(config.knowledge_dir)
         self.index_root = config.instance_dir / "index"
         self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was

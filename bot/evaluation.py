@@ -102,7 +102,7 @@ def bot_ranker(
 
     def rank(questions: list[str]) -> list[list[tuple[str, float]]]:
         results = []
-        for question, vector in zip(questions, encoder.encode(questions), strict=True):
+        for question, vector in zip(questions, encoder.encode_queries(questions), strict=True):
             best: dict[str, float] = {}
             for hit in retriever.search(question, vector, k=30):
                 best.setdefault(hit.passage.file, hit.score)

@@ -145,7 +145,7 @@ class AnswerPolicy:
             return self.small_talk(kind)
         if self.personal_advice.find(question):
             return self.personal_advice_answer()
-        vector = self.retriever.encoder.encode([question])[0]
+        vector = self.retriever.encoder.encode_queries([question])[0]
         hits = self.retriever.search(question, vector, k=8)
         return self.from_hits(hits, vector)
 
@@ -235,7 +235,7 @@ class AnswerPolicy:
         candidates = [span for span in spans if not text[span[0] : span[1]].endswith(":")] or spans
         if len(candidates) == 1:
             return candidates
-        sentence_vectors = self.retriever.encoder.encode([text[a:b] for a, b in candidates])
+        sentence_vectors = self.retriever.encoder.encode_queries([text[a:b] for a, b in candidates])
         return [candidates[int(np.argmax(sentence_vectors @ vector))]]
 
     def suggestions(self, hits: list[Hit], exclude: Hit | None) -> list[str]:

@@ -69,7 +69,7 @@ class Retriever:
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
 
     def run(self, question: str, k: int = 5) -> list[Hit]:
-        vector = self.encoder.encode([question])[0]
+        vector = self.encoder.encode_queries([question])[0]
         return self.search(question, vector, k)
 
     def search(self, question: str, vector: np.ndarray, k: int = 5) -> list[Hit]:

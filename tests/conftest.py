@@ -25,8 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    return Encoder()
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> Encoder:
+    """The model as the server runs it: questions through the ONNX copy it exports on first use."""
+    return Encoder(onnx_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture

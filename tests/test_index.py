@@ -65,3 +65,26 @@ def test_rebuild_embeds_only_changed_passages(encoder, knowledge_dir, tmp_path):
     assert counting.encoded == 1
     assert passages_fingerprint(changed, encoder.name) != first.fingerprint
     assert second.passages[0].text != first.passages[0].text
+
+
+def test_the_onnx_copy_gives_the_same_vectors_as_pytorch(encoder):
+    assert encoder.backend == "onnxruntime"
+    texts = [
+        "hi",
+        "can microneedling help my acne scars?",
+        "Whether you have stretch marks on your skin " * 30,
+        "Ünïcödé, emoji 🙂 and numbers 12/03/1984",
+    ]
+    fast, reference = encoder.onnx.encode(texts), encoder.encode(texts)
+    assert np.all((fast * reference).sum(axis=1) >= 0.999)
+    assert np.allclose(encoder.encode_queries(texts), fast)  # and the cached, batched path returns the same
+
+
+def test_questions_from_many_threads_are_batched_and_each_gets_its_own_vector(encoder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [f"question number {i} about skin" for i in range(40)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        vectors = list(pool.map(lambda q: encoder.encode_queries([q])[0], questions))
+    expected = encoder.onnx.encode(questions)
+    assert np.all((np.stack(vectors) * expected).sum(axis=1) > 0.9999)
