@@ -6,7 +6,7 @@ DATA ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint eval index clean
+.PHONY: run test lint eval index bench clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ lint: $(BIN)/.dev-installed
 
 eval: $(BIN)/.installed
 	$(BIN)/flask --app wsgi eval $(DATA)
+
+# Benchmarks: `make bench` (add BENCH_FLAGS=--skip-large to skip the several-minute large index).
+bench: $(BIN)/.dev-installed web/node_modules/.installed
+	$(BIN)/python -m bench.run $(DATA) $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) instance web/node_modules

@@ -58,8 +58,7 @@ def test_a_new_page_and_a_removed_page(live, knowledge_dir):
         (b"---\ntitle: Only headings\n---\n# One\n## Two\n", 4, "no text"),
     ],
 )
-def test_a_broken_page_is_reported_and_its_last_good_version_keeps_serving(live, knowledge_dir, content, line,
-                                                                           message):
+def test_a_broken_page_is_reported_and_its_last_good_version_keeps_serving(live, knowledge_dir, content, line, message):
     before = live.answer(SCARS)
     (knowledge_dir / "microneedling.md").write_bytes(content)
     wait_for(lambda: any(e.file == "microneedling.md" for e in live.errors))

