@@ -8,12 +8,15 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_cors import CORS
 from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
-from bot.extensions import csrf, db, login_manager, migrate, socketio
+from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
 from bot.policy import PolicySettings
+from bot.security import EventRateLimits, add_security_headers, allowed_origins, origin_allowed, secret_key
 from bot.store import ConversationStore, StaffUser, start_purging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +45,14 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         RETENTION_DAYS=30,
         MAX_CONTENT_LENGTH=64 * 1024,
         SOCKETIO_MAX_BUFFER=64 * 1024,
-        SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        ENV="development",
+        ALLOWED_ORIGINS=None,
+        PROXY_COUNT=0,
+        REDIS_URL=os.environ.get("REDIS_URL"),
+        RATE_LIMIT_VISITOR="10 per 10 seconds",
+        RATE_LIMIT_IP="60 per minute",
+        RATELIMIT_HEADERS_ENABLED=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -56,12 +66,40 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         "SQLALCHEMY_DATABASE_URI", os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'bot.db'}"
     )
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    app.config["SECRET_KEY"] = secret_key(app, instance_dir)
+    production = app.config["ENV"] == "production"
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    origins = allowed_origins(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     login_manager.init_app(app)
-    socketio.init_app(app, async_mode="threading", max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"])
+    limiter.init_app(app)
+    if origins:
+        CORS(app, resources={r"/api/*": {"origins": origins}})
+
+    def socket_origin_allowed(origin: str | None, environ: dict) -> bool:
+        host_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin_allowed(origin, host_url, origins)
+
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"],
+        cors_allowed_origins=socket_origin_allowed,
+        message_queue=app.config["REDIS_URL"],
+    )
+    if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    app.extensions["event_limits"] = EventRateLimits(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_VISITOR"], app.config["RATE_LIMIT_IP"]
+    )
+    app.config["ALLOWED_ORIGINS_LIST"] = origins
+    app.after_request(add_security_headers)
     with app.app_context():
         upgrade_database(instance_dir)
 
@@ -74,27 +112,32 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     )
     app.extensions["assistant"] = assistant = Assistant(config, encoder=encoder)
     app.extensions["store"] = ConversationStore(
-        enabled=bool(app.config["STORE_QUESTIONS"]), retention_days=int(app.config["RETENTION_DAYS"])
+        app, enabled=bool(app.config["STORE_QUESTIONS"]), retention_days=int(app.config["RETENTION_DAYS"])
     )
     if app.config["WATCH_KNOWLEDGE"]:
         assistant.watch()
     if app.config["STORE_QUESTIONS"]:
         start_purging(app)
 
-    from bot import cli, events, http, pages  # noqa: F401  (events registers its handlers on import)
+    from bot import admin, cli, events, http, pages  # noqa: F401  (events registers its handlers on import)
 
     app.register_blueprint(http.api)
     app.register_blueprint(pages.pages)
+    app.register_blueprint(admin.admin)
     csrf.exempt(http.api)
     cli.register(app)
     return app
 
 
 def upgrade_database(instance_dir: Path) -> None:
-    """Bring the schema up to date (Alembic), one process at a time."""
+    """Bring the schema up to date (Alembic), one process at a time. A database that cannot be reached
+    does not stop the bot: it answers, and conversations are not stored until the database is back."""
     with open(instance_dir / ".migrate.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        upgrade(directory=str(MIGRATIONS))
+        try:
+            upgrade(directory=str(MIGRATIONS))
+        except Exception as error:  # any driver's connection error
+            logging.getLogger(__name__).warning("Database unavailable, conversations will not be stored: %s", error)
 
 
 @login_manager.user_loader

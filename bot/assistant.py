@@ -6,6 +6,7 @@ when the new one was built and checked, so an edit never breaks what visitors se
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import logging
@@ -17,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
-from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, parse_markdown
-from bot.passages import Passage, build_passages, document_passages
+from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, fill_placeholders, parse_markdown
+from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
 from bot.policy import Answer, AnswerPolicy, PolicySettings
 from bot.retrieval import Retriever
 
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 PROGRESS_BAR_PASSAGES = 200
 SETTLE_SECONDS = 0.3  # edits usually come in bursts (editor save = write + rename): wait for quiet
 MARKER_POLL_SECONDS = 1.0
+WARM_KEY_SENTENCES_UP_TO = 20_000  # passages; beyond that key sentences are embedded when first needed
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,11 @@ class Assistant:
         self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was
         self._refresh_lock = threading.Lock()
         self._watcher: KnowledgeWatcher | None = None
+        self._warming = threading.Lock()
+        self._warm_thread: threading.Thread | None = None
+        self._closing = threading.Event()
+        atexit.register(self.close)
+        self.sentence_cache = EmbeddingCache(self._cache("sentences"))
         self.snapshot = self.load(previous=None)
         self._marker_seen = self._read_marker()
 
@@ -105,12 +114,40 @@ class Assistant:
             knowledge.clinic,
             knowledge.safety,
             PolicySettings(answer_threshold=self.config.answer_threshold),
+            encode_sentences=self._sentence_vectors,
         )
+        if len(passages) <= WARM_KEY_SENTENCES_UP_TO:
+            self._warm_thread = threading.Thread(target=self._warm_key_sentences, args=(passages,), daemon=True)
+            self._warm_thread.start()
         return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, tuple(sorted({p.file for p in kept})))
 
+    def _cache(self, kind: str) -> Path:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
+        return self.config.instance_dir / "cache" / f"{kind}-{name}.npz"
+
+    def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        return self.sentence_cache.lookup(sentences, self.encoder.encode_queries)
+
+    def _warm_key_sentences(self, passages: list[Passage]) -> None:
+        """Embed every passage's candidate key sentences in the background (and keep them on disk), so
+        that marking the key sentence of an answer costs a lookup, not a model call."""
+        if not self._warming.acquire(blocking=False):
+            return
+        try:
+            texts = list(dict.fromkeys(p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)))
+            missing = [t for t in texts if self.sentence_cache.key(t) not in self.sentence_cache.vectors]
+            for start in range(0, len(missing), 64):
+                if self._closing.is_set():
+                    return
+                self.sentence_cache.lookup(missing[start : start + 64], self.encoder.encode_fast)
+            self.sentence_cache.save(keep={self.sentence_cache.key(t) for t in texts})
+        except Exception:  # warming is an optimisation: a failure only costs speed
+            log.exception("Could not prepare key sentences in the background")
+        finally:
+            self._warming.release()
+
     def _build(self, passages: list[Passage]) -> tuple[PassageIndex, int]:
-        cache_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
-        cache = EmbeddingCache(self.config.instance_dir / "cache" / f"embeddings-{cache_name}.npz")
+        cache = EmbeddingCache(self._cache("embeddings"))
         before = len(cache.vectors)
         index = build_index(passages, self.encoder, cache, progress=len(passages) > PROGRESS_BAR_PASSAGES)
         if index.dense.ntotal != len(passages):
@@ -195,6 +232,13 @@ class Assistant:
             self._watcher = KnowledgeWatcher(self)
             self._watcher.start()
 
+    def close(self) -> None:
+        """Stop background work (at exit: a thread killed inside the model aborts the process)."""
+        self._closing.set()
+        self.stop_watching()
+        if self._warm_thread and self._warm_thread.is_alive():
+            self._warm_thread.join(timeout=30)
+
     def stop_watching(self) -> None:
         if self._watcher:
             self._watcher.stop()
@@ -207,14 +251,16 @@ class Assistant:
 
     def preview(self, file: str, text: str, question: object) -> Answer:
         """Answer `question` as if `file` held `text` (the editor's "try it"), without saving anything."""
-        document = parse_markdown(text, file)  # raises KnowledgeError for a bad draft
+        document = parse_markdown(fill_placeholders(text, self.snapshot.knowledge.clinic), file)  # may raise
         current = self.snapshot
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
-        cache_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
-        cache = EmbeddingCache(self.config.instance_dir / "cache" / f"embeddings-{cache_name}.npz")
-        index = build_index(passages, self.encoder, cache)
+        index = build_index(passages, self.encoder, EmbeddingCache(self._cache("embeddings")))
         policy = AnswerPolicy(
-            Retriever(index, self.encoder), current.knowledge.clinic, current.knowledge.safety, current.policy.settings
+            Retriever(index, self.encoder),
+            current.knowledge.clinic,
+            current.knowledge.safety,
+            current.policy.settings,
+            encode_sentences=self._sentence_vectors,
         )
         return policy.run(question)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_socketio import emit
 
 from bot.extensions import socketio
@@ -26,13 +26,22 @@ def on_connect(auth: object = None) -> None:
 def on_ask(data: object) -> None:
     request_id = _request_id(data)
     question = data.get("question") if isinstance(data, dict) else None
+    conversation = data.get("conversation") if isinstance(data, dict) else None
+    wait = current_app.extensions["event_limits"].retry_after(
+        visitor=conversation if isinstance(conversation, str) and conversation else request.sid,
+        ip=request.remote_addr or "",
+    )
+    if wait is not None:
+        message = "Please wait a moment before asking again."
+        emit("error", {"id": request_id, "code": "rate_limited", "message": message, "retry_after": round(wait)})
+        return
     try:
         answer = current_app.extensions["assistant"].answer(question)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return
     emit("answer", {**answer.to_dict(), "id": request_id})
-    current_app.extensions["store"].record(question, answer, data.get("conversation"), request_id)
+    current_app.extensions["store"].record(question, answer, conversation, request_id)
 
 
 @socketio.on("feedback")

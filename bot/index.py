@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,14 +38,17 @@ class LexicalIndex:
         self.bm25 = bm25s.BM25()
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False)
         self.bm25.index(tokens, show_progress=False)
+        self.size = len(texts)
         self.vocabulary = Counter(word for text in texts for word in _WORD.findall(text.lower()))
         # BM25's idf (Lucene form) of a word found in one passage only: the most one word can weigh.
         self.max_idf = math.log(1 + (len(texts) - 0.5) / 1.5) if texts else 1.0
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for `query` (zeros when no word matches)."""
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False)
-        return np.asarray(self.bm25.get_scores(tokens[0]), dtype=np.float32)
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
+        if not tokens:  # "a", "0", "?!": nothing to match on
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
 
 def flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
@@ -187,6 +191,15 @@ class EmbeddingCache:
             return np.zeros((0, encoder.dimension), dtype=np.float32)
         return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
 
+    def lookup(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Vectors for `texts`, encoding (with `encode`) and remembering only the ones not cached."""
+        keys = [self.key(t) for t in texts]
+        missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in self.vectors]
+        if missing:
+            self.vectors.update(zip([k for k, _ in missing], encode([t for _, t in missing]), strict=True))
+            self.dirty = True
+        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
+
     def save(self, keep: set[str] | None = None) -> None:
         """Write the cache, keeping only `keep` keys when given (drops long-gone passages)."""
         if not self.path or not self.dirty:
@@ -195,8 +208,9 @@ class EmbeddingCache:
             self.vectors = {k: v for k, v in self.vectors.items() if k in keep}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         staging = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}.npz")
-        keys = list(self.vectors)
-        vectors = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
+        snapshot = dict(self.vectors)  # another thread may add while this one writes
+        keys = list(snapshot)
+        vectors = np.stack([snapshot[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
         np.savez(staging, keys=np.array(keys), vectors=vectors)
         staging.replace(self.path)
         self.dirty = False

@@ -61,6 +61,20 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def key_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences that could be a passage's key sentence. A lead-in
+    ("Conditions it can address include:") says nothing on its own and is left out."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for sentence in split_sentences(text.replace("\n", " ")):
+        start = text.find(sentence, position)
+        if start < 0:
+            continue
+        spans.append((start, start + len(sentence)))
+        position = start + len(sentence)
+    return [span for span in spans if not text[span[0] : span[1]].endswith(":")] or spans
+
+
 def _word_count(text: str) -> int:
     return len(text.split())
 

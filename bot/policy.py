@@ -7,12 +7,13 @@ or a short small-talk line: the bot never writes medical text of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from bot.knowledge import ClinicSettings, SafetyRules
-from bot.passages import split_sentences
+from bot.passages import key_sentence_spans
 from bot.retrieval import Hit, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -129,8 +130,11 @@ class AnswerPolicy:
         clinic: ClinicSettings,
         safety: SafetyRules,
         settings: PolicySettings | None = None,
+        encode_sentences: Callable[[list[str]], np.ndarray] | None = None,
     ) -> None:
         self.retriever = retriever
+        # Sentence vectors for key sentences; the assistant passes a cache warmed in the background.
+        self.encode_sentences = encode_sentences or retriever.encoder.encode_queries
         self.clinic = clinic
         self.settings = settings or PolicySettings()
         self.emergency = PhraseMatcher(safety.emergency)
@@ -222,20 +226,11 @@ class AnswerPolicy:
     # --- pieces of an answer -----------------------------------------------------------------
 
     def key_sentences(self, text: str, vector: np.ndarray) -> list[tuple[int, int]]:
-        """Character spans of the sentence that best answers the question."""
-        spans: list[tuple[int, int]] = []
-        position = 0
-        for sentence in split_sentences(text.replace("\n", " ")):
-            start = text.find(sentence, position)
-            if start < 0:
-                continue
-            spans.append((start, start + len(sentence)))
-            position = start + len(sentence)
-        # A lead-in ("Conditions it can address include:") says nothing on its own.
-        candidates = [span for span in spans if not text[span[0] : span[1]].endswith(":")] or spans
-        if len(candidates) == 1:
+        """Character spans of the sentence closest in meaning to the question."""
+        candidates = key_sentence_spans(text)
+        if len(candidates) <= 1:
             return candidates
-        sentence_vectors = self.retriever.encoder.encode_queries([text[a:b] for a, b in candidates])
+        sentence_vectors = self.encode_sentences([text[a:b] for a, b in candidates])
         return [candidates[int(np.argmax(sentence_vectors @ vector))]]
 
     def suggestions(self, hits: list[Hit], exclude: Hit | None) -> list[str]:

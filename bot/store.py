@@ -7,10 +7,13 @@ questions are redacted before they are written, and rows older than the retentio
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from flask import Flask
 from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,11 +73,15 @@ class StaffUser(db.Model):
 
 
 class ConversationStore:
-    """Writes exchanges and votes. A failing database is logged, never raised: answers keep flowing."""
+    """Writes exchanges and votes on a background thread, so a visitor never waits for the database.
+    A failing database is logged, never raised: answers keep flowing."""
 
-    def __init__(self, enabled: bool = True, retention_days: int = 30) -> None:
+    def __init__(self, app: Flask | None = None, enabled: bool = True, retention_days: int = 30) -> None:
+        self.app = app
         self.enabled = enabled
         self.retention_days = retention_days
+        self.pending: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=10_000)
+        threading.Thread(target=self._write_forever, name="conversation-store", daemon=True).start()
 
     def record(self, question: str, answer: Answer, conversation_id: object = None, answer_id: object = None) -> None:
         if not self.enabled:
@@ -86,29 +93,29 @@ class ConversationStore:
             kind=answer.kind,
             confidence=answer.confidence,
             source_ids=" ".join(s.id for s in answer.sources),
+            created_at=utcnow(),
         )
-        self._commit(lambda: db.session.add(exchange), "record a question")
+        self._enqueue(lambda: db.session.add(exchange))
 
-    def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> bool:
-        """Store a vote on the answer with this id; False when there is no such answer."""
+    def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> None:
+        """Store a vote on the latest answer with this id (and conversation, when given)."""
         if not self.enabled:
-            return True
-        query = select(Exchange).where(Exchange.answer_id == answer_id)
-        if _short_id(conversation_id):
-            query = query.where(Exchange.conversation_id == _short_id(conversation_id))
-        try:
-            exchange = db.session.scalars(query.order_by(Exchange.id.desc()).limit(1)).first()
-        except SQLAlchemyError as error:
-            db.session.rollback()
-            log.warning("Conversation store unavailable, vote not stored: %s", error)
-            return False
-        if exchange is None:
-            return False
+            return
+        conversation = _short_id(conversation_id)
 
         def update() -> None:
-            exchange.vote, exchange.voted_at = vote, utcnow()
+            query = select(Exchange).where(Exchange.answer_id == answer_id)
+            if conversation:
+                query = query.where(Exchange.conversation_id == conversation)
+            exchange = db.session.scalars(query.order_by(Exchange.id.desc()).limit(1)).first()
+            if exchange is not None:
+                exchange.vote, exchange.voted_at = vote, utcnow()
 
-        return self._commit(update, "record a vote")
+        self._enqueue(update)
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far is written (tests, shutdown)."""
+        self.pending.join()
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete exchanges older than the retention period; returns how many."""
@@ -122,16 +129,27 @@ class ConversationStore:
             return 0
         return result.rowcount or 0
 
-    @staticmethod
-    def _commit(change, what: str) -> bool:
+    def _enqueue(self, change: Callable[[], None]) -> None:
         try:
-            change()
-            db.session.commit()
-            return True
-        except SQLAlchemyError as error:
-            db.session.rollback()
-            log.warning("Conversation store unavailable, could not %s: %s", what, error)
-            return False
+            self.pending.put_nowait(change)
+        except queue.Full:
+            log.warning("Conversation store is behind; an exchange was not stored")
+
+    def _write_forever(self) -> None:
+        while True:
+            change = self.pending.get()
+            try:
+                with self.app.app_context():
+                    change()
+                    db.session.commit()
+            except SQLAlchemyError as error:
+                with self.app.app_context():
+                    db.session.rollback()
+                log.warning("Conversation store unavailable, an exchange was not stored: %s", error)
+            except Exception:
+                log.exception("Could not store an exchange")
+            finally:
+                self.pending.task_done()
 
 
 def start_purging(app, every_seconds: float = 3600) -> threading.Thread:

@@ -22,6 +22,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = PROJECT / "knowledge"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests ask far faster than a person types; the rate-limit tests set their own limits.
+NO_LIMITS = {"RATE_LIMIT_VISITOR": "100000 per minute", "RATE_LIMIT_IP": "100000 per minute"}
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +50,8 @@ def app(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("app")
     knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
     return create_app(
-        {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(root / "instance")}, encoder=encoder
+        {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(root / "instance"), **NO_LIMITS},
+        encoder=encoder,
     )
 
 
@@ -61,8 +64,9 @@ def free_port() -> int:
 class Server:
     """The real app in its own process, as `make run` starts it (gunicorn, gthread)."""
 
-    def __init__(self, root: Path, port: int | None = None) -> None:
+    def __init__(self, root: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.root = root
+        self.env = {f"BOT_{key}": value for key, value in NO_LIMITS.items()} | (env or {})
         self.knowledge = root / "knowledge"
         if not self.knowledge.exists():
             shutil.copytree(KNOWLEDGE, self.knowledge)
@@ -77,6 +81,7 @@ class Server:
             "BOT_KNOWLEDGE_DIR": str(self.knowledge),
             "BOT_INSTANCE_DIR": str(self.root / "instance"),
             "ACCESS_LOG": "",
+            **self.env,
         }
         log = open(self.root / "server.log", "ab")  # noqa: SIM115 (closed with the process)
         self.process = subprocess.Popen(

@@ -41,3 +41,8 @@ def test_spelling_corrector_only_touches_unknown_words():
     assert correct("microneedlng for strech marks") == "microneedling for stretch marks"
     assert correct("what about botox") == "what about botox"
     assert correct("Scars") == "Scars"
+
+
+@pytest.mark.parametrize("question", ["0", "a", "?!", "the", "é"])
+def test_questions_with_no_searchable_words_are_answered(assistant, question):
+    assert assistant.answer(question).kind in ("answer", "fallback", "smalltalk")

@@ -25,11 +25,13 @@ def test_redaction(text, expected):
 
 
 def stored(app) -> list[Exchange]:
+    app.extensions["store"].flush()
     with app.app_context():
         return db.session.scalars(select(Exchange).order_by(Exchange.id)).all()
 
 
 def clear(app) -> None:
+    app.extensions["store"].flush()
     with app.app_context():
         db.session.execute(db.delete(Exchange))
         db.session.commit()

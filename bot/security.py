@@ -1,0 +1,88 @@
+"""What keeps a public bot safe: allowed origins, rate limits, security headers and the secret key."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+# The demo page and the widget need nothing from other hosts; styles are set inline by the widget.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def allowed_origins(app: Flask) -> list[str] | None:
+    """Origins (scheme://host[:port]) whose pages may talk to the bot, from BOT_ALLOWED_ORIGINS
+    (comma-separated). None means the bot's own origin only. Never '*'."""
+    raw = app.config.get("ALLOWED_ORIGINS") or ""
+    origins = raw if isinstance(raw, list) else [o.strip() for o in str(raw).split(",")]
+    origins = [o.rstrip("/") for o in origins if o]
+    if "*" in origins:
+        raise RuntimeError("BOT_ALLOWED_ORIGINS must list the clinic's sites; '*' would let any site use the bot")
+    return origins or None
+
+
+def origin_allowed(origin: str | None, host_url: str, allowed: list[str] | None) -> bool:
+    """A request without Origin (curl, server to server) or from the bot's own origin is fine."""
+    if not origin:
+        return True
+    own = urlsplit(host_url)
+    if origin.rstrip("/") == f"{own.scheme}://{own.netloc}":
+        return True
+    return bool(allowed) and origin.rstrip("/") in allowed
+
+
+def secret_key(app: Flask, instance_dir: Path) -> str:
+    """SECRET_KEY from the environment; else, outside production, one made once and kept in instance/.
+    In production (BOT_ENV=production) several processes and machines must share one: it is required."""
+    configured = app.config.get("SECRET_KEY")
+    if configured:
+        if len(str(configured)) < 16:
+            raise RuntimeError("SECRET_KEY is too short: use at least 32 random characters")
+        return str(configured)
+    if app.config.get("ENV") == "production":
+        raise RuntimeError("Set SECRET_KEY (32+ random characters) before running in production")
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), "utf-8")
+        path.chmod(0o600)
+    return path.read_text("utf-8").strip()
+
+
+def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.path.startswith("/admin"):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + "; frame-ancestors 'none'"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cache-Control"] = "no-store"
+    elif response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+class EventRateLimits:
+    """Rate limits for Socket.IO events, per visitor and per IP, in the same storage as Flask-Limiter
+    (memory, or Redis when configured so that every process counts together)."""
+
+    def __init__(self, storage_uri: str, per_visitor: str, per_ip: str) -> None:
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.per_visitor = parse_many(per_visitor)
+        self.per_ip = parse_many(per_ip)
+
+    def retry_after(self, visitor: str, ip: str) -> float | None:
+        """None when the event may go ahead (and counts it); else seconds until it may."""
+        for limits, key in ((self.per_visitor, f"visitor:{visitor}"), (self.per_ip, f"ip:{ip}")):
+            for limit in limits:
+                if not self.limiter.hit(limit, "socketio", key):
+                    reset = self.limiter.get_window_stats(limit, "socketio", key).reset_time
+                    return max(1.0, reset - time.time())
+        return None

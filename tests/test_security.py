@@ -1,0 +1,113 @@
+"""The bot on the open internet: origins, rate limits, headers, secrets, a failing database."""
+
+import pytest
+import requests
+import socketio
+
+from bot.app import create_app
+
+from .conftest import NO_LIMITS, Server
+
+SCARS = "can microneedling help my acne scars?"
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A server with tight limits and one allowed foreign origin."""
+    env = {
+        "BOT_RATE_LIMIT_VISITOR": "3 per minute",
+        "BOT_RATE_LIMIT_IP": "8 per minute",
+        "BOT_ALLOWED_ORIGINS": "https://www.clinic.example",
+    }
+    server = Server(tmp_path_factory.mktemp("strict"), env=env).start()
+    yield server
+    server.stop()
+
+
+def test_a_foreign_origin_is_refused_over_http_and_socketio(strict_server):
+    url = f"{strict_server.url}/api/ask"
+    refused = requests.post(
+        url, json={"question": SCARS, "conversation": "o1"}, headers={"Origin": "https://evil.example"}, timeout=30
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "origin_not_allowed"
+    allowed = requests.post(
+        url,
+        json={"question": SCARS, "conversation": "o2"},
+        headers={"Origin": "https://www.clinic.example"},
+        timeout=30,
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://www.clinic.example"
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(
+            strict_server.url, headers={"Origin": "https://evil.example"}, transports=["polling"], wait_timeout=10
+        )
+    client = socketio.Client(reconnection=False)
+    client.connect(
+        strict_server.url, headers={"Origin": "https://www.clinic.example"}, transports=["polling"], wait_timeout=10
+    )
+    client.disconnect()
+
+
+def test_http_rate_limit_per_visitor_answers_429_with_retry_after(strict_server):
+    url = f"{strict_server.url}/api/ask"
+    codes = [requests.post(url, json={"question": "hello", "conversation": "burst"}, timeout=30) for _ in range(4)]
+    assert [r.status_code for r in codes] == [200, 200, 200, 429]
+    limited = codes[-1]
+    assert limited.json()["error"]["code"] == "rate_limited" and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_socketio_rate_limit_replies_politely_and_keeps_the_connection(strict_server):
+    replies = []
+    client = socketio.Client(reconnection=False)
+    client.on("answer", lambda data: replies.append(("answer", data)))
+    client.on("error", lambda data: replies.append(("error", data)))
+    client.connect(strict_server.url, transports=["websocket"], wait_timeout=10)
+    try:
+        for i in range(4):
+            client.emit("ask", {"id": f"r{i}", "question": "hello", "conversation": "sock-burst"})
+        client.sleep(2)
+        assert sorted(kind for kind, _ in replies) == ["answer", "answer", "answer", "error"]  # events run in parallel
+        error = next(data for kind, data in replies if kind == "error")
+        assert error["code"] == "rate_limited" and error["retry_after"] >= 1 and error["id"].startswith("r")
+        assert client.call("feedback", {"id": "r0", "vote": "up"}, timeout=10) == {"ok": True}
+    finally:
+        client.disconnect()
+
+
+def test_security_headers(app):
+    client = app.test_client()
+    page = client.get("/")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    api = client.post("/api/ask", json={"question": "hello"})
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+    admin = client.get("/admin/")
+    assert "frame-ancestors 'none'" in admin.headers["Content-Security-Policy"]
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path, encoder, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV": "production", "INSTANCE_DIR": str(tmp_path)}, encoder=encoder)
+    with pytest.raises(RuntimeError, match="too short"):
+        create_app({"ENV": "production", "SECRET_KEY": "short", "INSTANCE_DIR": str(tmp_path)}, encoder=encoder)
+
+
+def test_answers_flow_when_the_database_is_unavailable(tmp_path, encoder, knowledge_dir, caplog):
+    app = create_app(
+        {
+            "TESTING": True,
+            "KNOWLEDGE_DIR": str(knowledge_dir),
+            "INSTANCE_DIR": str(tmp_path / "i"),
+            "WATCH_KNOWLEDGE": False,
+            "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/bot.db",
+            **NO_LIMITS,
+        },
+        encoder=encoder,
+    )
+    response = app.test_client().post("/api/ask", json={"question": SCARS, "id": "x"})
+    assert response.status_code == 200 and response.get_json()["kind"] == "answer"
+    assert "Database unavailable" in caplog.text or "Conversation store unavailable" in caplog.text
