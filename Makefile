@@ -6,7 +6,7 @@ DATA ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint eval index bench clean
+.PHONY: run test lint eval index bench load clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,14 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium for the browser tests, through apt when we are root and it is missing.
-/usr/bin/chromium:
+# Debian packages the tests need: Chromium (browser tests) and Redis (the two-server tests),
+# through apt when we are root and they are missing.
+SYSTEM_PACKAGES := /usr/bin/chromium /usr/bin/redis-server
+$(SYSTEM_PACKAGES):
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null; \
 	else \
-		echo "Chromium is missing: run 'sudo apt-get install chromium' (the browser tests need it)"; exit 1; \
+		echo "Missing $@: run 'sudo apt-get install chromium redis-server' (the tests need them)"; exit 1; \
 	fi
 
 run: $(BIN)/.installed web/node_modules/.installed
@@ -37,7 +39,7 @@ run: $(BIN)/.installed web/node_modules/.installed
 index: $(BIN)/.installed
 	$(BIN)/flask --app wsgi index
 
-test: $(BIN)/.dev-installed web/node_modules/.installed /usr/bin/chromium
+test: $(BIN)/.dev-installed web/node_modules/.installed $(SYSTEM_PACKAGES)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -50,6 +52,10 @@ eval: $(BIN)/.installed
 # Benchmarks: `make bench` (add BENCH_FLAGS=--skip-large to skip the several-minute large index).
 bench: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m bench.run $(DATA) $(BENCH_FLAGS)
+
+# 200 Socket.IO clients x 20 questions against a real server on loopback (bounded; about a minute).
+load: $(BIN)/.dev-installed web/node_modules/.installed
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) instance web/node_modules

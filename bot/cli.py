@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from bot.evaluation import quality_report
-from bot.extensions import db
+from bot.extensions import db, socketio
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.passages import build_passages, document_passages
 from bot.policy import Answer, QuestionError
@@ -151,6 +151,15 @@ def store_purge() -> None:
     click.echo(f"Removed {removed} exchange(s) older than {current_app.extensions['store'].retention_days} days.")
 
 
+@click.command("announce")
+@click.argument("text")
+@with_appcontext
+def announce_command(text: str) -> None:
+    """Send a short notice to every open chat window, on every server (through Redis when REDIS_URL is set)."""
+    socketio.emit("announcement", {"text": text[:500]})
+    click.echo("Announcement sent.")
+
+
 def register(app: Flask) -> None:
-    for command in (ask_command, index_command, eval_command, kb, staff, store):
+    for command in (ask_command, index_command, eval_command, kb, staff, store, announce_command):
         app.cli.add_command(command)

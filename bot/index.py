@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -27,6 +28,7 @@ from bot.embedding import Encoder
 from bot.passages import Passage
 
 FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
@@ -108,26 +110,31 @@ class PassageIndex:
 
     @classmethod
     def load(cls, root: Path, model: str, expected_fingerprint: str) -> PassageIndex | None:
-        """The saved index for these passages, or None when it is missing or damaged."""
+        """The saved index for these passages, or None when there is none. A damaged one (truncated
+        file, wrong counts) is removed, so that the rebuild can take its place."""
         folder = root / expected_fingerprint[:16]
+        if not (folder / "manifest.json").exists():
+            return None
         try:
             manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-            if manifest.get("format") != FORMAT_VERSION or manifest.get("model") != model:
-                return None
-            if manifest.get("fingerprint") != expected_fingerprint:
-                return None
             raw = json.loads((folder / "passages.json").read_text("utf-8"))
             passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
             dense = faiss.read_index(str(folder / "passages.faiss"))
             questions = faiss.read_index(str(folder / "questions.faiss"))
             rows = np.load(folder / "question_rows.npy")
+            whole = (
+                manifest.get("format") == FORMAT_VERSION
+                and manifest.get("model") == model
+                and manifest.get("fingerprint") == expected_fingerprint
+                and dense.ntotal == len(passages)
+                and questions.ntotal == len(rows)
+                and passages_fingerprint(passages, model) == expected_fingerprint
+            )
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
-            return None
-        if (
-            dense.ntotal != len(passages)
-            or questions.ntotal != len(rows)
-            or passages_fingerprint(passages, model) != expected_fingerprint
-        ):
+            whole = False
+        if not whole:
+            log.warning("Saved index %s is damaged; rebuilding it", folder)
+            shutil.rmtree(folder, ignore_errors=True)
             return None
         return cls(
             passages=passages,

@@ -1,0 +1,171 @@
+"""Two server processes behind one Redis (Debian's redis-server, started here on a free loopback port)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+
+from .conftest import PROJECT, Server, free_port
+
+SCARS = "can microneedling help my acne scars?"
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is missing: `make test` installs it with apt")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def two_servers(redis_url, tmp_path_factory):
+    """Two gunicorn processes on one knowledge folder, sharing Redis for Socket.IO and rate limits."""
+    root = tmp_path_factory.mktemp("pair")
+    env = {"REDIS_URL": redis_url, "BOT_RATE_LIMIT_VISITOR": "5 per minute"}
+    servers = [Server(root, env=env).start() for _ in range(2)]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+class Listener:
+    def __init__(self, url: str) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.events: dict[str, list] = {"answer": [], "announcement": []}
+        self.arrived = threading.Event()
+        for name in self.events:
+            self.client.on(name, lambda data, name=name: (self.events[name].append(data), self.arrived.set()))
+        self.client.connect(url, transports=["websocket"], wait_timeout=10)
+
+
+def test_a_visitor_on_either_server_gets_answers(two_servers):
+    for n, server in enumerate(two_servers):
+        listener = Listener(server.url)
+        listener.client.emit("ask", {"id": f"s{n}", "question": SCARS, "conversation": f"pair-{n}"})
+        assert listener.arrived.wait(30)
+        assert listener.events["answer"][0]["sources"][0]["heading"] == "Microneedling reduces scars"
+        listener.client.disconnect()
+
+
+def test_a_broadcast_reaches_clients_on_both_servers(two_servers, redis_url):
+    listeners = [Listener(server.url) for server in two_servers]
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "BOT_KNOWLEDGE_DIR": str(two_servers[0].knowledge),
+        "BOT_INSTANCE_DIR": str(two_servers[0].root / "instance"),
+        "BOT_WATCH_KNOWLEDGE": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "announce", "Closed on Friday."],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    for listener in listeners:
+        deadline = time.monotonic() + 10
+        while not listener.events["announcement"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert listener.events["announcement"] == [{"text": "Closed on Friday."}]
+        listener.client.disconnect()
+
+
+def test_rate_limits_count_across_servers(two_servers):
+    codes = [
+        requests.post(
+            f"{two_servers[i % 2].url}/api/ask", json={"question": "hello", "conversation": "shared"}, timeout=30
+        ).status_code
+        for i in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+
+
+def test_a_knowledge_edit_reaches_both_servers(two_servers):
+    page = two_servers[0].knowledge / "microneedling.md"
+    page.write_text(page.read_text("utf-8").replace("minor surgery", "minor surgery or chickenpox"), "utf-8")
+    for server in two_servers:
+        deadline = time.monotonic() + 15
+        text, n = "", 0
+        while "chickenpox" not in text and time.monotonic() < deadline:
+            n += 1
+            payload = {"question": SCARS, "conversation": f"edit-{server.port}-{n}"}
+            text = requests.post(f"{server.url}/api/ask", json=payload, timeout=30).json()["text"]
+            time.sleep(0.3)
+        assert "chickenpox" in text
+
+
+def test_killed_during_a_rebuild_it_restarts_on_a_whole_index(tmp_path):
+    server = Server(tmp_path).start()
+    extra = "\n".join(
+        f"## Question {i} about aftercare?\n\nAnswer number {i} says to keep skin number {i} clean.\n"
+        for i in range(400)
+    )
+    (server.knowledge / "aftercare.md").write_text(f"# Aftercare\n\n{extra}", "utf-8")
+    time.sleep(1.5)  # the watcher has started embedding 400 new passages
+    subprocess.run(["pkill", "-KILL", "-P", str(server.process.pid)], check=False)  # the worker, mid-rebuild
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    restarted = Server(tmp_path, port=free_port()).start(timeout=300)
+    try:
+        answer = requests.post(f"{restarted.url}/api/ask", json={"question": SCARS}, timeout=30).json()
+        assert answer["kind"] == "answer" and answer["sources"][0]["heading"] == "Microneedling reduces scars"
+        health = requests.get(f"{restarted.url}/healthz", timeout=30).json()
+        assert health["passages"] == 410 and health["knowledge_errors"] == []
+    finally:
+        restarted.stop()
+
+
+def test_a_truncated_saved_index_is_detected_and_rebuilt(tmp_path):
+    server = Server(tmp_path).start()
+    server.stop()
+    index_root = tmp_path / "instance" / "index"
+    version = (index_root / "CURRENT").read_text().strip()
+    faiss_file = index_root / version[:16] / "passages.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    restarted = Server(tmp_path).start()
+    try:
+        answer = requests.post(f"{restarted.url}/api/ask", json={"question": SCARS}, timeout=30).json()
+        assert answer["sources"][0]["heading"] == "Microneedling reduces scars"
+        assert len(faiss_file.read_bytes()) > 100  # rebuilt in place of the damaged one
+    finally:
+        restarted.stop()
