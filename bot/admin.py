@@ -137,7 +137,12 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
         if path is not None:
             notice = "This page was open a long time, so for safety nothing was done. Your text is kept: try again."
             return render_editor(
-                name, path, draft=_draft(), question=request.form.get("question", ""), problem=notice
+                name,
+                path,
+                draft=_draft(),
+                question=request.form.get("question", ""),
+                problem=notice,
+                base=request.form.get("base", ""),
             ), 400
     return render_template(
         "admin/message.html",
@@ -281,11 +286,11 @@ def _share(part: int, whole: int) -> float | None:
 
 def day_chart(days: list[dict]) -> dict:
     """Bar positions for the questions-per-day chart (inline SVG, drawn by the template)."""
-    width, height, left, bottom, top = 900, 220, 40, 30, 12
+    width, height, left, right, bottom, top = 900, 220, 40, 24, 30, 12
     peak = max([d["count"] for d in days] + [1])
     step = max(1, -(-peak // 4))  # four or five gridlines at round numbers
     scale_top = step * -(-peak // step)
-    slot = (width - left) / len(days)
+    slot = (width - left - right) / len(days)
     bars = []
     for i, day in enumerate(days):
         h = (height - bottom - top) * day["count"] / scale_top
@@ -307,7 +312,15 @@ def day_chart(days: list[dict]) -> dict:
         {"value": v, "y": round(height - bottom - (height - bottom - top) * v / scale_top, 1)}
         for v in range(0, scale_top + 1, step)
     ]
-    return {"width": width, "height": height, "left": left, "bottom": height - bottom, "bars": bars, "grid": grid}
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "bars": bars,
+        "grid": grid,
+    }
 
 
 @admin.get("/")
@@ -327,22 +340,30 @@ def overview_json() -> Response:
 # --- content gaps --------------------------------------------------------------------------------
 
 
-_vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_vector_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 _vector_lock = threading.Lock()
 VECTOR_CACHE_SIZE = 20_000
+EMBED_BATCH = 32
 
 
 def _embed(questions: list[str]) -> np.ndarray:
     """Unit vectors for questions, remembering the ones seen before (the gaps page is reloaded often)."""
     encoder = _assistant().encoder
     with _vector_lock:
-        missing = list(dict.fromkeys(q for q in questions if q not in _vector_cache))
-        if missing:
-            for question, vector in zip(missing, encoder.encode(missing), strict=True):
-                _vector_cache[question] = vector
-            while len(_vector_cache) > VECTOR_CACHE_SIZE:
-                _vector_cache.popitem(last=False)
-        return np.stack([_vector_cache[q] for q in questions]) if questions else np.zeros((0, 1), np.float32)
+        missing = list(dict.fromkeys(q for q in questions if (encoder.name, q) not in _vector_cache))
+        # The ONNX query path in small batches: no PyTorch model to load in the web process, and
+        # visitors' questions get their turn between batches.
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            for question, vector in zip(batch, encoder.encode_queries(batch), strict=True):
+                _vector_cache[encoder.name, question] = vector
+        vectors = []
+        for question in questions:
+            _vector_cache.move_to_end((encoder.name, question))
+            vectors.append(_vector_cache[encoder.name, question])
+        while len(_vector_cache) > VECTOR_CACHE_SIZE:
+            _vector_cache.popitem(last=False)
+    return np.stack(vectors) if vectors else np.zeros((0, encoder.dimension), np.float32)
 
 
 @dataclass(frozen=True)
