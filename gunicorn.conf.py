@@ -1,7 +1,8 @@
 """gunicorn settings for `make run` and production.
 
-One worker process with many threads: Flask-SocketIO keeps each websocket on a thread,
-and one process shares one copy of the model. (gunicorn sets TCP_NODELAY on its sockets.)
+One worker process with many threads: Flask-SocketIO keeps each open websocket on a thread of its
+own for as long as the chat is open, so THREADS bounds how many visitors one process serves at once;
+one process shares one copy of the model. (gunicorn sets TCP_NODELAY on its sockets.)
 """
 
 import os
@@ -9,7 +10,7 @@ import os
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
-threads = int(os.environ.get("THREADS", "64"))
+threads = int(os.environ.get("THREADS", "320"))
 timeout = 120  # the first start may build the index before serving
 graceful_timeout = 10
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG= (empty) turns it off
