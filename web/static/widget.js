@@ -1,0 +1,1192 @@
+/*!
+ * Clinic FAQ chat widget. One file, no build step, no framework.
+ *
+ * Embed it with one tag (all data- attributes are optional):
+ *
+ *   <script src="https://bot.your-clinic.example/widget.js" async
+ *           data-title="Questions? Ask us"   header title
+ *           data-accent="#0b5d6b"            accent colour (keep white text readable on it)
+ *           data-position="right"            right | left
+ *           data-greeting="Hi there!"        replaces the greeting the bot sends
+ *           data-lang="en"></script>         UI language: a key of STRINGS below
+ *
+ * Nothing is requested from the bot (no Socket.IO client, no connection, no cookie)
+ * until the visitor opens the chat for the first time in the tab.
+ *
+ * Theming from the clinic's own CSS also works, through custom properties that cross
+ * the shadow root:  #clinic-chat-widget { --clinic-chat-accent: #7a1f5c; --clinic-chat-font: Georgia, serif; }
+ */
+(() => {
+  "use strict";
+
+  if (window.__clinicChatWidget) return; // embedded twice: keep the first
+  const script =
+    document.currentScript ||
+    Array.from(document.querySelectorAll("script[src]")).find((s) => /\/widget\.js(?:[?#]|$)/.test(s.src));
+  if (!script) return;
+
+  // --- Translatable UI strings: copy the "en" table, translate the values, pass data-lang="xx". ---
+  const STRINGS = {
+    en: {
+      title: "Questions? Ask us",
+      assistant: "Automated assistant",
+      openChat: "Open chat",
+      openChatUnread: "Open chat, {n} new",
+      closeChat: "Close chat",
+      minimise: "Minimise chat",
+      newConversation: "New conversation",
+      conversationCleared: "New conversation started.",
+      conversation: "Conversation",
+      inputLabel: "Your question",
+      placeholder: "Type your question…",
+      send: "Send",
+      connecting: "Connecting…",
+      offline: "Offline, reconnecting…",
+      backOnline: "Back online.",
+      waiting: "Will be sent when you are back online",
+      typing: "The assistant is typing",
+      suggestions: "Suggested questions",
+      related: "Related questions",
+      readMore: "Read more: {title}",
+      newTab: "(opens in a new tab)",
+      helpful: "Was this helpful?",
+      voteUp: "Yes, this helped",
+      voteDown: "No, this did not help",
+      voteThanks: "Thanks, your feedback was recorded.",
+      voteFailed: "Your feedback could not be sent. Please try again.",
+      voteOffline: "You are offline. Please vote again when the chat is back.",
+      callUs: "Call {phone}",
+      emailUs: "E-mail {email}",
+      book: "Book an appointment",
+      emergencyTitle: "This may be an emergency",
+      callEmergency: "Call {number} now",
+      callCrisis: "Call or text {number}",
+      errorTitle: "Sorry",
+      errorGeneric: "Something went wrong. Please try again.",
+      noReply: "No reply arrived. Please try asking again.",
+      tooLong: "Questions can be up to {max} characters, so yours was shortened.",
+      counter: "{n} of {max} characters",
+      you: "You",
+      bot: "Assistant",
+      answerFrom: "From “{title}”",
+    },
+    es: {
+      title: "¿Preguntas? Escríbanos",
+      assistant: "Asistente automático",
+      openChat: "Abrir chat",
+      openChatUnread: "Abrir chat, {n} nuevos",
+      closeChat: "Cerrar chat",
+      minimise: "Minimizar chat",
+      newConversation: "Nueva conversación",
+      conversationCleared: "Nueva conversación iniciada.",
+      conversation: "Conversación",
+      inputLabel: "Su pregunta",
+      placeholder: "Escriba su pregunta…",
+      send: "Enviar",
+      connecting: "Conectando…",
+      offline: "Sin conexión, reconectando…",
+      backOnline: "Conexión restablecida.",
+      waiting: "Se enviará cuando vuelva la conexión",
+      typing: "El asistente está escribiendo",
+      suggestions: "Preguntas sugeridas",
+      related: "Preguntas relacionadas",
+      readMore: "Más información: {title}",
+      newTab: "(se abre en una pestaña nueva)",
+      helpful: "¿Le ha sido útil?",
+      voteUp: "Sí, me ha ayudado",
+      voteDown: "No, no me ha ayudado",
+      voteThanks: "Gracias, hemos registrado su opinión.",
+      voteFailed: "No se pudo enviar su opinión. Inténtelo de nuevo.",
+      voteOffline: "Está sin conexión. Vote de nuevo cuando vuelva el chat.",
+      callUs: "Llamar al {phone}",
+      emailUs: "Escribir a {email}",
+      book: "Pedir cita",
+      emergencyTitle: "Esto puede ser una urgencia",
+      callEmergency: "Llame ya al {number}",
+      callCrisis: "Llame o escriba al {number}",
+      errorTitle: "Lo sentimos",
+      errorGeneric: "Algo ha fallado. Inténtelo de nuevo.",
+      noReply: "No llegó respuesta. Vuelva a preguntar.",
+      tooLong: "Las preguntas pueden tener hasta {max} caracteres; la suya se ha acortado.",
+      counter: "{n} de {max} caracteres",
+      you: "Usted",
+      bot: "Asistente",
+      answerFrom: "De «{title}»",
+    },
+  };
+
+  const MAX_CHARS = 1000;
+  const MAX_STORED_MESSAGES = 60;
+  const ANSWER_TIMEOUT_MS = 45000;
+  const BOT = new URL(script.src, location.href).origin;
+  const options = script.dataset;
+  const lang = (options.lang || document.documentElement.lang || "en").toLowerCase();
+  const T = { ...STRINGS.en, ...(STRINGS[lang] || STRINGS[lang.split("-")[0]] || {}) };
+  const uiLang = STRINGS[lang] ? lang : STRINGS[lang.split("-")[0]] ? lang.split("-")[0] : "en";
+  const t = (key, values) =>
+    String(T[key]).replace(/\{(\w+)\}/g, (m, name) => (values && name in values ? String(values[name]) : m));
+
+  // --- Safe building blocks: text only ever goes in through textContent / text nodes. ---
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const ICONS = {
+    chat: "M20 2H4c-1.1 0-1.99.9-1.99 2L2 22l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z",
+    down: "M16.59 8.59 12 13.17 7.41 8.59 6 10l6 6 6-6z",
+    close: "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z",
+    send: "M3.4 20.4 20.85 12.92a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 .5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z",
+    restart:
+      "M17.65 6.35A7.96 7.96 0 0 0 12 4a8 8 0 1 0 7.73 10h-2.08A6 6 0 1 1 12 6c1.66 0 3.14.69 4.22 1.78L13 11h7V4l-2.35 2.35z",
+    cross: "M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm-1 11h-4v4h-4v-4H6v-4h4V6h4v4h4v4z",
+    up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
+    thumbDown:
+      "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z",
+    phone:
+      "M6.62 10.79c1.44 2.83 3.76 5.14 6.59 6.59l2.2-2.2c.27-.27.67-.36 1.02-.24 1.12.37 2.33.57 3.57.57.55 0 1 .45 1 1V20c0 .55-.45 1-1 1-9.39 0-17-7.61-17-17 0-.55.45-1 1-1h3.5c.55 0 1 .45 1 1 0 1.25.2 2.45.57 3.57.11.35.03.74-.25 1.02l-2.2 2.2z",
+    mail: "M20 4H4c-1.1 0-1.99.9-1.99 2L2 18c0 1.1.9 2 2 2h16c1.1 0 2-.9 2-2V6c0-1.1-.9-2-2-2zm0 4-8 5-8-5V6l8 5 8-5v2z",
+    calendar:
+      "M17 12h-5v5h5v-5zM16 1v2H8V1H6v2H5c-1.11 0-1.99.9-1.99 2L3 19a2 2 0 0 0 2 2h14c1.1 0 2-.9 2-2V5c0-1.1-.9-2-2-2h-1V1h-2zm3 18H5V8h14v11z",
+    warning: "M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z",
+    info: "M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm1 15h-2v-6h2v6zm0-8h-2V7h2v2z",
+    external:
+      "M19 19H5V5h7V3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14c1.1 0 2-.9 2-2v-7h-2v7zM14 3v2h3.59l-9.83 9.83 1.41 1.41L19 6.41V10h2V3h-7z",
+    clock:
+      "M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 2zM12 20a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.25 3.15.75-1.23-4.5-2.67z",
+  };
+
+  function icon(name, cls) {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "icon" + (cls ? " " + cls : ""));
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
+  }
+
+  /** el("p", {class: "x", text: "..."}, child, "more text") — strings become text nodes, never HTML. */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value == null || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) if (child != null && child !== false) node.append(child);
+    return node;
+  }
+
+  /** Text from the server, or "" (numbers too: an unquoted phone number in clinic.yaml arrives as one). */
+  const str = (value, max = 5000) =>
+    typeof value === "string" ? value.slice(0, max) : Number.isFinite(value) ? String(value).slice(0, max) : "";
+
+  function httpUrl(value) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function telUrl(value) {
+    const digits = str(value, 40).replace(/[^0-9+*#]/g, "");
+    return digits ? "tel:" + digits : null;
+  }
+
+  function mailtoUrl(value) {
+    const email = str(value, 254).trim();
+    return /^[^\s@<>()[\]\\,;:"']+@[^\s@<>()[\]\\,;:"']+\.[^\s@<>()[\]\\,;:"']+$/.test(email) ? "mailto:" + email : null;
+  }
+
+  /** Appends text, turning bare http(s) addresses into links (the address itself is the link text). */
+  function appendText(parent, text) {
+    const pattern = /https?:\/\/[^\s<>"'`]+/g;
+    let last = 0;
+    for (let match; (match = pattern.exec(text)); ) {
+      let raw = match[0];
+      const trail = raw.match(/[.,;:!?)\]}'"]+$/);
+      if (trail) raw = raw.slice(0, -trail[0].length);
+      const href = httpUrl(raw);
+      if (!href) continue;
+      if (match.index > last) parent.append(document.createTextNode(text.slice(last, match.index)));
+      parent.append(el("a", { href, target: "_blank", rel: "noopener noreferrer" }, raw));
+      last = match.index + raw.length;
+      pattern.lastIndex = last;
+    }
+    if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  /** The passage split at the highlight offsets (Python counts code points) into text and <mark>. */
+  function appendPassage(parent, passage, highlights) {
+    const chars = Array.from(passage);
+    const spans = (Array.isArray(highlights) ? highlights : [])
+      .filter((s) => Array.isArray(s) && Number.isInteger(s[0]) && Number.isInteger(s[1]))
+      .map(([a, b]) => [Math.max(0, Math.min(a, chars.length)), Math.max(0, Math.min(b, chars.length))])
+      .filter(([a, b]) => a < b)
+      .sort((x, y) => x[0] - y[0]);
+    let position = 0;
+    for (const [a, b] of spans) {
+      const start = Math.max(a, position);
+      if (start >= b) continue;
+      if (start > position) appendText(parent, chars.slice(position, start).join(""));
+      const mark = el("mark");
+      appendText(mark, chars.slice(start, b).join(""));
+      parent.append(mark);
+      position = b;
+    }
+    if (position < chars.length) appendText(parent, chars.slice(position).join(""));
+  }
+
+  function newId() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    const bytes = new Uint8Array(12);
+    (window.crypto || { getRandomValues: (b) => b.map(() => Math.floor(Math.random() * 256)) }).getRandomValues(bytes);
+    return Date.now().toString(36) + "-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // --- State, kept in sessionStorage so the chat survives navigation and reloads within the tab. ---
+  const STORE_KEY = "clinic-chat:" + BOT;
+  // `conversation` groups a visitor's questions on the server (rate limits, the clinic's review);
+  // "New conversation" starts a new one.
+  const state = { open: false, unread: 0, conversation: null, messages: [], welcome: null };
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+    if (saved && Array.isArray(saved.messages)) {
+      state.open = saved.open === true;
+      state.unread = Number.isInteger(saved.unread) ? saved.unread : 0;
+      state.messages = saved.messages.filter((m) => m && typeof m.id === "string" && typeof m.t === "string");
+      state.welcome = saved.welcome && typeof saved.welcome === "object" ? saved.welcome : null;
+      state.conversation = typeof saved.conversation === "string" ? saved.conversation.slice(0, 100) : null;
+      for (const m of state.messages) if (m.t === "user" && m.state === "sent") m.state = "queued"; // reply lost
+    }
+  } catch {
+    /* storage blocked or corrupt: start fresh */
+  }
+  function conversationId() {
+    if (!state.conversation) state.conversation = newId();
+    return state.conversation;
+  }
+  function save() {
+    state.messages = state.messages.slice(-MAX_STORED_MESSAGES);
+    try {
+      sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch {
+      /* storage full or blocked: the chat still works for this page */
+    }
+  }
+
+  // --- Styles (inside the shadow root: the page cannot reach them, they cannot leak out). ---
+  const STYLE = `
+:host { all: initial !important; display: block !important; position: static !important; width: 0 !important;
+  height: 0 !important; margin: 0 !important; padding: 0 !important; border: 0 !important; overflow: visible !important;
+  visibility: visible !important; opacity: 1 !important; transform: none !important; filter: none !important;
+  contain: none !important; pointer-events: auto !important; }
+[hidden] { display: none !important; }
+.root {
+  --accent: var(--clinic-chat-accent, #0b5d6b);
+  --on-accent: #ffffff;
+  --accent-text: var(--accent);
+  --font: var(--clinic-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
+  --bg: #ffffff; --surface: #f1f4f6; --surface-2: #e6ebef; --text: #1a1d21; --muted: #56606b; --border: #d5dce2;
+  --mark-bg: #fff0a6; --mark-text: #1a1d21; --focus: var(--accent-text);
+  --danger: #b3261e; --danger-bg: #fdeceb; --danger-text: #5c130f; --on-danger: #ffffff;
+  --warn-bg: #fff4d6; --warn-text: #5c4400; --shadow: 0 12px 48px rgba(16, 24, 40, .22), 0 2px 8px rgba(16, 24, 40, .12);
+  font-family: var(--font); font-size: 15px; line-height: 1.45; color: var(--text); font-weight: 400;
+  letter-spacing: normal; text-align: left; text-transform: none; font-style: normal; white-space: normal;
+  -webkit-font-smoothing: antialiased; -webkit-text-size-adjust: 100%; text-size-adjust: 100%;
+}
+@media (prefers-color-scheme: dark) {
+  .root {
+    --accent-text: color-mix(in srgb, var(--accent) 35%, #ffffff);
+    --bg: #15191d; --surface: #22282e; --surface-2: #2c333a; --text: #e8ecef; --muted: #a7b1bb; --border: #38414a;
+    --mark-bg: #5b4a00; --mark-text: #fff4c2;
+    --danger: #f2a29b; --danger-bg: #3b1614; --danger-text: #ffdad6; --on-danger: #3b0906;
+    --warn-bg: #3d3000; --warn-text: #ffe59a; --shadow: 0 12px 48px rgba(0, 0, 0, .6), 0 2px 8px rgba(0, 0, 0, .4);
+  }
+}
+*, *::before, *::after { box-sizing: border-box; }
+button, input, textarea { font: inherit; color: inherit; letter-spacing: inherit; }
+button { cursor: pointer; }
+a { color: var(--accent-text); text-decoration: underline; text-underline-offset: 2px; }
+:focus { outline: none; }
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+.icon { width: 24px; height: 24px; fill: currentColor; flex: none; display: block; }
+.sr { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0; }
+
+/* launcher */
+.launcher { position: fixed; z-index: 2147483000; bottom: calc(20px + env(safe-area-inset-bottom, 0px));
+  right: calc(20px + env(safe-area-inset-right, 0px)); width: 60px; height: 60px; border-radius: 50%; border: 0;
+  margin: 0; padding: 0; display: flex; align-items: center; justify-content: center; background: var(--accent);
+  color: var(--on-accent); box-shadow: 0 6px 20px rgba(16, 24, 40, .28), 0 2px 6px rgba(16, 24, 40, .18);
+  transition: transform .18s ease, box-shadow .18s ease; }
+.root[data-position="left"] .launcher { right: auto; left: calc(20px + env(safe-area-inset-left, 0px)); }
+.launcher:hover { transform: scale(1.05); box-shadow: 0 8px 26px rgba(16, 24, 40, .32), 0 2px 6px rgba(16, 24, 40, .2); }
+.launcher:focus-visible { outline: 3px solid var(--accent); outline-offset: 3px; box-shadow: 0 0 0 3px #fff, 0 6px 20px rgba(16, 24, 40, .28); }
+.launcher .icon { width: 30px; height: 30px; transition: transform .2s ease, opacity .2s ease; }
+.launcher .icon-open { position: absolute; opacity: 0; transform: rotate(-90deg); }
+.root.is-open .launcher .icon-chat { opacity: 0; transform: rotate(90deg); }
+.root.is-open .launcher .icon-open { opacity: 1; transform: none; }
+.badge { position: absolute; top: -3px; right: -3px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px;
+  background: #c4281c; color: #fff; font-size: 12px; font-weight: 700; line-height: 18px; text-align: center;
+  border: 2px solid #fff; }
+
+/* panel */
+.panel { position: fixed; z-index: 2147483001; bottom: calc(92px + env(safe-area-inset-bottom, 0px));
+  right: calc(20px + env(safe-area-inset-right, 0px)); width: 384px; max-width: calc(100vw - 40px);
+  height: 640px; max-height: calc(100vh - 116px); max-height: calc(100dvh - 116px); display: flex; flex-direction: column;
+  background: var(--bg); color: var(--text); border-radius: 18px; box-shadow: var(--shadow); overflow: hidden;
+  border: 1px solid rgba(16, 24, 40, .08); visibility: hidden; opacity: 0; transform: translateY(16px) scale(.98);
+  transform-origin: bottom right; transition: opacity .2s ease, transform .2s ease, visibility 0s linear .2s; }
+.root[data-position="left"] .panel { right: auto; left: calc(20px + env(safe-area-inset-left, 0px)); transform-origin: bottom left; }
+.root.is-open .panel { visibility: visible; opacity: 1; transform: none; transition-delay: 0s; }
+
+.head { flex: none; display: flex; align-items: center; gap: 10px; padding: 12px 8px 12px 16px; background: var(--accent);
+  color: var(--on-accent); }
+.head :focus-visible { outline-color: var(--on-accent); outline-offset: -4px; }
+.avatar { width: 40px; height: 40px; border-radius: 50%; flex: none; display: flex; align-items: center; justify-content: center;
+  background: rgba(255, 255, 255, .18); color: var(--on-accent); }
+.avatar .icon { width: 22px; height: 22px; }
+.titles { flex: 1; min-width: 0; }
+.title { margin: 0; font-size: 16px; font-weight: 700; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.subtitle { margin: 2px 0 0; font-size: 13px; line-height: 1.3; opacity: .92; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  display: flex; align-items: center; gap: 6px; }
+.dot { width: 8px; height: 8px; border-radius: 50%; background: #5ee08a; flex: none; box-shadow: 0 0 0 2px rgba(255,255,255,.35); }
+.root.is-offline .dot { background: #ffc44d; }
+.icon-btn { width: 44px; height: 44px; flex: none; border: 0; margin: 0; padding: 0; border-radius: 12px; background: transparent;
+  color: inherit; display: flex; align-items: center; justify-content: center; }
+.icon-btn:hover { background: rgba(255, 255, 255, .16); }
+.icon-btn .icon { width: 22px; height: 22px; }
+
+.status { flex: none; display: flex; align-items: center; gap: 8px; padding: 8px 16px; font-size: 13px; font-weight: 600;
+  background: var(--warn-bg); color: var(--warn-text); border-bottom: 1px solid var(--border); }
+.status .icon { width: 18px; height: 18px; }
+.spinner { width: 14px; height: 14px; border-radius: 50%; border: 2px solid currentColor; border-right-color: transparent;
+  animation: spin .9s linear infinite; flex: none; }
+@keyframes spin { to { transform: rotate(360deg); } }
+
+.log { position: relative; flex: 1; min-height: 0; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px;
+  display: flex; flex-direction: column; gap: 12px; scroll-behavior: smooth; background: var(--bg); }
+.log:focus-visible { outline-offset: -3px; }
+.messages { display: flex; flex-direction: column; gap: 12px; }
+.row { display: flex; flex-direction: column; align-items: flex-start; max-width: 100%; }
+.row.user { align-items: flex-end; }
+.bubble { max-width: 88%; padding: 10px 14px; border-radius: 18px; background: var(--surface); color: var(--text);
+  border-bottom-left-radius: 6px; overflow-wrap: anywhere; white-space: pre-line; }
+.bubble p { margin: 0; }
+.bubble p + p, .bubble p + .actions, .bubble .heading + p { margin-top: 6px; }
+.row.bot .bubble { max-width: 92%; }
+.row.user .bubble { background: var(--accent); color: var(--on-accent); border-radius: 18px; border-bottom-right-radius: 6px;
+  white-space: pre-wrap; }
+.row.user .bubble a { color: inherit; }
+.meta { font-size: 12px; color: var(--muted); margin: 4px 6px 0; display: flex; align-items: center; gap: 4px; }
+.meta .icon { width: 14px; height: 14px; }
+.heading { display: block; font-size: 12px; font-weight: 700; letter-spacing: .02em; color: var(--muted); margin: 0 0 2px; }
+mark { background: var(--mark-bg); color: var(--mark-text); border-radius: 3px; padding: 1px 2px;
+  box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+.source { display: inline-flex; align-items: center; gap: 4px; margin-top: 2px; font-weight: 600; font-size: 14px;
+  min-height: 44px; }
+.source .icon { width: 16px; height: 16px; }
+.intro .bubble { white-space: normal; }
+.disclaimer { display: flex; gap: 8px; align-items: flex-start; margin: 8px 2px 0; font-size: 12.5px; color: var(--muted);
+  max-width: 92%; line-height: 1.4; }
+.disclaimer .icon { width: 16px; height: 16px; margin-top: 1px; }
+
+.chips { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; max-width: 100%; }
+.chips-label { width: 100%; font-size: 12px; font-weight: 700; color: var(--muted); margin: 0; }
+.chip { min-height: 44px; padding: 8px 14px; border-radius: 22px; border: 1.5px solid var(--accent-text); margin: 0;
+  background: var(--bg); color: var(--accent-text); font-size: 14px; font-weight: 600; line-height: 1.25; text-align: left; }
+.chip:hover { background: color-mix(in srgb, var(--accent) 10%, var(--bg)); }
+
+.actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }
+.action { display: inline-flex; align-items: center; gap: 8px; min-height: 44px; padding: 8px 14px; border-radius: 12px;
+  border: 1.5px solid var(--accent-text); background: var(--bg); color: var(--accent-text); font-size: 14px; font-weight: 600;
+  text-decoration: none; line-height: 1.2; }
+.action .icon { width: 18px; height: 18px; }
+.action.primary { background: var(--accent); border-color: var(--accent); color: var(--on-accent); }
+.action:hover { filter: brightness(1.06); }
+
+.row.emergency .bubble { background: var(--danger-bg); color: var(--danger-text); border: 2px solid var(--danger);
+  border-radius: 14px; max-width: 94%; }
+.emergency-title { display: flex; align-items: center; gap: 8px; font-weight: 800; font-size: 15px; margin: 0 0 6px; }
+.emergency-title .icon { color: var(--danger); width: 22px; height: 22px; }
+.row.emergency .action { border-color: var(--danger); color: var(--danger-text); background: transparent; }
+.row.emergency .action.primary { background: var(--danger); color: var(--on-danger); }
+.row.emergency .action:focus-visible { outline-color: var(--danger); }
+.row.error .bubble { background: var(--warn-bg); color: var(--warn-text); display: flex; gap: 8px; align-items: flex-start; }
+.row.error .icon { width: 18px; height: 18px; margin-top: 2px; }
+
+.feedback { display: flex; align-items: center; gap: 2px; margin: 2px 0 0 4px; font-size: 12.5px; color: var(--muted); }
+.feedback .label { margin-right: 4px; }
+.vote { width: 44px; height: 44px; border: 0; border-radius: 50%; background: transparent; color: var(--muted); margin: 0; padding: 0;
+  display: inline-flex; align-items: center; justify-content: center; }
+.vote .icon { width: 18px; height: 18px; }
+.vote:hover:not([aria-disabled="true"]) { background: var(--surface); color: var(--text); }
+.vote[aria-pressed="true"] { color: var(--accent-text); background: var(--surface); }
+.vote[aria-disabled="true"] { cursor: default; }
+.vote[aria-disabled="true"]:not([aria-pressed="true"]) { opacity: .45; }
+.feedback-note { margin-left: 4px; }
+
+.typing { display: inline-flex; gap: 5px; align-items: center; padding: 14px 16px; border-radius: 18px; border-bottom-left-radius: 6px;
+  background: var(--surface); width: max-content; }
+.typing span { width: 8px; height: 8px; border-radius: 50%; background: var(--muted); opacity: .5; animation: blink 1.2s infinite ease-in-out; }
+.typing span:nth-child(2) { animation-delay: .15s; }
+.typing span:nth-child(3) { animation-delay: .3s; }
+@keyframes blink { 0%, 80%, 100% { opacity: .35; transform: translateY(0); } 40% { opacity: 1; transform: translateY(-3px); } }
+
+.composer { flex: none; display: flex; align-items: flex-end; gap: 8px; padding: 10px 10px 10px 14px; margin: 0;
+  border-top: 1px solid var(--border); background: var(--bg);
+  padding-bottom: calc(10px + env(safe-area-inset-bottom, 0px)); }
+.field { flex: 1; min-width: 0; display: flex; }
+textarea { flex: 1; min-width: 0; resize: none; border: 1.5px solid var(--border); border-radius: 22px; background: var(--surface);
+  padding: 10px 16px; min-height: 44px; max-height: 132px; font-size: 16px; line-height: 1.4; margin: 0; display: block;
+  color: var(--text); overflow-y: auto; }
+textarea::placeholder { color: var(--muted); opacity: 1; }
+textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; border-color: transparent; background: var(--bg); }
+.send { width: 44px; height: 44px; flex: none; border: 0; border-radius: 50%; margin: 0; padding: 0; background: var(--accent);
+  color: var(--on-accent); display: flex; align-items: center; justify-content: center; }
+.send .icon { width: 20px; height: 20px; margin-left: 2px; }
+.send:disabled { opacity: .45; cursor: default; }
+.note { flex: none; margin: 0; padding: 6px 16px; border-top: 1px solid var(--border); font-size: 12.5px; color: var(--muted); background: var(--bg); }
+.note.warn { color: var(--danger-text); font-weight: 600; }
+@media (prefers-color-scheme: dark) { .note.warn { color: var(--danger); } }
+
+@media (max-width: 479.98px) {
+  .panel { inset: 0; right: 0; left: 0; bottom: 0; width: 100%; max-width: none; height: 100%; max-height: none;
+    border-radius: 0; border: 0; transform: translateY(24px); }
+  .root[data-position="left"] .panel { left: 0; }
+  .head { padding-top: calc(10px + env(safe-area-inset-top, 0px)); padding-left: calc(14px + env(safe-area-inset-left, 0px));
+    padding-right: calc(6px + env(safe-area-inset-right, 0px)); }
+  .root.is-open .launcher { visibility: hidden; }
+  .bubble { max-width: 92%; }
+  .composer { padding-left: calc(12px + env(safe-area-inset-left, 0px)); padding-right: calc(10px + env(safe-area-inset-right, 0px)); }
+}
+@media (prefers-reduced-motion: reduce) {
+  .panel, .launcher, .launcher .icon { transition: none !important; }
+  .log { scroll-behavior: auto; }
+  .typing span, .spinner { animation: none; opacity: .7; }
+}
+@media (forced-colors: active) {
+  .launcher, .panel, .bubble, .chip, .action, .send, textarea { border: 1px solid CanvasText; }
+  mark { background: Mark; color: MarkText; }
+}
+`;
+
+  // --- The DOM. ---
+  const host = document.createElement("div");
+  host.id = "clinic-chat-widget";
+  host.setAttribute("data-clinic-chat", "");
+  const shadow = host.attachShadow({ mode: "open" });
+
+  const position = options.position === "left" ? "left" : "right";
+  const root = el("div", { class: "root", "data-position": position, lang: uiLang });
+  if (options.accent && window.CSS && CSS.supports("color", options.accent)) {
+    root.style.setProperty("--accent", options.accent);
+  }
+
+  const badge = el("span", { class: "badge", "aria-hidden": "true", hidden: true });
+  const launcher = el(
+    "button",
+    { class: "launcher", type: "button", "aria-haspopup": "dialog", "aria-expanded": "false", "aria-controls": "ccw-panel" },
+    icon("chat", "icon-chat"),
+    icon("down", "icon-open"),
+    badge,
+  );
+
+  const titleText = str(options.title, 80).trim() || t("title");
+  const subtitleText = el("span", { text: t("assistant") });
+  const newButton = el(
+    "button",
+    { class: "icon-btn", type: "button", "aria-label": t("newConversation"), title: t("newConversation") },
+    icon("restart"),
+  );
+  const closeButton = el(
+    "button",
+    { class: "icon-btn", type: "button", "aria-label": t("closeChat"), title: t("closeChat") },
+    icon("close"),
+  );
+  const head = el(
+    "div",
+    { class: "head" },
+    el("div", { class: "avatar" }, icon("cross")),
+    el(
+      "div",
+      { class: "titles" },
+      el("h2", { class: "title", id: "ccw-title", text: titleText }),
+      el("p", { class: "subtitle" }, el("span", { class: "dot", "aria-hidden": "true" }), subtitleText),
+    ),
+    newButton,
+    closeButton,
+  );
+
+  const statusText = el("span");
+  const status = el("div", { class: "status", role: "status", hidden: true }, el("span", { class: "spinner", "aria-hidden": "true" }), statusText);
+
+  const intro = el("div", { class: "intro" });
+  const messages = el("div", { class: "messages" });
+  const typing = el(
+    "div",
+    { class: "row typing-row", hidden: true },
+    el("div", { class: "typing", role: "img", "aria-label": t("typing") }, el("span"), el("span"), el("span")),
+  );
+  const log = el("div", { class: "log", role: "region", "aria-label": t("conversation"), tabindex: "0" }, intro, messages, typing);
+
+  const input = el("textarea", {
+    id: "ccw-input",
+    rows: "1",
+    maxlength: String(MAX_CHARS),
+    placeholder: t("placeholder"),
+    autocomplete: "off",
+    enterkeyhint: "send",
+    "aria-describedby": "ccw-note",
+  });
+  const sendButton = el("button", { class: "send", type: "submit", "aria-label": t("send"), title: t("send") }, icon("send"));
+  const composer = el(
+    "form",
+    { class: "composer", novalidate: true },
+    el("label", { class: "sr", for: "ccw-input", text: t("inputLabel") }),
+    el("div", { class: "field" }, input),
+    sendButton,
+  );
+  const note = el("p", { class: "note", id: "ccw-note", "aria-live": "polite", hidden: true });
+
+  const panel = el(
+    "section",
+    { class: "panel", id: "ccw-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ccw-title" },
+    head,
+    status,
+    log,
+    note,
+    composer,
+  );
+  // New replies are read out from here; an emergency reply is itself role="alert" (assertive) instead.
+  const politeRegion = el("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
+  root.append(panel, launcher, politeRegion);
+  // A constructed stylesheet needs no 'unsafe-inline' in the clinic's Content-Security-Policy.
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    shadow.adoptedStyleSheets = [sheet];
+  } catch {
+    shadow.append(el("style", { text: STYLE }));
+  }
+  shadow.append(root);
+
+  function announce(text) {
+    politeRegion.textContent = "";
+    setTimeout(() => {
+      politeRegion.textContent = text;
+    }, 60);
+  }
+
+  /** White or near-black text on the accent, whichever reads better (data-accent may be light). */
+  function fitAccentContrast() {
+    const probe = el("span");
+    probe.style.color = "var(--accent)";
+    root.append(probe);
+    const color = getComputedStyle(probe).color;
+    const rgb = color.startsWith("rgb") ? (color.match(/[\d.]+/g) || []).map(Number) : [];
+    probe.remove();
+    if (rgb.length < 3) return;
+    const lum = rgb.slice(0, 3).map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    const onWhite = 1.05 / (L + 0.05);
+    const onDark = (L + 0.05) / 0.0625; // against #1a1d21-ish
+    if (onDark > onWhite) root.style.setProperty("--on-accent", "#111418");
+    if (onWhite < 4.5) root.style.setProperty("--accent-text", "color-mix(in srgb, var(--accent) 45%, #000000)");
+  }
+
+  // --- Rendering. ---
+  let welcome = state.welcome;
+  const clinic = () => (welcome && welcome.clinic && typeof welcome.clinic === "object" ? welcome.clinic : {});
+
+  function chips(list, label) {
+    const items = (Array.isArray(list) ? list : []).filter((s) => typeof s === "string" && s.trim()).slice(0, 6);
+    if (!items.length) return null;
+    return el(
+      "div",
+      { class: "chips", role: "group", "aria-label": label },
+      el("p", { class: "chips-label", "aria-hidden": "true", text: label }),
+      items.map((q) => el("button", { class: "chip", type: "button", onclick: () => ask(q) }, str(q, 300))),
+    );
+  }
+
+  function renderIntro() {
+    intro.replaceChildren();
+    const c = clinic();
+    subtitleText.textContent = str(c.name, 120) || t("assistant");
+    const greeting = str(options.greeting, 500).trim() || (welcome && str(welcome.greeting, 1000));
+    if (!greeting) return;
+    intro.append(el("div", { class: "row bot" }, el("div", { class: "bubble" }, el("p", { text: greeting }))));
+    if (welcome && str(welcome.disclaimer)) {
+      intro.append(el("p", { class: "disclaimer" }, icon("info"), el("span", { text: str(welcome.disclaimer, 1000) })));
+    }
+    const starters = chips(welcome && welcome.suggestions, t("suggestions"));
+    if (starters) intro.append(starters);
+  }
+
+  function contactActions() {
+    const c = clinic();
+    const actions = el("div", { class: "actions" });
+    const tel = telUrl(c.phone);
+    if (tel) actions.append(el("a", { class: "action", href: tel }, icon("phone"), t("callUs", { phone: str(c.phone, 40) })));
+    const mail = mailtoUrl(c.email);
+    if (mail) actions.append(el("a", { class: "action", href: mail }, icon("mail"), t("emailUs", { email: str(c.email, 254) })));
+    const booking = httpUrl(c.booking_url);
+    if (booking) {
+      actions.append(
+        el("a", { class: "action primary", href: booking, target: "_blank", rel: "noopener noreferrer" }, icon("calendar"), t("book")),
+      );
+    }
+    return actions.childNodes.length ? actions : null;
+  }
+
+  function emergencyActions() {
+    const c = clinic();
+    const actions = el("div", { class: "actions" });
+    const emergency = telUrl(c.emergency_number);
+    if (emergency) {
+      actions.append(
+        el("a", { class: "action primary", href: emergency }, icon("phone"), t("callEmergency", { number: str(c.emergency_number, 40) })),
+      );
+    }
+    const crisis = telUrl(c.crisis_line);
+    if (crisis) actions.append(el("a", { class: "action", href: crisis }, icon("phone"), t("callCrisis", { number: str(c.crisis_line, 40) })));
+    return actions.childNodes.length ? actions : null;
+  }
+
+  function feedbackRow(message) {
+    const note = el("span", { class: "feedback-note", role: "status" });
+    const buttons = [
+      ["up", "up", t("voteUp")],
+      ["down", "thumbDown", t("voteDown")],
+    ].map(([vote, iconName, label]) =>
+      el(
+        "button",
+        {
+          class: "vote",
+          type: "button",
+          "data-vote": vote,
+          "aria-label": label,
+          title: label,
+          "aria-pressed": message.vote === vote ? "true" : "false",
+          "aria-disabled": message.vote ? "true" : null, // not `disabled`: the focused button keeps focus
+          onclick: () => sendFeedback(message, vote, buttons, note),
+        },
+        icon(iconName),
+      ),
+    );
+    if (message.vote) note.textContent = t("voteThanks");
+    return el(
+      "div",
+      { class: "feedback", role: "group", "aria-label": t("helpful") },
+      el("span", { class: "label", text: t("helpful"), hidden: Boolean(message.vote) }),
+      buttons,
+      note,
+    );
+  }
+
+  function renderMessage(message) {
+    if (message.t === "user") {
+      const row = el(
+        "div",
+        { class: "row user", "data-id": message.id },
+        el("span", { class: "sr", text: t("you") + ":" }),
+        el("div", { class: "bubble", text: message.text }),
+      );
+      if (message.state === "queued") row.append(el("p", { class: "meta waiting" }, icon("clock"), t("waiting")));
+      return row;
+    }
+    if (message.t === "err") {
+      return el(
+        "div",
+        { class: "row bot error", "data-id": message.id },
+        el("div", { class: "bubble" }, icon("info"), el("p", { text: message.text })),
+      );
+    }
+    const a = message.a || {};
+    const kind = ["answer", "fallback", "emergency", "smalltalk"].includes(a.kind) ? a.kind : "smalltalk";
+    const bubble = el("div", { class: "bubble" });
+    const row = el("div", { class: "row bot " + kind, "data-id": message.id, "data-kind": kind }, el("span", { class: "sr", text: t("bot") + ":" }), bubble);
+
+    if (kind === "answer") {
+      const source = a.sources && a.sources[0];
+      if (source) {
+        if (source.heading) bubble.append(el("span", { class: "heading", text: source.heading }));
+        const text = el("p", { class: "passage" });
+        appendPassage(text, source.passage || a.text, source.highlights);
+        bubble.append(text);
+        const url = httpUrl(source.url);
+        if (url && source.title) {
+          bubble.append(
+            el(
+              "a",
+              { class: "source", href: url, target: "_blank", rel: "noopener noreferrer" },
+              t("readMore", { title: source.title }),
+              el("span", { class: "sr", text: " " + t("newTab") }),
+              icon("external"),
+            ),
+          );
+        }
+      } else {
+        const text = el("p");
+        appendText(text, a.text);
+        bubble.append(text);
+      }
+      row.append(feedbackRow(message));
+      const related = chips(a.suggestions, t("related"));
+      if (related) row.append(related);
+    } else if (kind === "emergency") {
+      row.setAttribute("role", "alert");
+      bubble.append(el("p", { class: "emergency-title" }, icon("warning"), t("emergencyTitle")));
+      const actions = emergencyActions();
+      bubble.append(el("p", { text: a.text }));
+      if (actions) bubble.append(actions);
+    } else if (kind === "fallback") {
+      bubble.append(el("p", { text: a.text }));
+      const actions = contactActions();
+      if (actions) bubble.append(actions);
+      const related = chips(a.suggestions, t("related"));
+      if (related) row.append(related);
+    } else {
+      const text = el("p");
+      appendText(text, a.text);
+      bubble.append(text);
+    }
+    return row;
+  }
+
+  function renderAll() {
+    renderIntro();
+    messages.replaceChildren(...state.messages.map(renderMessage));
+    updateTyping();
+    updateBadge();
+  }
+
+  /** Re-renders a question (its "waiting to send" line); an answer shares its question's id. */
+  function replaceMessage(message) {
+    const old = messages.querySelector(`.row.user[data-id="${CSS.escape(message.id)}"]`);
+    if (old) old.replaceWith(renderMessage(message));
+  }
+
+  function scrollToEnd(target) {
+    requestAnimationFrame(() => {
+      const bottom = log.scrollHeight - log.clientHeight;
+      // A long answer: show its start rather than its end.
+      const top = target ? target.offsetTop - 12 : bottom;
+      log.scrollTop = Math.max(0, Math.min(bottom, top));
+    });
+  }
+
+  function addMessage(message) {
+    state.messages.push(message);
+    save();
+    const node = renderMessage(message);
+    messages.append(node);
+    if (message.t === "user") scrollToEnd();
+    else {
+      // Keep the question in view above its answer when both fit; otherwise show the answer's start.
+      const question = node.previousElementSibling;
+      scrollToEnd(question && question.classList.contains("user") ? question : node);
+    }
+    return node;
+  }
+
+  function updateTyping() {
+    typing.hidden = !state.messages.some((m) => m.t === "user" && m.state === "sent");
+    if (!typing.hidden) scrollToEnd();
+  }
+
+  function updateBadge() {
+    badge.hidden = state.unread < 1;
+    badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
+    launcher.setAttribute(
+      "aria-label",
+      state.open ? t("minimise") : state.unread ? t("openChatUnread", { n: state.unread }) : t("openChat"),
+    );
+  }
+
+  let online = false;
+  let everConnected = false;
+  let statusTimer = null;
+  function setOnline(value, failed) {
+    online = value;
+    root.classList.toggle("is-offline", !value);
+    clearTimeout(statusTimer);
+    if (value) {
+      status.hidden = true;
+      return;
+    }
+    // The first connection usually takes a moment: only say "Connecting…" if it is slow.
+    const show = () => {
+      statusText.textContent = everConnected || failed ? t("offline") : t("connecting");
+      if (!online) status.hidden = false;
+    };
+    if (everConnected || failed) show();
+    else statusTimer = setTimeout(show, 1200);
+  }
+
+  // --- Open / close. ---
+  function openPanel({ focus = true } = {}) {
+    state.open = true;
+    state.unread = 0;
+    save();
+    root.classList.add("is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    updateBadge();
+    ensureSocket();
+    if (focus) input.focus({ preventScroll: true });
+    scrollToEnd();
+  }
+
+  function closePanel() {
+    state.open = false;
+    save();
+    root.classList.remove("is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    updateBadge();
+    launcher.focus({ preventScroll: true });
+  }
+
+  launcher.addEventListener("click", () => (state.open ? closePanel() : openPanel()));
+  closeButton.addEventListener("click", closePanel);
+  shadow.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && state.open) {
+      event.preventDefault();
+      event.stopPropagation();
+      closePanel();
+    }
+  });
+  newButton.addEventListener("click", () => {
+    for (const timer of answerTimers.values()) clearTimeout(timer);
+    answerTimers.clear();
+    state.messages = [];
+    state.unread = 0;
+    state.conversation = null;
+    save();
+    renderAll();
+    log.scrollTop = 0;
+    announce(t("conversationCleared"));
+    input.focus({ preventScroll: true });
+  });
+
+  // --- Asking. ---
+  function showNote(text, warn) {
+    note.textContent = text || "";
+    note.hidden = !text;
+    note.classList.toggle("warn", Boolean(warn));
+  }
+
+  function updateCounter() {
+    const length = input.value.length;
+    if (length > MAX_CHARS * 0.8) showNote(t("counter", { n: length, max: MAX_CHARS }), length >= MAX_CHARS);
+    else if (!note.dataset.sticky) showNote("");
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 3, 132) + "px";
+  }
+
+  input.addEventListener("input", () => {
+    autosize();
+    updateCounter();
+  });
+  input.addEventListener("paste", (event) => {
+    const pasted = (event.clipboardData && event.clipboardData.getData("text")) || "";
+    const selected = input.selectionEnd - input.selectionStart;
+    if (input.value.length - selected + pasted.length > MAX_CHARS) {
+      note.dataset.sticky = "1";
+      showNote(t("tooLong", { max: MAX_CHARS }), true);
+      setTimeout(() => delete note.dataset.sticky, 6000);
+    }
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit ? composer.requestSubmit() : submit();
+    }
+  });
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+
+  function submit() {
+    let text = input.value.trim();
+    if (!text) return;
+    if (text.length > MAX_CHARS) {
+      text = Array.from(text).slice(0, MAX_CHARS).join("");
+      showNote(t("tooLong", { max: MAX_CHARS }), true);
+    } else {
+      delete note.dataset.sticky;
+      showNote("");
+    }
+    input.value = "";
+    autosize();
+    ask(text);
+  }
+
+  function ask(question) {
+    const text = str(question, MAX_CHARS * 2).trim();
+    if (!text) return;
+    addMessage({ t: "user", id: newId(), text, state: "queued" });
+    ensureSocket();
+    flush();
+  }
+
+  const answerTimers = new Map();
+
+  /** Sends every queued question once. Questions are only emitted on a live connection. */
+  function flush() {
+    if (socket && socket.connected) {
+      for (const m of state.messages) {
+        if (m.t !== "user" || m.state !== "queued") continue;
+        m.state = "sent";
+        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId() });
+        replaceMessage(m);
+        answerTimers.set(
+          m.id,
+          setTimeout(() => {
+            answerTimers.delete(m.id);
+            if (m.state !== "sent" || !online) return;
+            m.state = "failed";
+            addMessage({ t: "err", id: newId(), text: t("noReply") });
+            updateTyping();
+          }, ANSWER_TIMEOUT_MS),
+        );
+      }
+      save();
+    }
+    updateTyping();
+  }
+
+  function findQuestion(id) {
+    return typeof id === "string" ? state.messages.find((m) => m.t === "user" && m.id === id) : undefined;
+  }
+
+  function sanitizeAnswer(data) {
+    const sources = (Array.isArray(data.sources) ? data.sources : []).slice(0, 1).map((s) => ({
+      title: str(s && s.title, 300),
+      url: httpUrl(s && s.url),
+      heading: str(s && s.heading, 300),
+      passage: str(s && s.passage, 20000),
+      highlights: Array.isArray(s && s.highlights) ? s.highlights.slice(0, 20) : [],
+    }));
+    return {
+      kind: str(data.kind, 20),
+      text: str(data.text, 20000),
+      sources,
+      suggestions: (Array.isArray(data.suggestions) ? data.suggestions : []).filter((x) => typeof x === "string").slice(0, 5),
+    };
+  }
+
+  function receive(data, isError) {
+    if (!data || typeof data !== "object") return;
+    const question = findQuestion(data.id);
+    if (!question && !(isError && data.id == null)) return; // from a cleared conversation
+    if (question) {
+      if (question.state === "answered") return; // already answered: never show a reply twice
+      question.state = "answered";
+      clearTimeout(answerTimers.get(question.id));
+      answerTimers.delete(question.id);
+      replaceMessage(question);
+    }
+    let message;
+    if (isError) {
+      message = { t: "err", id: newId(), text: str(data.message, 500) || t("errorGeneric") };
+    } else {
+      message = { t: "bot", id: question.id, a: sanitizeAnswer(data), vote: null };
+    }
+    if (!state.open) state.unread += 1;
+    addMessage(message);
+    updateTyping();
+    updateBadge();
+    const kind = message.a && message.a.kind;
+    if (kind !== "emergency") {
+      const spoken = message.t === "err" ? message.text : (message.a.sources[0] && message.a.sources[0].passage) || message.a.text;
+      announce(t("bot") + ": " + spoken);
+    }
+  }
+
+  const votesInFlight = new Set();
+
+  /** One vote per answer: sent once, locked when the server acknowledges it. */
+  function sendFeedback(message, vote, buttons, noteEl) {
+    if (message.vote || votesInFlight.has(message.id)) return;
+    if (!socket || !socket.connected) {
+      noteEl.textContent = t("voteOffline");
+      return;
+    }
+    votesInFlight.add(message.id);
+    buttons.forEach((b) => b.setAttribute("aria-disabled", "true"));
+    socket.timeout(8000).emit("feedback", { id: message.id, vote, conversation: conversationId() }, (err, reply) => {
+      votesInFlight.delete(message.id);
+      if (!err && reply && reply.ok) {
+        message.vote = vote;
+        save();
+        for (const b of buttons) b.setAttribute("aria-pressed", b.dataset.vote === vote ? "true" : "false");
+        const label = noteEl.parentNode && noteEl.parentNode.querySelector(".label");
+        if (label) label.hidden = true;
+        noteEl.textContent = t("voteThanks");
+      } else {
+        buttons.forEach((b) => b.removeAttribute("aria-disabled"));
+        noteEl.textContent = t("voteFailed");
+      }
+    });
+  }
+
+  // --- The connection: socket.io-client from the bot's host, loaded on first open. ---
+  let socket = null;
+  let clientPromise = null;
+  let loadAttempts = 0;
+  let loadRetryTimer = null;
+
+  function loadClient() {
+    if (clientPromise) return clientPromise;
+    clientPromise = new Promise((resolve, reject) => {
+      const previous = window.io;
+      const amd = typeof window.define === "function" && window.define.amd ? window.define : null;
+      if (amd) window.define = undefined; // the UMD build would register with RequireJS instead of a global
+      const tag = document.createElement("script");
+      tag.src = BOT + "/vendor/socket.io.min.js";
+      tag.async = true;
+      const done = () => {
+        if (amd) window.define = amd;
+        tag.remove();
+      };
+      tag.onload = () => {
+        const client = window.io;
+        if (previous !== undefined) window.io = previous; // leave the page's own `io` alone
+        done();
+        typeof client === "function" ? resolve(client) : reject(new Error("no io"));
+      };
+      tag.onerror = () => {
+        done();
+        reject(new Error("socket.io client failed to load"));
+      };
+      (document.head || document.documentElement).append(tag);
+    });
+    clientPromise.catch(() => {
+      clientPromise = null;
+    });
+    return clientPromise;
+  }
+
+  function ensureSocket() {
+    if (socket) {
+      if (!socket.connected) reconnectNow();
+      return;
+    }
+    if (clientPromise) return;
+    setOnline(false);
+    clearTimeout(loadRetryTimer);
+    loadClient().then(
+      (io) => {
+        loadAttempts = 0;
+        if (!socket) connect(io);
+      },
+      () => {
+        setOnline(false, true);
+        loadAttempts += 1;
+        const delay = Math.min(30000, 1000 * 2 ** Math.min(loadAttempts, 5)) * (0.75 + Math.random() * 0.5);
+        loadRetryTimer = setTimeout(ensureSocket, delay);
+      },
+    );
+  }
+
+  function connect(io) {
+    socket = io(BOT, {
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000,
+      timeout: 10000,
+      withCredentials: false,
+    });
+    socket.on("connect", () => {
+      everConnected = true;
+      setOnline(true);
+      flush();
+    });
+    socket.on("disconnect", (reason) => {
+      setOnline(false);
+      // Drop what socket.io-client buffered itself: the widget re-sends unanswered questions on reconnect,
+      // and only over a live connection, so each question goes out exactly once per connection.
+      socket.sendBuffer = [];
+      for (const m of state.messages) if (m.t === "user" && m.state === "sent") m.state = "queued";
+      for (const timer of answerTimers.values()) clearTimeout(timer);
+      answerTimers.clear();
+      save();
+      state.messages.filter((m) => m.t === "user" && m.state === "queued").forEach(replaceMessage);
+      updateTyping();
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000); // no automatic retry then
+    });
+    socket.on("connect_error", () => setOnline(false, true));
+    socket.on("welcome", (data) => {
+      if (!data || typeof data !== "object") return;
+      const fresh = {
+        clinic: data.clinic && typeof data.clinic === "object" ? data.clinic : {},
+        greeting: str(data.greeting, 1000),
+        disclaimer: str(data.disclaimer, 1000),
+        suggestions: Array.isArray(data.suggestions) ? data.suggestions.filter((s) => typeof s === "string").slice(0, 6) : [],
+      };
+      if (JSON.stringify(fresh) === JSON.stringify(welcome)) return; // every reconnect greets again: keep focus
+      welcome = state.welcome = fresh;
+      save();
+      const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+      renderIntro();
+      if (atBottom) scrollToEnd();
+    });
+    socket.on("answer", (data) => receive(data, false));
+    socket.on("error", (data) => receive(data, true));
+  }
+
+  /** Skip the back-off wait: the tab is visible again or the network came back. */
+  function reconnectNow() {
+    if (!socket) {
+      if (state.open) ensureSocket();
+      return;
+    }
+    if (socket.connected) return;
+    socket.disconnect();
+    socket.connect();
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && (socket || state.open)) reconnectNow();
+  });
+  window.addEventListener("online", () => {
+    if (socket || state.open) reconnectNow();
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && (socket || state.open)) reconnectNow();
+  });
+
+  // --- Start. ---
+  function mount() {
+    (document.body || document.documentElement).append(host);
+    fitAccentContrast();
+    renderAll();
+    if (state.open) openPanel({ focus: false });
+    else if (state.messages.some((m) => m.t === "user" && m.state === "queued")) ensureSocket();
+    updateBadge();
+  }
+
+  window.__clinicChatWidget = {
+    version: 1,
+    open: () => openPanel(),
+    close: () => closePanel(),
+    get shadowRoot() {
+      return shadow;
+    },
+  };
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount, { once: true });
+})();
