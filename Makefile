@@ -23,14 +23,15 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian packages the tests need: Chromium (browser tests) and Redis (the two-server tests),
-# through apt when we are root and they are missing.
-SYSTEM_PACKAGES := /usr/bin/chromium /usr/bin/redis-server
+# Debian packages the tests need: Chromium (browser tests), Redis and PostgreSQL (the store and
+# two-server tests), through apt when we are root and they are missing.
+APT_PACKAGES := chromium redis-server postgresql
+SYSTEM_PACKAGES := /usr/bin/chromium /usr/bin/redis-server /usr/share/postgresql-common/pg_wrapper
 $(SYSTEM_PACKAGES):
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	else \
-		echo "Missing $@: run 'sudo apt-get install chromium redis-server' (the tests need them)"; exit 1; \
+		echo "Missing $@: run 'sudo apt-get install $(APT_PACKAGES)' (the tests need them)"; exit 1; \
 	fi
 
 run: $(BIN)/.installed web/node_modules/.installed

@@ -18,6 +18,11 @@ def demo() -> str:
     return render_template("demo.html", clinic=current_app.extensions["assistant"].snapshot.knowledge.clinic)
 
 
+@pages.get("/demo.css")
+def demo_styles() -> Response:
+    return send_from_directory(WEB / "static", "demo.css", mimetype="text/css", max_age=300)
+
+
 @pages.get("/widget.js")
 def widget() -> Response:
     response = send_from_directory(WEB / "static", "widget.js", mimetype="text/javascript", max_age=300)

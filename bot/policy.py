@@ -65,13 +65,13 @@ class PolicySettings:
 def validate_question(raw: object) -> str:
     if not isinstance(raw, str):
         raise QuestionError("invalid_question", "The question must be text.")
-    question = raw.strip()
+    # Control characters become spaces; lone surrogates (not text at all) become "?".
+    question = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", raw).encode("utf-8", "replace").decode("utf-8")
+    question = question.strip()
     if not question:
         raise QuestionError("empty_question", "Please type a question.")
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError("question_too_long", f"Please keep your question under {MAX_QUESTION_CHARS:,} characters.")
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in question):
-        question = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", question).strip()
     return question
 
 

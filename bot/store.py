@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.extensions import db
-from bot.policy import Answer
+from bot.policy import Answer, validate_question
 from bot.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class ConversationStore:
         exchange = Exchange(
             conversation_id=_short_id(conversation_id),
             answer_id=_short_id(answer_id),
-            question=redact(question.strip())[:2000],
+            question=redact(validate_question(question))[:2000],
             kind=answer.kind,
             confidence=answer.confidence,
             source_ids=" ".join(s.id for s in answer.sources),

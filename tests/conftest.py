@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,43 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL server (Debian's, which `make test` installs) on a free loopback port."""
+    binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not binaries:
+        pytest.fail("PostgreSQL is missing: `make test` installs it with apt")
+    bin_dir = binaries[-1].parent
+    data = Path(tempfile.mkdtemp(prefix="bot-test-postgres-"))  # directly in /tmp: the postgres user must reach it
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(data, "postgres")
+    subprocess.run(
+        [*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [*as_postgres, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    import psycopg
+
+    for _ in range(100):
+        try:
+            psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres").close()
+            break
+        except psycopg.OperationalError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

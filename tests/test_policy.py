@@ -135,3 +135,9 @@ def test_phrase_matcher_gaps_and_word_boundaries():
     assert not matcher.find("my throat hurts and later my eyes... no swelling at all today really")
     assert not matcher.find("what is the purpose of a pushup")
     assert normalise("Can’t  BREATHE!!") == "cant breathe"
+
+
+def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
+    assert assistant.answer("acne\x00 scars\ud800?").kind in ("answer", "fallback")
+    with pytest.raises(QuestionError):
+        assistant.answer("\x00\x01\x02")

@@ -55,10 +55,11 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def two_servers(redis_url, tmp_path_factory):
-    """Two gunicorn processes on one knowledge folder, sharing Redis for Socket.IO and rate limits."""
+def two_servers(redis_url, postgres_url, tmp_path_factory):
+    """Two gunicorn processes on one knowledge folder, sharing Redis for Socket.IO and rate limits,
+    and PostgreSQL for the conversation store."""
     root = tmp_path_factory.mktemp("pair")
-    env = {"REDIS_URL": redis_url, "BOT_RATE_LIMIT_VISITOR": "5 per minute"}
+    env = {"REDIS_URL": redis_url, "DATABASE_URL": postgres_url, "BOT_RATE_LIMIT_VISITOR": "5 per minute"}
     servers = [Server(root, env=env).start() for _ in range(2)]
     yield servers
     for server in servers:
@@ -75,13 +76,22 @@ class Listener:
         self.client.connect(url, transports=["websocket"], wait_timeout=10)
 
 
-def test_a_visitor_on_either_server_gets_answers(two_servers):
+def test_a_visitor_on_either_server_gets_answers(two_servers, postgres_url):
     for n, server in enumerate(two_servers):
         listener = Listener(server.url)
         listener.client.emit("ask", {"id": f"s{n}", "question": SCARS, "conversation": f"pair-{n}"})
         assert listener.arrived.wait(30)
         assert listener.events["answer"][0]["sources"][0]["heading"] == "Microneedling reduces scars"
         listener.client.disconnect()
+    import psycopg
+
+    deadline = time.monotonic() + 10
+    stored = 0
+    while stored < 2 and time.monotonic() < deadline:  # both servers wrote to the one PostgreSQL store
+        with psycopg.connect(postgres_url.replace("+psycopg", "")) as connection:
+            stored = connection.execute("select count(*) from exchanges where answer_id in ('s0', 's1')").fetchone()[0]
+        time.sleep(0.2)
+    assert stored == 2
 
 
 def test_a_broadcast_reaches_clients_on_both_servers(two_servers, redis_url):

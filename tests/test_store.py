@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -60,6 +61,9 @@ def test_feedback_is_stored_against_its_answer(app):
     clear(app)
     client = socketio.test_client(app)
     client.emit("ask", {"id": "v1", "question": "will it fade stretch marks", "conversation": "c9"})
+    deadline = time.monotonic() + 10  # handlers run on their own threads: wait for the answer, as a visitor does
+    while not any(m["name"] == "answer" for m in client.get_received()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert client.emit("feedback", {"id": "v1", "vote": "down", "conversation": "c9"}, callback=True) == {"ok": True}
     client.disconnect()
     (row,) = stored(app)
