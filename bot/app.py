@@ -109,6 +109,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         model=app.config["MODEL"],
         answer_threshold=float(app.config["ANSWER_THRESHOLD"]),
         torch_threads=app.config["TORCH_THREADS"],
+        models_dir=Path(app.config["MODELS_DIR"]) if app.config.get("MODELS_DIR") else None,
     )
     app.extensions["assistant"] = assistant = Assistant(config, encoder=encoder)
     app.extensions["store"] = ConversationStore(

@@ -41,6 +41,7 @@ class AssistantConfig:
     model: str | None = None
     answer_threshold: float = PolicySettings.answer_threshold
     torch_threads: int | None = None
+    models_dir: Path | None = None  # where the ONNX copy of the model is kept [instance_dir/models]
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
         self.encoder = encoder or Encoder(
-            config.model, threads=config.torch_threads, onnx_dir=config.instance_dir / "models"
+            config.model, threads=config.torch_threads, onnx_dir=config.models_dir or config.instance_dir / "models"
         )
         self.reader = KnowledgeReader(config.knowledge_dir)
         self.index_root = config.instance_dir / "index"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Playwright
 
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
@@ -21,16 +22,27 @@ from bot.embedding import Encoder
 
 PROJECT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = PROJECT / "knowledge"
+ARTIFACTS = PROJECT / "test-artifacts"  # screenshots, git-ignored
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Tests ask far faster than a person types; the rate-limit tests set their own limits.
 NO_LIMITS = {"RATE_LIMIT_VISITOR": "100000 per minute", "RATE_LIMIT_IP": "100000 per minute"}
 
 
+# The test process and every test server share one ONNX copy of the model instead of each exporting its own.
+SHARED_MODELS = Path(tempfile.mkdtemp(prefix="bot-test-models-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_shared_models() -> Iterator[None]:
+    yield
+    shutil.rmtree(SHARED_MODELS, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> Encoder:
+def encoder() -> Encoder:
     """The model as the server runs it: questions through the ONNX copy it exports on first use."""
-    return Encoder(onnx_dir=tmp_path_factory.mktemp("models"))
+    return Encoder(onnx_dir=SHARED_MODELS)
 
 
 @pytest.fixture
@@ -56,6 +68,23 @@ def app(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory):
     )
 
 
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Debian's Chromium (installed by `make test`), headless, with no calls home."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,7 +96,8 @@ class Server:
 
     def __init__(self, root: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.root = root
-        self.env = {f"BOT_{key}": value for key, value in NO_LIMITS.items()} | (env or {})
+        self.env = {f"BOT_{key}": value for key, value in NO_LIMITS.items()} | {"BOT_MODELS_DIR": str(SHARED_MODELS)}
+        self.env |= env or {}
         self.knowledge = root / "knowledge"
         if not self.knowledge.exists():
             shutil.copytree(KNOWLEDGE, self.knowledge)

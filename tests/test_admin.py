@@ -29,18 +29,8 @@ from playwright.sync_api import expect, sync_playwright
 from bot.admin import FileRefused, resolve_file
 from bot.extensions import db
 from bot.store import Exchange, StaffUser, utcnow
-from tests.conftest import PROJECT, Server
+from tests.conftest import ARTIFACTS, PROJECT, Server, launch_chromium
 
-ARTIFACTS = PROJECT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 BASE = re.compile(r'name="base" value="([^"]*)"')
@@ -569,15 +559,13 @@ def seed_history(server: Server) -> None:
         )
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_in_a_browser_sign_in_edit_try_save_and_the_bot_follows(dashboard):
     server, email = dashboard
     seed_history(server)
     path = server.knowledge / "microneedling.md"
     assert OLD_SENTENCE in path.read_text("utf-8")
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))

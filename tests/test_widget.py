@@ -11,37 +11,23 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.conftest import PROJECT, Server, free_port
+from tests.conftest import ARTIFACTS, Server, free_port, launch_chromium
 
-ARTIFACTS = PROJECT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DESKTOP = {"width": 1280, "height": 800}
 TITLE = "Questions? Ask us"  # data-title on the demo page
 GREETING = "Hello! I'm the Example Skin Clinic's automated assistant."
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-    ARTIFACTS.mkdir(exist_ok=True)
+    chromium = launch_chromium(playwright)
     yield chromium
     chromium.close()
     playwright.stop()
