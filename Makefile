@@ -27,7 +27,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 # two-server tests), through apt when we are root and they are missing.
 APT_PACKAGES := chromium redis-server postgresql
 SYSTEM_PACKAGES := /usr/bin/chromium /usr/bin/redis-server /usr/share/postgresql-common/pg_wrapper
-$(SYSTEM_PACKAGES):
+$(SYSTEM_PACKAGES) &:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	else \
@@ -40,7 +40,7 @@ run: $(BIN)/.installed web/node_modules/.installed
 index: $(BIN)/.installed
 	$(BIN)/flask --app wsgi index
 
-test: $(BIN)/.dev-installed web/node_modules/.installed $(SYSTEM_PACKAGES)
+test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -58,5 +58,7 @@ bench: $(BIN)/.dev-installed web/node_modules/.installed
 load: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m bench.load
 
+# Removes what can be rebuilt; instance/bot.db (staff accounts, conversations), instance/secret_key and
+# instance/backups (the editor's previous versions) stay.
 clean:
-	rm -rf $(VENV) instance web/node_modules
+	rm -rf $(VENV) web/node_modules instance/index instance/cache instance/models instance/bench

@@ -9,7 +9,9 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+# One worker: Socket.IO's long-polling needs every request of a visitor in the same process, and gunicorn
+# does not keep them there. For more, run more gunicorn instances (BIND=...) behind nginx with ip_hash.
+workers = 1
 threads = int(os.environ.get("THREADS", "320"))
 timeout = 120  # the first start may build the index before serving
 graceful_timeout = 10

@@ -42,7 +42,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bot.extensions import db, login_manager
+from bot.extensions import db, limiter, login_manager
 from bot.gaps import MAX_DISTINCT, group_questions
 from bot.knowledge import (
     CLINIC_FILE,
@@ -193,6 +193,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @admin.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])  # password guessing
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))

@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         REDIS_URL=os.environ.get("REDIS_URL"),
         RATE_LIMIT_VISITOR="10 per 10 seconds",
         RATE_LIMIT_IP="60 per minute",
+        LOGIN_RATE_LIMIT="10 per minute",
         RATELIMIT_HEADERS_ENABLED=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

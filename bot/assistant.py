@@ -70,6 +70,7 @@ class Assistant:
         self._watcher: KnowledgeWatcher | None = None
         self._warming = threading.Lock()
         self._warm_thread: threading.Thread | None = None
+        self._warm_next: list[Passage] | None = None
         self._closing = threading.Event()
         atexit.register(self.close)
         self.sentence_cache = EmbeddingCache(self._cache("sentences"))
@@ -118,8 +119,7 @@ class Assistant:
             encode_sentences=self._sentence_vectors,
         )
         if len(passages) <= WARM_KEY_SENTENCES_UP_TO:
-            self._warm_thread = threading.Thread(target=self._warm_key_sentences, args=(passages,), daemon=True)
-            self._warm_thread.start()
+            self._warm_key_sentences_soon(passages)
         return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, tuple(sorted({p.file for p in kept})))
 
     def _cache(self, kind: str) -> Path:
@@ -129,23 +129,34 @@ class Assistant:
     def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         return self.sentence_cache.lookup(sentences, self.encoder.encode_queries)
 
-    def _warm_key_sentences(self, passages: list[Passage]) -> None:
+    def _warm_key_sentences_soon(self, passages: list[Passage]) -> None:
         """Embed every passage's candidate key sentences in the background (and keep them on disk), so
-        that marking the key sentence of an answer costs a lookup, not a model call."""
-        if not self._warming.acquire(blocking=False):
-            return
-        try:
-            texts = list(dict.fromkeys(p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)))
-            missing = [t for t in texts if self.sentence_cache.key(t) not in self.sentence_cache.vectors]
-            for start in range(0, len(missing), 64):
-                if self._closing.is_set():
+        that marking the key sentence of an answer costs a lookup, not a model call. One worker; when
+        versions come faster than it works, it skips to the newest."""
+        with self._warming:
+            self._warm_next = passages
+            if self._warm_thread and self._warm_thread.is_alive():
+                return
+            self._warm_thread = threading.Thread(target=self._warm_worker, name="key-sentences", daemon=True)
+            self._warm_thread.start()
+
+    def _warm_worker(self) -> None:
+        while not self._closing.is_set():
+            with self._warming:
+                passages, self._warm_next = self._warm_next, None
+                if passages is None:
+                    self._warm_thread = None
                     return
-                self.sentence_cache.lookup(missing[start : start + 64], self.encoder.encode_fast)
-            self.sentence_cache.save(keep={self.sentence_cache.key(t) for t in texts})
-        except Exception:  # warming is an optimisation: a failure only costs speed
-            log.exception("Could not prepare key sentences in the background")
-        finally:
-            self._warming.release()
+            try:
+                texts = list(dict.fromkeys(p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)))
+                missing = [t for t in texts if self.sentence_cache.key(t) not in self.sentence_cache.vectors]
+                for start in range(0, len(missing), 64):
+                    if self._closing.is_set():
+                        return
+                    self.sentence_cache.lookup(missing[start : start + 64], self.encoder.encode_fast)
+                self.sentence_cache.save(keep={self.sentence_cache.key(t) for t in texts})
+            except Exception:  # warming is an optimisation: a failure only costs speed
+                log.exception("Could not prepare key sentences in the background")
 
     def _build(self, passages: list[Passage]) -> tuple[PassageIndex, int]:
         cache = EmbeddingCache(self._cache("embeddings"))
@@ -210,6 +221,11 @@ class Assistant:
                 self.refresh_error = error
                 log.error("Knowledge not updated, the last good version keeps serving: %s", error)
                 raise
+            except Exception as error:  # a disk or model failure: report it and try again on the next look
+                self.reader.forget()
+                self.refresh_error = KnowledgeError("(index)", None, f"could not rebuild the index: {error}")
+                log.exception("Knowledge not updated, the last good version keeps serving")
+                raise self.refresh_error from error
             self.refresh_error = None
             self.snapshot = snapshot
             return snapshot
@@ -237,8 +253,9 @@ class Assistant:
         """Stop background work (at exit: a thread killed inside the model aborts the process)."""
         self._closing.set()
         self.stop_watching()
-        if self._warm_thread and self._warm_thread.is_alive():
-            self._warm_thread.join(timeout=30)
+        thread = self._warm_thread
+        if thread and thread.is_alive():
+            thread.join(timeout=30)
 
     def stop_watching(self) -> None:
         if self._watcher:

