@@ -44,6 +44,7 @@ def run(url: str, clients: int, per_client: int, reconnect: bool) -> dict:
     lock = threading.Lock()
     answers: list[dict[str, int]] = []
     retries = [0]
+    refusals: list[dict[str, dict]] = []
 
     def visitor(number: int) -> None:
         try:
@@ -51,6 +52,7 @@ def run(url: str, clients: int, per_client: int, reconnect: bool) -> dict:
             for i in range(per_client):
                 if reconnect and i == per_client // 2:
                     answers.append(client.answers)
+                    refusals.append(client.errors)
                     retries[0] += client.retries
                     client.client.disconnect()
                     client = SocketVisitor(url)
@@ -60,6 +62,7 @@ def run(url: str, clients: int, per_client: int, reconnect: bool) -> dict:
                     latencies.append(elapsed)
             time.sleep(0.2)
             answers.append(client.answers)
+            refusals.append(client.errors)
             retries[0] += client.retries
             client.client.disconnect()
         except Exception as error:
@@ -81,7 +84,7 @@ def run(url: str, clients: int, per_client: int, reconnect: bool) -> dict:
         "answered_once": sum(1 for n in counts.values() if n == 1),
         "duplicates": sum(n - 1 for n in counts.values() if n > 1),
         "missing": asked - len(counts),
-        "errors": len(errors),
+        "errors": len(errors) + sum(len(r) for r in refusals),
         "connect_retries": retries[0],
         "answers_per_s": round(len(latencies) / wall, 1),
         "wall_s": round(wall, 1),

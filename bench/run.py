@@ -97,6 +97,7 @@ class Server:
             "BOT_INSTANCE_DIR": str(instance),
             "ACCESS_LOG": "",
             "BOT_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -142,8 +143,9 @@ class SocketVisitor:
         self.client = socketio.Client(reconnection=False)
         self.pending: dict[str, threading.Event] = {}
         self.answers: dict[str, int] = {}
+        self.errors: dict[str, dict] = {}  # error replies (a rate limit, say) count as replies, but not as answers
         self.client.on("answer", self._on_answer)
-        self.client.on("error", self._on_answer)
+        self.client.on("error", self._on_error)
         self.retries = 0
         for attempt in range(4):  # as the browser client does: try again, with backoff
             try:
@@ -157,6 +159,11 @@ class SocketVisitor:
 
     def _on_answer(self, data: dict) -> None:
         self.answers[data["id"]] = self.answers.get(data["id"], 0) + 1
+        if data["id"] in self.pending:
+            self.pending[data["id"]].set()
+
+    def _on_error(self, data: dict) -> None:
+        self.errors[data["id"]] = data
         if data["id"] in self.pending:
             self.pending[data["id"]].set()
 
@@ -200,10 +207,12 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
             timed(lambda q: flat.search(encoder.encode([q]), 5), questions)
         )
     assistant = Assistant(AssistantConfig(knowledge, work / "inproc"), encoder=encoder)
+    assistant.wait_until_warm()  # as a server is, a moment after it starts
     rows["answer() in-process"] = stats(timed(assistant.answer, thirds[0]))
     server = Server(knowledge, work / "served", env=NO_LIMITS)
     try:
         server.wait_until_answering()
+        time.sleep(10)  # let it prepare key sentences, as the in-process assistant did
         session = requests.Session()
         rows["POST /api/ask (loopback)"] = stats(
             timed(lambda q: session.post(f"{server.url}/api/ask", json={"question": q}, timeout=30), thirds[1])
@@ -259,6 +268,7 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
             time.sleep(0.2)  # late duplicates would arrive now
             asked = clients * per_client
             answered = sum(len(v.answers) for v in visitors)
+            refused = sum(len(v.errors) for v in visitors)
             duplicates = sum(n - 1 for v in visitors for n in v.answers.values())
             for visitor in visitors:
                 visitor.client.disconnect()
@@ -267,6 +277,7 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
                 "clients": clients,
                 "questions": asked,
                 "answered": answered,
+                "errors": refused,
                 "duplicates": duplicates,
                 "answers_per_s": round(qps, 1),
                 **stats(latencies),
@@ -278,6 +289,7 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
                     clients,
                     asked,
                     answered,
+                    refused,
                     duplicates,
                     row["answers_per_s"],
                     row["p50_ms"],
@@ -289,7 +301,7 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
         server.stop()
     table(
         f"2. Concurrency over Socket.IO (bare encoder batched: {batched_qps:.0f} questions/s)",
-        ["clients", "asked", "answered once", "duplicates", "answers/s", "p50 ms", "p99 ms", "ratio"],
+        ["clients", "asked", "answered", "error replies", "duplicates", "answers/s", "p50 ms", "p99 ms", "ratio"],
         rows,
     )
     return results

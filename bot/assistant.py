@@ -249,6 +249,12 @@ class Assistant:
             self._watcher = KnowledgeWatcher(self)
             self._watcher.start()
 
+    def wait_until_warm(self, timeout: float = 300) -> None:
+        """Block until the background preparation of key sentences is done (benchmarks, tests)."""
+        thread = self._warm_thread
+        if thread and thread.is_alive():
+            thread.join(timeout)
+
     def close(self) -> None:
         """Stop background work (at exit: a thread killed inside the model aborts the process)."""
         self._closing.set()
