@@ -1,10 +1,13 @@
+import sqlite3
+import threading
 import time
 from datetime import timedelta
 
 import pytest
+import socketio
 from sqlalchemy import select
 
-from bot.extensions import db, socketio
+from bot.extensions import db
 from bot.redaction import redact
 from bot.store import Exchange, utcnow
 
@@ -57,17 +60,23 @@ def test_each_exchange_is_stored_redacted(app):
     assert second.kind == "fallback" and second.source_ids == "" and second.conversation_id is None
 
 
-def test_feedback_is_stored_against_its_answer(app):
-    clear(app)
-    client = socketio.test_client(app)
+def test_feedback_is_stored_against_its_answer(server):
+    """Over a real connection to a real server, read back from its SQLite store."""
+    client = socketio.Client(reconnection=False)
+    answered = threading.Event()
+    client.on("answer", lambda data: answered.set())
+    client.connect(server.url, transports=["websocket"], wait_timeout=10)
     client.emit("ask", {"id": "v1", "question": "will it fade stretch marks", "conversation": "c9"})
-    deadline = time.monotonic() + 10  # handlers run on their own threads: wait for the answer, as a visitor does
-    while not any(m["name"] == "answer" for m in client.get_received()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert client.emit("feedback", {"id": "v1", "vote": "down", "conversation": "c9"}, callback=True) == {"ok": True}
+    assert answered.wait(30)
+    assert client.call("feedback", {"id": "v1", "vote": "down", "conversation": "c9"}, timeout=10) == {"ok": True}
     client.disconnect()
-    (row,) = stored(app)
-    assert row.vote == "down" and row.voted_at is not None
+    database = server.root / "instance" / "bot.db"
+    deadline, row = time.monotonic() + 10, None
+    while (row is None or row[0] is None) and time.monotonic() < deadline:
+        with sqlite3.connect(database) as connection:
+            row = connection.execute("select vote, voted_at, kind from exchanges where answer_id = 'v1'").fetchone()
+        time.sleep(0.05)
+    assert row[0] == "down" and row[1] is not None and row[2] == "answer"
 
 
 def test_logging_can_be_switched_off(app):
