@@ -119,6 +119,14 @@ class Server:
                 time.sleep(0.05)
         raise TimeoutError("server did not answer")
 
+    def wait_until_warm(self, timeout: float = 600) -> None:
+        """Until the server has prepared its key sentences (it does so in the background after a start)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not requests.get(f"{self.url}/healthz", timeout=5).json().get("preparing_key_sentences"):
+                return
+            time.sleep(0.5)
+
     def worker_rss_mb(self) -> float:
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
         pids = [int(p) for p in children.split()] or [self.process.pid]
@@ -212,7 +220,7 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
     server = Server(knowledge, work / "served", env=NO_LIMITS)
     try:
         server.wait_until_answering()
-        time.sleep(10)  # let it prepare key sentences, as the in-process assistant did
+        server.wait_until_warm()  # as the in-process assistant was
         session = requests.Session()
         rows["POST /api/ask (loopback)"] = stats(
             timed(lambda q: session.post(f"{server.url}/api/ask", json={"question": q}, timeout=30), thirds[1])
@@ -248,6 +256,7 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
     stream = iter(questions * 10)
     try:
         server.wait_until_answering()
+        server.wait_until_warm()
         for clients in levels:
             per_client = max(2, min(40, 400 // clients))
             visitors = [SocketVisitor(server.url) for _ in range(clients)]

@@ -320,6 +320,7 @@ class Assistant:
             "knowledge_errors": [e.to_dict() for e in self.errors],
             "kept_last_good": list(snapshot.kept),
             "version": snapshot.index.fingerprint[:16],
+            "preparing_key_sentences": bool(self._warm_thread and self._warm_thread.is_alive()),
             "model": self.encoder.name,
             "loaded_at": snapshot.loaded_at,
         }
