@@ -92,6 +92,9 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"],
         cors_allowed_origins=socket_origin_allowed,
         message_queue=app.config["REDIS_URL"],
+        # Each connection already has a thread of its own: run its events there rather than starting
+        # another thread per event (a visitor asks one question at a time).
+        async_handlers=False,
     )
     if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
         count = int(app.config["PROXY_COUNT"])

@@ -23,6 +23,7 @@ import numpy as np
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, fill_placeholders, parse_markdown
+from bot.lexical import WordTable
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
 from bot.policy import Answer, AnswerPolicy, PolicySettings
 from bot.retrieval import Retriever
@@ -74,6 +75,14 @@ class Assistant:
         self._closing = threading.Event()
         atexit.register(self.close)
         self.sentence_cache = EmbeddingCache(self._cache("sentences"))
+        # Kept between versions, so a rebuild after an edit embeds and reads only what changed.
+        self.embeddings = EmbeddingCache(self._cache("embeddings"))
+        self.word_table = WordTable()
+        self._saving = threading.Lock()
+        self._save_thread: threading.Thread | None = None
+        self._save_next: PassageIndex | None = None
+        self._marker_lock = threading.Lock()
+        self._newest: str | None = None  # fingerprint of the newest version built or loaded
         self.snapshot = self.load(previous=None)
         self._marker_seen = self._read_marker()
 
@@ -98,11 +107,17 @@ class Assistant:
 
         fingerprint = passages_fingerprint(passages, self.encoder.name)
         with self._build_lock():
-            index = PassageIndex.load(self.index_root, self.encoder.name, fingerprint)
+            index = PassageIndex.load(self.index_root, self.encoder.name, fingerprint, self.word_table)
             embedded = 0
             if index is None:
-                index, embedded = self._build(passages)
-            self._write_marker(fingerprint)
+                index, embedded = self._build(passages, previous.index if previous else None)
+                self._newest_is(fingerprint, saved=False)
+                if previous is None:
+                    self._save(index)  # at start-up: saved before serving, for the processes that follow
+                else:
+                    self._save_soon(index)  # after an edit: serve the new version first, save it meanwhile
+            else:
+                self._newest_is(fingerprint, saved=True)
         seconds = time.perf_counter() - started
         log.info(
             "Knowledge ready: %d passages from %d files (%d embedded) in %.2fs",
@@ -158,17 +173,63 @@ class Assistant:
             except Exception:  # warming is an optimisation: a failure only costs speed
                 log.exception("Could not prepare key sentences in the background")
 
-    def _build(self, passages: list[Passage]) -> tuple[PassageIndex, int]:
-        cache = EmbeddingCache(self._cache("embeddings"))
-        before = len(cache.vectors)
-        index = build_index(passages, self.encoder, cache, progress=len(passages) > PROGRESS_BAR_PASSAGES)
+    def _build(self, passages: list[Passage], previous: PassageIndex | None) -> tuple[PassageIndex, int]:
+        before = len(self.embeddings.vectors)
+        index = build_index(
+            passages,
+            self.encoder,
+            self.embeddings,
+            progress=len(passages) > PROGRESS_BAR_PASSAGES,
+            word_table=self.word_table,
+            previous=previous,
+        )
         if index.dense.ntotal != len(passages):
             raise RuntimeError("index build lost passages")  # never swap in a broken index
-        embedded = len(cache.vectors) - before
+        return index, len(self.embeddings.vectors) - before
+
+    def _save(self, index: PassageIndex) -> None:
+        """Write the index and the caches, then point CURRENT at it unless a newer version came meanwhile.
+        Every file is written aside and renamed into place, so builds need not wait for a save."""
         index.save(self.index_root)
-        texts = [p.embedding_text for p in passages] + [p.question for p in passages if p.question]
-        cache.save(keep={cache.key(t) for t in texts})
-        return index, embedded
+        texts = [p.embedding_text for p in index.passages] + [p.question for p in index.passages if p.question]
+        self.embeddings.save(keep={self.embeddings.key(t) for t in texts})
+        self.word_table.forget_texts_except({p.search_text for p in index.passages})
+        self._newest_is(index.fingerprint, saved=True)
+
+    def _newest_is(self, fingerprint: str, saved: bool) -> None:
+        """Note the newest version of this process; once it is saved, CURRENT names it (a late save of
+        an older version must not send the other processes back to it)."""
+        with self._marker_lock:
+            if not saved:
+                self._newest = fingerprint
+            elif fingerprint == self._newest:
+                self._write_marker(fingerprint)
+
+    def _save_soon(self, index: PassageIndex) -> None:
+        """Save in the background; when versions come faster than they are saved, only the newest is."""
+        with self._saving:
+            self._save_next = index
+            if self._save_thread and self._save_thread.is_alive():
+                return
+            self._save_thread = threading.Thread(target=self._save_worker, name="index-saver", daemon=True)
+            self._save_thread.start()
+
+    def _save_worker(self) -> None:
+        while True:
+            with self._saving:
+                index, self._save_next = self._save_next, None
+                if index is None:
+                    self._save_thread = None
+                    return
+            try:
+                self._save(index)
+            except Exception:  # the version is served from memory; the next start rebuilds it
+                log.exception("Could not save the knowledge index")
+
+    def wait_until_saved(self, timeout: float = 300) -> None:
+        thread = self._save_thread
+        if thread and thread.is_alive():
+            thread.join(timeout)
 
     @contextmanager
     def _build_lock(self):
@@ -259,6 +320,7 @@ class Assistant:
         """Stop background work (at exit: a thread killed inside the model aborts the process)."""
         self._closing.set()
         self.stop_watching()
+        self.wait_until_saved(timeout=60)
         thread = self._warm_thread
         if thread and thread.is_alive():
             thread.join(timeout=30)
@@ -278,7 +340,7 @@ class Assistant:
         document = parse_markdown(fill_placeholders(text, self.snapshot.knowledge.clinic), file)  # may raise
         current = self.snapshot
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
-        index = build_index(passages, self.encoder, EmbeddingCache(self._cache("embeddings")))
+        index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table)
         policy = AnswerPolicy(
             Retriever(index, self.encoder),
             current.knowledge.clinic,

@@ -16,8 +16,9 @@ import faiss
 import numpy as np
 
 from bot.embedding import Encoder
-from bot.index import LexicalIndex, build_index
+from bot.index import build_index
 from bot.knowledge import Document, Section
+from bot.lexical import LexicalIndex
 from bot.passages import build_passages
 from bot.retrieval import RetrievalSettings, Retriever
 

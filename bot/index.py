@@ -9,57 +9,107 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
-import re
 import shutil
 import tempfile
 import threading
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from functools import cached_property
+from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-import bm25s
 import faiss
 import numpy as np
-import Stemmer
+from faiss.contrib.ivf_tools import add_preassigned
 
 from bot.embedding import Encoder
+from bot.lexical import LexicalIndex, WordTable
 from bot.passages import Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 log = logging.getLogger(__name__)
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-class LexicalIndex:
-    """BM25 over the passages' words (English stemming and stop words), via bm25s."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self.stemmer = Stemmer.Stemmer("english")
-        self.bm25 = bm25s.BM25()
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False)
-        self.bm25.index(tokens, show_progress=False)
-        self.size = len(texts)
-        self.vocabulary = Counter(word for text in texts for word in _WORD.findall(text.lower()))
-        # BM25's idf (Lucene form) of a word found in one passage only: the most one word can weigh.
-        self.max_idf = math.log(1 + (len(texts) - 0.5) / 1.5) if texts else 1.0
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for `query` (zeros when no word matches)."""
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
-        if not tokens:  # "a", "0", "?!": nothing to match on
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+# Measured by `make bench` (part 6) on this 2-core machine, with MedQuAD's vectors:
+# - Exact (flat) search costs grow with the knowledge: up to FLAT_UP_TO vectors it stays well under a
+#   millisecond; beyond, an inverted-file index (IVF: vectors grouped into clusters, the NPROBE clusters
+#   closest to the question scanned) is many times faster and its top 40 still hold the exact top 10.
+#   Every candidate is then re-scored exactly, so the order of the answers does not depend on the choice.
+# - One thread per search: a server searches for many visitors at once while the model uses the cores,
+#   and a second thread made one search of 33k vectors slower (4.7 ms against 2.2). OpenMP's thread
+#   count is a setting of each thread, so each thread that searches sets it; builds keep all cores.
+# - BLAS from 20 questions at once (evaluation): faiss 1.15's default (128,000) never uses it, and a
+#   batch of 240 questions took 5x longer without.
+FLAT_UP_TO = 10_000
+NPROBE = 16
+faiss.cvar.distance_compute_blas_threshold = 20
+_search_thread = threading.local()
 
 
-def flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
+def _search_on_one_thread() -> None:
+    if not getattr(_search_thread, "configured", False):
+        faiss.omp_set_num_threads(1)
+        _search_thread.configured = True
+
+
+def vector_index(
+    vectors: np.ndarray, dimension: int, previous: faiss.Index | None = None, previous_rows: np.ndarray | None = None
+) -> faiss.Index:
+    """A faiss index (inner product = cosine for unit vectors) holding `vectors`: exact up to FLAT_UP_TO,
+    IVF beyond. After an edit, an IVF reuses the clusters of `previous` (the version before) when they
+    still fit, and keeps each vector it held (`previous_rows`: each vector's row there, or -1) in its cluster."""
+    if len(vectors) <= FLAT_UP_TO:
+        index = faiss.IndexFlatIP(dimension)
         index.add(vectors)
+        return index
+    index = _ivf_with_clusters_of(previous, len(vectors))
+    if index is None:
+        index = _trained_ivf(vectors, dimension)
+        index.add(vectors)
+        return index
+    clusters = np.full(len(vectors), -1, dtype=np.int64)
+    if previous_rows is not None:
+        held = previous_rows >= 0
+        clusters[held] = _cluster_of_each_vector(previous)[previous_rows[held]]
+    new = clusters < 0
+    if new.any():
+        clusters[new] = index.quantizer.search(vectors[new], 1)[1][:, 0]
+    add_preassigned(index, np.ascontiguousarray(vectors, dtype=np.float32), clusters)
     return index
+
+
+def _clusters(size: int) -> int:
+    return int(np.clip(2 * np.sqrt(size), 64, 4096))
+
+
+def _trained_ivf(vectors: np.ndarray, dimension: int) -> faiss.IndexIVFFlat:
+    index = faiss.IndexIVFFlat(
+        faiss.IndexFlatIP(dimension), dimension, _clusters(len(vectors)), faiss.METRIC_INNER_PRODUCT
+    )
+    index.train(vectors)  # k-means, seeded: the same vectors give the same clusters
+    index.nprobe = NPROBE
+    return index
+
+
+def _ivf_with_clusters_of(previous: faiss.Index | None, size: int) -> faiss.IndexIVFFlat | None:
+    """An empty IVF on `previous`'s clusters (training takes seconds; an edit hardly moves them), or None
+    when there is no previous IVF or the knowledge has grown or shrunk too much for its clusters."""
+    if not isinstance(previous, faiss.IndexIVFFlat) or not 0.5 <= size / max(previous.ntotal, 1) <= 2:
+        return None
+    clusters = faiss.clone_index(previous.quantizer)  # a copy: the previous version may be freed
+    index = faiss.IndexIVFFlat(clusters, previous.d, previous.nlist, faiss.METRIC_INNER_PRODUCT)
+    index.nprobe = previous.nprobe
+    return index
+
+
+def _cluster_of_each_vector(index: faiss.IndexIVFFlat) -> np.ndarray:
+    clusters = np.empty(index.ntotal, dtype=np.int64)
+    lists = index.invlists
+    for cluster in range(index.nlist):
+        size = lists.list_size(cluster)
+        if size:
+            clusters[faiss.rev_swig_ptr(lists.get_ids(cluster), size)] = cluster
+    return clusters
 
 
 @dataclass
@@ -70,14 +120,43 @@ class PassageIndex:
     passage_vectors: np.ndarray
     question_vectors: np.ndarray
     question_rows: np.ndarray  # for each question vector, the row of its passage
+    word_table: WordTable | None = field(default=None, repr=False, compare=False)  # shared across versions
+    # faiss indexes of the vectors above (built from them when not given)
+    dense: faiss.Index | None = field(default=None, repr=False, compare=False)
+    questions: faiss.Index | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.dense = flat_index(self.passage_vectors, self.dimension)
-        self.questions = flat_index(self.question_vectors, self.dimension)
-        self.lexical = LexicalIndex([p.search_text for p in self.passages])
+        if self.dense is None:
+            self.dense = vector_index(self.passage_vectors, self.dimension)
+        if self.questions is None:
+            self.questions = vector_index(self.question_vectors, self.dimension)
+        # For each passage row, the row of its FAQ question's vector (-1: none).
+        self.question_of_row = np.full(len(self.passages), -1, dtype=np.int64)
+        self.question_of_row[self.question_rows] = np.arange(len(self.question_rows))
+        self.lexical = LexicalIndex([p.search_text for p in self.passages], self.word_table)
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    def rows_of(self, passages: list[Passage]) -> np.ndarray:
+        """For each of `passages`, its row in this index, or -1 when this index does not hold it."""
+        rows = self._row_of_passage
+        return np.fromiter((rows.get(p, -1) for p in passages), dtype=np.int64, count=len(passages))
+
+    @cached_property
+    def _row_of_passage(self) -> dict[Passage, int]:
+        return {passage: row for row, passage in enumerate(self.passages)}
+
+    def nearest(self, vector: np.ndarray, n: int) -> np.ndarray:
+        """Rows of the `n` passages closest in meaning to a question's vector, by their text and by
+        their FAQ question (so up to 2n rows, perhaps some twice)."""
+        _search_on_one_thread()
+        query = vector.reshape(1, -1).astype(np.float32)
+        rows = self.dense.search(query, min(n, len(self)))[1][0]
+        if self.questions.ntotal:
+            asked = self.questions.search(query, min(n, self.questions.ntotal))[1][0]
+            rows = np.concatenate([rows, self.question_rows[asked[asked >= 0]]])
+        return rows[rows >= 0]
 
     @cached_property
     def fingerprint(self) -> str:
@@ -94,6 +173,8 @@ class PassageIndex:
         faiss.write_index(self.dense, str(staging / "passages.faiss"))
         faiss.write_index(self.questions, str(staging / "questions.faiss"))
         np.save(staging / "question_rows.npy", self.question_rows)
+        np.save(staging / "passage_vectors.npy", self.passage_vectors)
+        np.save(staging / "question_vectors.npy", self.question_vectors)
         (staging / "passages.json").write_text(json.dumps([asdict(p) for p in self.passages]), "utf-8")
         manifest = {
             "format": FORMAT_VERSION,
@@ -111,7 +192,9 @@ class PassageIndex:
         return folder
 
     @classmethod
-    def load(cls, root: Path, model: str, expected_fingerprint: str) -> PassageIndex | None:
+    def load(
+        cls, root: Path, model: str, expected_fingerprint: str, word_table: WordTable | None = None
+    ) -> PassageIndex | None:
         """The saved index for these passages, or None when there is none. A damaged one (truncated
         file, wrong counts) is removed, so that the rebuild can take its place."""
         folder = root / expected_fingerprint[:16]
@@ -124,12 +207,14 @@ class PassageIndex:
             dense = faiss.read_index(str(folder / "passages.faiss"))
             questions = faiss.read_index(str(folder / "questions.faiss"))
             rows = np.load(folder / "question_rows.npy")
+            passage_vectors = np.load(folder / "passage_vectors.npy")
+            question_vectors = np.load(folder / "question_vectors.npy")
             whole = (
                 manifest.get("format") == FORMAT_VERSION
                 and manifest.get("model") == model
                 and manifest.get("fingerprint") == expected_fingerprint
-                and dense.ntotal == len(passages)
-                and questions.ntotal == len(rows)
+                and dense.ntotal == len(passages) == len(passage_vectors)
+                and questions.ntotal == len(rows) == len(question_vectors)
                 and passages_fingerprint(passages, model) == expected_fingerprint
             )
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
@@ -142,13 +227,12 @@ class PassageIndex:
             passages=passages,
             model=model,
             dimension=dense.d,
-            passage_vectors=dense.reconstruct_n(0, dense.ntotal)
-            if dense.ntotal
-            else np.zeros((0, dense.d), np.float32),
-            question_vectors=questions.reconstruct_n(0, questions.ntotal)
-            if questions.ntotal
-            else np.zeros((0, dense.d), np.float32),
+            passage_vectors=passage_vectors,
+            question_vectors=question_vectors,
             question_rows=rows,
+            word_table=word_table,
+            dense=dense,
+            questions=questions,
         )
 
 
@@ -167,8 +251,14 @@ def _prune(root: Path, keep: Path, versions: int = 3) -> None:
 def passages_fingerprint(passages: list[Passage], model: str) -> str:
     digest = hashlib.sha256(f"{FORMAT_VERSION}\x1e{model}".encode())
     for passage in passages:
-        digest.update(json.dumps(asdict(passage), sort_keys=True).encode("utf-8"))
+        digest.update(_passage_digest(passage))
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=200_000)
+def _passage_digest(passage: Passage) -> bytes:
+    """Memoised: fingerprinting a large knowledge base after an edit hashes only the new passages."""
+    return hashlib.sha256(json.dumps(asdict(passage), sort_keys=True).encode("utf-8")).digest()
 
 
 class EmbeddingCache:
@@ -178,6 +268,7 @@ class EmbeddingCache:
         self.path = path
         self.vectors: dict[str, np.ndarray] = {}
         self.dirty = False
+        self._fresh: set[str] = set()  # keys embedded since the last save
         self._lock = threading.Lock()
         if path and path.exists():
             try:
@@ -191,15 +282,10 @@ class EmbeddingCache:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def encode(self, encoder: Encoder, texts: list[str], progress: bool = False) -> np.ndarray:
-        keys = [self.key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items())
-        if missing:
-            vectors = encoder.encode([t for _, t in missing], progress=progress)
-            self.vectors.update(zip([k for k, _ in missing], vectors, strict=True))
-            self.dirty = True
+        """Passage vectors, embedding only new texts."""
         if not texts:
             return np.zeros((0, encoder.dimension), dtype=np.float32)
-        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
+        return self.lookup(texts, lambda missing: encoder.encode_passages(missing, progress=progress))
 
     def lookup(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Vectors for `texts`, encoding (with `encode`) and remembering only the ones not cached.
@@ -213,18 +299,21 @@ class EmbeddingCache:
             found.update(fresh)
             with self._lock:
                 self.vectors.update(fresh)
+                self._fresh.update(fresh)
                 self.dirty = True
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def save(self, keep: set[str] | None = None) -> None:
-        """Write the cache, keeping only `keep` keys when given (drops long-gone passages)."""
+        """Write the cache. With `keep`, only those keys are written, and the others are forgotten unless
+        they were embedded since the last save (a newer version may be building on them)."""
         if not self.path or not self.dirty:
             return
         with self._lock:
             if keep is not None:
-                self.vectors = {k: v for k, v in self.vectors.items() if k in keep}
-            snapshot = dict(self.vectors)
-            self.dirty = False
+                self.vectors = {k: v for k, v in self.vectors.items() if k in keep or k in self._fresh}
+            snapshot = {k: v for k, v in self.vectors.items() if keep is None or k in keep}
+            self.dirty = keep is not None and bool(self._fresh - keep)  # the next save writes them
+            self._fresh = set()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         staging = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{threading.get_ident()}.npz")
         keys = list(snapshot)
@@ -234,18 +323,51 @@ class EmbeddingCache:
 
 
 def build_index(
-    passages: list[Passage], encoder: Encoder, cache: EmbeddingCache | None = None, progress: bool = False
+    passages: list[Passage],
+    encoder: Encoder,
+    cache: EmbeddingCache | None = None,
+    progress: bool = False,
+    word_table: WordTable | None = None,
+    previous: PassageIndex | None = None,
 ) -> PassageIndex:
-    """Embed passages (and FAQ questions) and index them; cached vectors are reused."""
+    """Embed passages (and FAQ questions) and index them, embedding only texts the cache does not know.
+    After an edit (`previous`: the version before), unchanged passages keep their vectors and clusters."""
     cache = cache or EmbeddingCache(None)
-    passage_vectors = cache.encode(encoder, [p.embedding_text for p in passages], progress=progress)
-    rows = [i for i, p in enumerate(passages) if p.question]
-    question_vectors = cache.encode(encoder, [passages[i].question or "" for i in rows])
+    question_rows = np.asarray([i for i, p in enumerate(passages) if p.question], dtype=np.int64)
+    old_rows = np.full(len(passages), -1, dtype=np.int64)
+    old_question_rows = np.full(len(question_rows), -1, dtype=np.int64)
+    if previous is not None:
+        old_rows = previous.rows_of(passages)
+        old = old_rows[question_rows]
+        old_question_rows[old >= 0] = previous.question_of_row[old[old >= 0]]
+
+    def vectors(texts: list[str], old: np.ndarray, old_vectors: np.ndarray | None) -> np.ndarray:
+        result = np.empty((len(texts), encoder.dimension), dtype=np.float32)
+        held = old >= 0
+        if held.any():
+            result[held] = old_vectors[old[held]]
+        new = np.flatnonzero(~held)
+        result[new] = cache.encode(encoder, [texts[i] for i in new], progress=progress)
+        return result
+
+    passage_vectors = vectors(
+        [p.embedding_text for p in passages], old_rows, getattr(previous, "passage_vectors", None)
+    )
+    question_vectors = vectors(
+        [passages[i].question or "" for i in question_rows],
+        old_question_rows,
+        getattr(previous, "question_vectors", None),
+    )
     return PassageIndex(
         passages=passages,
         model=encoder.name,
         dimension=encoder.dimension,
         passage_vectors=passage_vectors,
         question_vectors=question_vectors,
-        question_rows=np.asarray(rows, dtype=np.int64),
+        question_rows=question_rows,
+        word_table=word_table,
+        dense=vector_index(passage_vectors, encoder.dimension, getattr(previous, "dense", None), old_rows),
+        questions=vector_index(
+            question_vectors, encoder.dimension, getattr(previous, "questions", None), old_question_rows
+        ),
     )

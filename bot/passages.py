@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from bot.knowledge import Document, Section
 
@@ -37,7 +38,7 @@ class Passage:
     def heading(self) -> str:
         return " › ".join(self.headings)
 
-    @property
+    @cached_property  # read for every passage at every rebuild
     def embedding_text(self) -> str:
         """What the model reads: the passage in its context (title and headings)."""
         context = ". ".join(part for part in (self.title, *self.headings) if part)
@@ -139,6 +140,12 @@ def passage_id(file: str, headings: tuple[str, ...], text: str) -> str:
 
 
 def document_passages(document: Document) -> list[Passage]:
+    return list(_document_passages(document))
+
+
+@lru_cache(maxsize=8192)
+def _document_passages(document: Document) -> tuple[Passage, ...]:
+    """Memoised: a rebuild after an edit re-splits only the documents that changed."""
     passages: list[Passage] = []
     seen: set[str] = set()
     for section in document.sections:
@@ -158,8 +165,8 @@ def document_passages(document: Document) -> list[Passage]:
                     question=section.question,
                 )
             )
-    return passages
+    return tuple(passages)
 
 
 def build_passages(documents: Iterable[Document]) -> list[Passage]:
-    return [passage for document in documents for passage in document_passages(document)]
+    return [passage for document in documents for passage in _document_passages(document)]

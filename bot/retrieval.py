@@ -43,8 +43,9 @@ class SpellingCorrector:
     A word counts as misspelt when neither the knowledge nor the `dictionary` (the model's own
     whole-word vocabulary) knows it, so real words ("there", "botox") are never "corrected"."""
 
-    def __init__(self, vocabulary: dict[str, int], dictionary: frozenset[str] = frozenset()) -> None:
+    def __init__(self, vocabulary: frozenset[str], dictionary: frozenset[str] = frozenset()) -> None:
         self.vocabulary = vocabulary
+        self.choices = sorted(vocabulary)
         self.dictionary = dictionary
         self.closest = lru_cache(maxsize=8192)(self._closest)
 
@@ -53,7 +54,7 @@ class SpellingCorrector:
         if len(lower) < 5 or lower in self.vocabulary or lower in self.dictionary:
             return word
         limit = 1 if len(lower) < 8 else 2
-        match = extractOne(lower, self.vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit)
+        match = extractOne(lower, self.choices, scorer=Levenshtein.distance, score_cutoff=limit)
         return match[0] if match else word
 
     def __call__(self, text: str) -> str:
@@ -76,25 +77,17 @@ class Retriever:
         index, settings = self.index, self.settings
         if not len(index):
             return []
-        query = vector.reshape(1, -1).astype(np.float32)
         n = min(settings.candidates, len(index))
-        candidates: set[int] = set()
-
-        _, rows = index.dense.search(query, n)
-        candidates.update(int(r) for r in rows[0] if r >= 0)
-        if index.questions.ntotal:
-            _, rows = index.questions.search(query, min(n, index.questions.ntotal))
-            candidates.update(int(index.question_rows[r]) for r in rows[0] if r >= 0)
         bm25 = index.lexical.scores(self.correct_spelling(question))
         top_lexical = np.argpartition(-bm25, n - 1)[:n] if n < len(bm25) else np.arange(len(bm25))
-        candidates.update(int(r) for r in top_lexical if bm25[r] > 0)
+        rows = np.unique(np.concatenate([index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0]]))
 
-        rows = np.fromiter(candidates, dtype=np.int64)
         dense = index.passage_vectors[rows] @ vector
-        if len(index.question_rows):
-            question_sims = np.full(len(index), -1.0, dtype=np.float32)
-            question_sims[index.question_rows] = index.question_vectors @ vector
-            dense = np.maximum(dense, settings.question_weight * question_sims[rows])
+        questions = index.question_of_row[rows]
+        asked = questions >= 0
+        if asked.any():
+            question_sims = index.question_vectors[questions[asked]] @ vector
+            dense[asked] = np.maximum(dense[asked], settings.question_weight * question_sims)
         lexical = bm25[rows] / (bm25[rows] + self.lexical_half)
         fused = dense + settings.lexical_weight * lexical
         order = np.argsort(-fused)[:k]

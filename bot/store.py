@@ -136,20 +136,28 @@ class ConversationStore:
             log.warning("Conversation store is behind; an exchange was not stored")
 
     def _write_forever(self) -> None:
+        """Write what is pending in one transaction: under load, one commit carries many exchanges."""
         while True:
-            change = self.pending.get()
+            changes = [self.pending.get()]
+            while len(changes) < 500:
+                try:
+                    changes.append(self.pending.get_nowait())
+                except queue.Empty:
+                    break
             try:
                 with self.app.app_context():
-                    change()
+                    for change in changes:
+                        change()
                     db.session.commit()
             except SQLAlchemyError as error:
                 with self.app.app_context():
                     db.session.rollback()
-                log.warning("Conversation store unavailable, an exchange was not stored: %s", error)
+                log.warning("Conversation store unavailable, %d exchange(s) not stored: %s", len(changes), error)
             except Exception:
-                log.exception("Could not store an exchange")
+                log.exception("Could not store %d exchange(s)", len(changes))
             finally:
-                self.pending.task_done()
+                for _ in changes:
+                    self.pending.task_done()
 
 
 def start_purging(app, every_seconds: float = 3600) -> threading.Thread:

@@ -13,9 +13,9 @@ class CountingEncoder(Encoder):
         self.__dict__.update(real.__dict__)
         self.encoded = 0
 
-    def encode(self, texts, batch_size=64, progress=False):
+    def encode_passages(self, texts, progress=False):
         self.encoded += len(texts)
-        return super().encode(texts, batch_size, progress)
+        return super().encode_passages(texts, progress)
 
 
 def test_vectors_are_unit_length_and_questions_indexed(encoder, knowledge_dir):
@@ -88,3 +88,50 @@ def test_questions_from_many_threads_are_batched_and_each_gets_its_own_vector(en
         vectors = list(pool.map(lambda q: encoder.encode_queries([q])[0], questions))
     expected = encoder.onnx.encode(questions)
     assert np.all((np.stack(vectors) * expected).sum(axis=1) > 0.9999)
+
+
+def clustered_unit_vectors(count: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(50, 384))
+    vectors = centres[rng.integers(0, 50, count)] + 0.3 * rng.normal(size=(count, 384))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_large_knowledge_gets_an_approximate_index_that_finds_what_exact_search_finds(tmp_path):
+    import faiss
+
+    from bot.index import FLAT_UP_TO, _cluster_of_each_vector, vector_index
+    from bot.passages import Passage
+
+    count = FLAT_UP_TO + 2000
+    vectors = clustered_unit_vectors(count)
+    small = vector_index(vectors[:FLAT_UP_TO], 384)
+    large = vector_index(vectors, 384)
+    assert isinstance(small, faiss.IndexFlatIP) and isinstance(large, faiss.IndexIVFFlat)
+    exact = vector_index(vectors[:0], 384)
+    exact.add(vectors)
+    queries = clustered_unit_vectors(50, seed=1)
+    _, truth = exact.search(queries, 10)
+    _, found = large.search(queries, 40)
+    assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)]) >= 0.95
+
+    # An edit: ten vectors go, five come. The clusters are reused, not retrained, and the vectors that
+    # stay keep their clusters without being assigned again.
+    nlist, centroids = large.nlist, faiss.downcast_index(large.quantizer).reconstruct_n(0, large.nlist)
+    edited_vectors = np.concatenate([vectors[:-10], clustered_unit_vectors(5, seed=2)])
+    previous_rows = np.concatenate([np.arange(count - 10), np.full(5, -1)])
+    edited = vector_index(edited_vectors, 384, previous=large, previous_rows=previous_rows)
+    del large  # the edited version must not depend on the one it replaced
+    assert edited.nlist == nlist and edited.ntotal == count - 5
+    assert np.array_equal(faiss.downcast_index(edited.quantizer).reconstruct_n(0, nlist), centroids)
+    assert np.array_equal(_cluster_of_each_vector(edited), edited.quantizer.assign(edited_vectors, 1)[:, 0])
+    assert edited.search(edited_vectors[3:4], 1)[1][0][0] == 3
+    assert edited.search(edited_vectors[-2:-1], 1)[1][0][0] == count - 7
+
+    passages = [Passage(f"p{i}", "big.md", "Big", None, (), f"passage number {i}") for i in range(count)]
+    index = PassageIndex(passages, "m", 384, vectors, np.zeros((0, 384), np.float32), np.zeros(0, np.int64))
+    folder = index.save(tmp_path)
+    loaded = PassageIndex.load(tmp_path, "m", index.fingerprint)
+    assert loaded is not None and isinstance(loaded.dense, faiss.IndexIVFFlat)
+    assert np.array_equal(loaded.passage_vectors, vectors) and folder.exists()
+    assert loaded.dense.search(vectors[7:8], 1)[1][0][0] == 7

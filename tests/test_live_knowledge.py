@@ -40,6 +40,20 @@ def test_an_edit_is_answered_from_the_new_text_within_two_seconds(live, knowledg
     assert live.snapshot.embedded == 1  # only the changed passage was embedded again
 
 
+def test_an_edit_rereads_only_what_changed_and_is_saved_for_the_next_start(live, encoder, knowledge_dir, tmp_path):
+    from bot.passages import _document_passages
+
+    split_before = _document_passages.cache_info().misses
+    page = knowledge_dir / "visiting-us.md"
+    page.write_text(page.read_text("utf-8") + "\n## Is there parking?\n\nFree parking is behind the building.\n")
+    wait_for(lambda: any("Free parking" in p.text for p in live.snapshot.index.passages))
+    assert _document_passages.cache_info().misses - split_before == 1  # the other page was not split again
+    live.wait_until_saved()
+    restarted = Assistant(AssistantConfig(knowledge_dir, tmp_path / "instance"), encoder=encoder)
+    assert restarted.snapshot.embedded == 0 and restarted.snapshot.build_seconds < 2  # loaded, not rebuilt
+    assert restarted.snapshot.index.fingerprint == live.snapshot.index.fingerprint
+
+
 def test_a_new_page_and_a_removed_page(live, knowledge_dir):
     page = knowledge_dir / "parking.md"
     page.write_text("# Parking\n\n## Where can I park?\n\nFree parking is behind the building, entrance on Elm Road.\n")

@@ -37,7 +37,7 @@ def test_typos_still_find_the_passage(assistant):
 
 
 def test_spelling_corrector_only_touches_unknown_words():
-    correct = SpellingCorrector({"microneedling": 3, "stretch": 2, "scars": 1, "marks": 1})
+    correct = SpellingCorrector(frozenset({"microneedling", "stretch", "scars", "marks"}))
     assert correct("microneedlng for strech marks") == "microneedling for stretch marks"
     assert correct("what about botox") == "what about botox"
     assert correct("Scars") == "Scars"
