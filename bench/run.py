@@ -194,8 +194,9 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
 
     from bot.assistant import Assistant, AssistantConfig
 
-    def timed(fn, items) -> list[float]:
-        fn(items[0])  # warm-up
+    def timed(fn, items, warm_up: bool = True) -> list[float]:
+        if warm_up:
+            fn(items[0])
         samples = []
         for item in items:
             started = time.perf_counter()
@@ -203,11 +204,7 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
             samples.append(time.perf_counter() - started)
         return samples
 
-    thirds = [questions[i::3] for i in range(3)]  # distinct questions per path: no cache hits between paths
-    rows = {
-        "bare encoder, ONNX Runtime (shipped)": stats(timed(lambda q: encoder.onnx.encode([q]), questions)),
-        "bare encoder, sentence-transformers": stats(timed(lambda q: encoder.encode([q]), questions)),
-    }
+    rows = {"bare encoder, sentence-transformers": stats(timed(lambda q: encoder.encode([q]), questions))}
     if corpus:
         vectors = encoder.encode([f"{e['title']}\n{e['text']}" for e in corpus])
         flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -217,21 +214,35 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
         )
     assistant = Assistant(AssistantConfig(knowledge, work / "inproc"), encoder=encoder)
     assistant.wait_until_warm()  # as a server is, a moment after it starts
-    rows["answer() in-process"] = stats(timed(assistant.answer, thirds[0]))
     server = Server(knowledge, work / "served", env=NO_LIMITS)
     try:
         server.wait_until_answering()
         server.wait_until_warm()  # as the in-process assistant was
         session = requests.Session()
-        rows["POST /api/ask (loopback)"] = stats(
-            timed(lambda q: session.post(f"{server.url}/api/ask", json={"question": q}, timeout=30), thirds[1])
-        )
         visitor = SocketVisitor(server.url)
         counter = iter(range(10**9))
-        rows["Socket.IO round trip (loopback)"] = stats(timed(lambda q: visitor.ask(str(next(counter)), q), thirds[2]))
+        # Distinct questions per path (no cache hits between them), taken in turns with the bare encoder on
+        # the same question, so that the machine's ups and downs fall on every path alike.
+        paths = {
+            "answer() in-process": (assistant.answer, questions[0::3]),
+            "POST /api/ask (loopback)": (
+                lambda q: session.post(f"{server.url}/api/ask", json={"question": q}, timeout=30),
+                questions[1::3],
+            ),
+            "Socket.IO round trip (loopback)": (lambda q: visitor.ask(str(next(counter)), q), questions[2::3]),
+        }
+        bare, samples = [], {name: [] for name in paths}
+        for ask, _ in paths.values():
+            ask("Is there anything I should know before my visit?")  # warm-up
+        for turn in range(max(len(items) for _, items in paths.values())):
+            for name, (ask, items) in paths.items():
+                if turn < len(items):
+                    samples[name] += timed(ask, [items[turn]], warm_up=False)
+                    bare += timed(lambda q: encoder.onnx.encode([q]), [items[turn]], warm_up=False)
         visitor.client.disconnect()
     finally:
         server.stop()
+    rows = {"bare encoder, ONNX Runtime (shipped)": stats(bare), **rows, **{n: stats(s) for n, s in samples.items()}}
     floor = rows["bare encoder, ONNX Runtime (shipped)"]["p50_ms"]
     for row in rows.values():
         row["ratio_p50"] = round(row["p50_ms"] / floor, 2)

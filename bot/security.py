@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 from limits import parse_many
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 # The demo page, the widget and the dashboard need nothing from other hosts and nothing inline (the widget
 # styles its Shadow DOM with constructed stylesheets, which a CSP does not block).
@@ -81,10 +81,11 @@ def add_security_headers(response: Response) -> Response:
 
 class EventRateLimits:
     """Rate limits for Socket.IO events, per visitor and per IP, in the same storage as Flask-Limiter
-    (memory, or Redis when configured so that every process counts together)."""
+    (memory, or Redis when configured so that every process counts together). A sliding-window counter
+    costs the same for every event, where a moving window keeps (and scans) one entry per event counted."""
 
     def __init__(self, storage_uri: str, per_visitor: str, per_ip: str) -> None:
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
         self.per_visitor = parse_many(per_visitor)
         self.per_ip = parse_many(per_ip)
 

@@ -76,26 +76,29 @@ class ConversationStore:
     """Writes exchanges and votes on a background thread, so a visitor never waits for the database.
     A failing database is logged, never raised: answers keep flowing."""
 
-    def __init__(self, app: Flask | None = None, enabled: bool = True, retention_days: int = 30) -> None:
+    def __init__(
+        self, app: Flask | None = None, enabled: bool = True, retention_days: int = 30, write_delay: float = 0.25
+    ) -> None:
         self.app = app
         self.enabled = enabled
         self.retention_days = retention_days
+        self.write_delay = write_delay
         self.pending: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=10_000)
         threading.Thread(target=self._write_forever, name="conversation-store", daemon=True).start()
 
     def record(self, question: str, answer: Answer, conversation_id: object = None, answer_id: object = None) -> None:
         if not self.enabled:
             return
-        exchange = Exchange(
-            conversation_id=_short_id(conversation_id),
-            answer_id=_short_id(answer_id),
-            question=redact(validate_question(question))[:2000],
-            kind=answer.kind,
-            confidence=answer.confidence,
-            source_ids=" ".join(s.id for s in answer.sources),
-            created_at=utcnow(),
-        )
-        self._enqueue(lambda: db.session.add(exchange))
+        values = {
+            "conversation_id": _short_id(conversation_id),
+            "answer_id": _short_id(answer_id),
+            "question": redact(validate_question(question))[:2000],
+            "kind": answer.kind,
+            "confidence": answer.confidence,
+            "source_ids": " ".join(s.id for s in answer.sources),
+            "created_at": utcnow(),
+        }
+        self._enqueue(lambda: db.session.add(Exchange(**values)))  # the ORM's work, on the writer's thread
 
     def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> None:
         """Store a vote on the latest answer with this id (and conversation, when given)."""
@@ -136,10 +139,13 @@ class ConversationStore:
             log.warning("Conversation store is behind; an exchange was not stored")
 
     def _write_forever(self) -> None:
-        """Write what is pending in one transaction: under load, one commit carries many exchanges."""
+        """Write what is pending in one transaction. The writer waits a moment after the first change, so
+        that under load one commit carries many exchanges and the writer wakes a few times a second rather
+        than once per answer, competing with the answers being sent."""
         while True:
             changes = [self.pending.get()]
-            while len(changes) < 500:
+            time.sleep(self.write_delay)
+            while len(changes) < 1000:
                 try:
                     changes.append(self.pending.get_nowait())
                 except queue.Empty:
