@@ -128,11 +128,21 @@ class Server:
                 return
             time.sleep(0.5)
 
-    def worker_rss_mb(self) -> float:
+    def worker_pids(self) -> list[int]:
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
-        pids = [int(p) for p in children.split()] or [self.process.pid]
+        return [int(p) for p in children.split()] or [self.process.pid]
+
+    def worker_cpu_s(self) -> float:
+        """CPU seconds the serving processes have used so far."""
+        ticks = 0
+        for pid in self.worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def worker_rss_mb(self) -> float:
         total = 0
-        for pid in pids:
+        for pid in self.worker_pids():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
@@ -282,10 +292,12 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
                     with lock:
                         latencies.append(elapsed)
 
-            started = time.perf_counter()
+            started, server_cpu, clients_cpu = time.perf_counter(), server.worker_cpu_s(), time.process_time()
             with ThreadPoolExecutor(max_workers=clients) as pool:
                 list(pool.map(run, visitors, work_lists))
             wall = time.perf_counter() - started
+            server_cpu = (server.worker_cpu_s() - server_cpu) / wall
+            clients_cpu = (time.process_time() - clients_cpu) / wall
             time.sleep(0.2)  # late duplicates would arrive now
             asked = clients * per_client
             answered = sum(len(v.answers) for v in visitors)
@@ -303,6 +315,9 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
                 "answers_per_s": round(qps, 1),
                 **stats(latencies),
                 "ratio_to_bare_batched": round(qps / batched_qps, 2),
+                # cores busy (of os.cpu_count()) in the server and in this process, which plays the clients
+                "server_cores": round(server_cpu, 2),
+                "clients_cores": round(clients_cpu, 2),
             }
             results[str(clients)] = row
             rows.append(
@@ -316,13 +331,27 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
                     row["p50_ms"],
                     row["p99_ms"],
                     row["ratio_to_bare_batched"],
+                    row["server_cores"],
+                    row["clients_cores"],
                 ]
             )
     finally:
         server.stop()
     table(
         f"2. Concurrency over Socket.IO (bare encoder batched: {batched_qps:.0f} questions/s)",
-        ["clients", "asked", "answered", "error replies", "duplicates", "answers/s", "p50 ms", "p99 ms", "ratio"],
+        [
+            "clients",
+            "asked",
+            "answered",
+            "error replies",
+            "duplicates",
+            "answers/s",
+            "p50 ms",
+            "p99 ms",
+            "ratio",
+            "server cores",
+            "client cores",
+        ],
         rows,
     )
     return results
@@ -447,7 +476,9 @@ def faiss_choice(encoder, vectors: np.ndarray | None, questions: list[str]) -> d
             samples.append(time.perf_counter() - started)
         return stats(samples)["p50_ms"]
 
-    results, rows = {"source": source, "flat_up_to": bot_index.FLAT_UP_TO, "nprobe": bot_index.NPROBE}, []
+    faiss.omp_set_num_threads(1)  # as on each thread that serves visitors
+    results = {"source": source, "flat_up_to": bot_index.FLAT_UP_TO, "scanned_share": bot_index.SCANNED_SHARE}
+    rows = []
     for size in [n for n in (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 66_000) if n <= len(vectors)]:
         data = vectors[:size]
         flat = faiss.IndexFlatIP(encoder.dimension)
@@ -475,7 +506,8 @@ def faiss_choice(encoder, vectors: np.ndarray | None, questions: list[str]) -> d
         results[str(size)] = row
         rows.append([size, flat_ms, ivf_ms, row["ivf_recall_top10_in_40"], row["ivf_build_s"], row["shipped"]])
     table(
-        f"6a. faiss: exact vs IVF (nprobe {bot_index.NPROBE}) per question, ms p50; {source}",
+        f"6a. faiss: exact vs IVF ({bot_index.SCANNED_SHARE:.0%} of clusters scanned) per question, ms p50, "
+        f"one thread; {source}",
         ["vectors", "flat", "IVF", "IVF recall", "IVF build s", "shipped"],
         rows,
     )
@@ -484,9 +516,9 @@ def faiss_choice(encoder, vectors: np.ndarray | None, questions: list[str]) -> d
     flat = faiss.IndexFlatIP(encoder.dimension)
     flat.add(data)
     batch = np.concatenate([queries, queries])[:240]
-    shipped_threshold, threads_before = faiss.cvar.distance_compute_blas_threshold, faiss.omp_get_max_threads()
+    shipped_threshold = faiss.cvar.distance_compute_blas_threshold
     timings = []
-    for threshold, threads in ((128_000, 2), (128_000, 1), (20, 2), (20, 1)):
+    for threshold, threads in ((128_000, 1), (128_000, 2), (20, 1), (shipped_threshold, 1), (shipped_threshold, 2)):
         faiss.cvar.distance_compute_blas_threshold = threshold
         faiss.omp_set_num_threads(threads)
         started = time.perf_counter()
@@ -494,7 +526,7 @@ def faiss_choice(encoder, vectors: np.ndarray | None, questions: list[str]) -> d
         batched = (time.perf_counter() - started) * 1000
         timings.append([threshold, threads, round(batched, 1), per_search_ms(flat, queries[:100])])
     faiss.cvar.distance_compute_blas_threshold = shipped_threshold
-    faiss.omp_set_num_threads(threads_before)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
     results["blas_and_threads"] = [
         dict(zip(("blas_threshold", "threads", "batch_240_ms", "single_ms"), t, strict=True)) for t in timings
     ]

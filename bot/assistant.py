@@ -340,7 +340,7 @@ class Assistant:
         document = parse_markdown(fill_placeholders(text, self.snapshot.knowledge.clinic), file)  # may raise
         current = self.snapshot
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
-        index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table)
+        index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table, previous=current.index)
         policy = AnswerPolicy(
             Retriever(index, self.encoder),
             current.knowledge.clinic,

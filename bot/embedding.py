@@ -28,8 +28,8 @@ ONNX_MIN_COSINE = 0.999
 # Texts per model call within a batch, sorted by length (measured on MiniLM, 2 cores: slices of 16 encode
 # 1.4-1.9x more questions per second than one padded call for a mixed batch of 50-64).
 LENGTH_SLICE = 16
-# Up to this many passages (an edit's) are embedded by the ONNX copy: loading PyTorch for them would take
-# longer (2-4 s) than embedding them.
+# Up to this many passages (an edit's) are embedded by the ONNX copy when PyTorch is not loaded yet (a
+# server started from a saved index): loading it would take longer (2-4 s) than embedding them.
 FEW_PASSAGES = 64
 _PROBES = [
     "can microneedling help my acne scars?",
@@ -65,6 +65,7 @@ class Encoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.threads = threads
+        self.onnx_dir = onnx_dir
         self.path = resolve_model(name_or_path)
         folder = Path(self.path)
         if not folder.exists():
@@ -126,8 +127,8 @@ class Encoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Passages for the index: sentence-transformers in bulk, the ONNX copy for a few."""
-        if self.onnx and len(texts) <= FEW_PASSAGES:
+        """Passages for the index: through sentence-transformers, or the ONNX copy for a few (FEW_PASSAGES)."""
+        if self.onnx and len(texts) <= FEW_PASSAGES and "sentence_transformer" not in self.__dict__:
             return self.onnx.encode(texts)
         return self.encode(texts, progress=progress)
 

@@ -31,18 +31,20 @@ log = logging.getLogger(__name__)
 
 
 # Measured by `make bench` (part 6) on this 2-core machine, with MedQuAD's vectors:
-# - Exact (flat) search costs grow with the knowledge: up to FLAT_UP_TO vectors it stays well under a
-#   millisecond; beyond, an inverted-file index (IVF: vectors grouped into clusters, the NPROBE clusters
-#   closest to the question scanned) is many times faster and its top 40 still hold the exact top 10.
-#   Every candidate is then re-scored exactly, so the order of the answers does not depend on the choice.
+# - Exact (flat) search costs grow with the knowledge: 0.3 ms a search at 10k vectors, 0.8 at 20k, 3.7 at
+#   66k (and each question searches passages and FAQ questions). Beyond FLAT_UP_TO an inverted-file index
+#   (IVF: vectors grouped into clusters, the closest quarter of the clusters scanned) takes 0.2 ms at 20k
+#   and 1.1 at 66k, and its top 40 hold 97-98% of the exact top 10 (16 clusters scanned held only 81-84%).
+#   Every candidate is then re-scored exactly, and BM25 adds its own, so a miss costs little.
 # - One thread per search: a server searches for many visitors at once while the model uses the cores,
-#   and a second thread made one search of 33k vectors slower (4.7 ms against 2.2). OpenMP's thread
+#   and a second thread made one search of 33k vectors slower (4.9 ms against 1.6). OpenMP's thread
 #   count is a setting of each thread, so each thread that searches sets it; builds keep all cores.
-# - BLAS from 20 questions at once (evaluation): faiss 1.15's default (128,000) never uses it, and a
-#   batch of 240 questions took 5x longer without.
+# - BLAS from about 20 questions at once (evaluation): faiss 1.15 takes BLAS when questions x dimension
+#   reach its threshold, by default 128,000 (333 questions of 384 numbers); a batch of 240 questions took
+#   5x longer without. One question must stay off BLAS: through it, one search of 10k vectors took 8x longer.
 FLAT_UP_TO = 10_000
-NPROBE = 16
-faiss.cvar.distance_compute_blas_threshold = 20
+SCANNED_SHARE = 0.25  # of an IVF's clusters, at each search
+faiss.cvar.distance_compute_blas_threshold = 20 * 384
 _search_thread = threading.local()
 
 
@@ -82,12 +84,16 @@ def _clusters(size: int) -> int:
     return int(np.clip(2 * np.sqrt(size), 64, 4096))
 
 
+def _probes(clusters: int) -> int:
+    return max(1, round(clusters * SCANNED_SHARE))
+
+
 def _trained_ivf(vectors: np.ndarray, dimension: int) -> faiss.IndexIVFFlat:
     index = faiss.IndexIVFFlat(
         faiss.IndexFlatIP(dimension), dimension, _clusters(len(vectors)), faiss.METRIC_INNER_PRODUCT
     )
     index.train(vectors)  # k-means, seeded: the same vectors give the same clusters
-    index.nprobe = NPROBE
+    index.nprobe = _probes(index.nlist)
     return index
 
 
@@ -98,7 +104,14 @@ def _ivf_with_clusters_of(previous: faiss.Index | None, size: int) -> faiss.Inde
         return None
     clusters = faiss.clone_index(previous.quantizer)  # a copy: the previous version may be freed
     index = faiss.IndexIVFFlat(clusters, previous.d, previous.nlist, faiss.METRIC_INNER_PRODUCT)
-    index.nprobe = previous.nprobe
+    index.nprobe = _probes(index.nlist)
+    return index
+
+
+def _readied(index: faiss.Index) -> faiss.Index:
+    """A faiss index read from disk, searching as this version of the code does."""
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = _probes(index.nlist)
     return index
 
 
@@ -204,8 +217,9 @@ class PassageIndex:
             manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
             raw = json.loads((folder / "passages.json").read_text("utf-8"))
             passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
-            dense = faiss.read_index(str(folder / "passages.faiss"))
-            questions = faiss.read_index(str(folder / "questions.faiss"))
+            dense, questions = (
+                _readied(faiss.read_index(str(folder / f))) for f in ("passages.faiss", "questions.faiss")
+            )
             rows = np.load(folder / "question_rows.npy")
             passage_vectors = np.load(folder / "passage_vectors.npy")
             question_vectors = np.load(folder / "question_vectors.npy")

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from bot.embedding import LENGTH_SLICE, MicroBatcher
+from bot.embedding import FEW_PASSAGES, LENGTH_SLICE, Encoder, MicroBatcher
 
 
 def test_a_mixed_length_batch_gives_each_text_the_vector_it_gets_alone(encoder):
@@ -18,6 +18,14 @@ def test_a_mixed_length_batch_gives_each_text_the_vector_it_gets_alone(encoder):
     alone = np.concatenate([encoder.onnx.encode([t]) for t in texts])
     assert together.shape == (len(texts), encoder.dimension)
     assert np.all((together * alone).sum(axis=1) > 0.9999)
+
+
+def test_an_edits_few_passages_are_embedded_without_loading_pytorch(encoder):
+    fresh = Encoder(onnx_dir=encoder.onnx_dir)  # as a server that started from a saved index
+    passages = [f"Passage {i}: aftercare for the skin after microneedling, day {i}." for i in range(FEW_PASSAGES)]
+    few = fresh.encode_passages(passages)
+    assert "sentence_transformer" not in fresh.__dict__  # PyTorch not loaded: an edit does not wait for it
+    assert np.all((few * encoder.encode(passages)).sum(axis=1) >= 0.999)
 
 
 class SlowModel:
