@@ -14,9 +14,11 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,18 +71,14 @@ class Assistant:
         self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was
         self._refresh_lock = threading.Lock()
         self._watcher: KnowledgeWatcher | None = None
-        self._warming = threading.Lock()
-        self._warm_thread: threading.Thread | None = None
-        self._warm_next: list[Passage] | None = None
+        self._key_sentences = NewestOnlyWorker("key-sentences", self._prepare_key_sentences)
         self._closing = threading.Event()
         atexit.register(self.close)
         self.sentence_cache = EmbeddingCache(self._cache("sentences"))
         # Kept between versions, so a rebuild after an edit embeds and reads only what changed.
         self.embeddings = EmbeddingCache(self._cache("embeddings"))
         self.word_table = WordTable()
-        self._saving = threading.Lock()
-        self._save_thread: threading.Thread | None = None
-        self._save_next: PassageIndex | None = None
+        self._saver = NewestOnlyWorker("index-saver", self._save_in_background)
         self._marker_lock = threading.Lock()
         self._newest: str | None = None  # fingerprint of the newest version built or loaded
         self.snapshot = self.load(previous=None)
@@ -115,7 +113,7 @@ class Assistant:
                 if previous is None:
                     self._save(index)  # at start-up: saved before serving, for the processes that follow
                 else:
-                    self._save_soon(index)  # after an edit: serve the new version first, save it meanwhile
+                    self._saver.submit(index)  # after an edit: serve the new version first, save it meanwhile
             else:
                 self._newest_is(fingerprint, saved=True)
         seconds = time.perf_counter() - started
@@ -134,7 +132,7 @@ class Assistant:
             encode_sentences=self._sentence_vectors,
         )
         if len(passages) <= WARM_KEY_SENTENCES_UP_TO:
-            self._warm_key_sentences_soon(passages)
+            self._key_sentences.submit(passages)
         return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, tuple(sorted({p.file for p in kept})))
 
     def _cache(self, kind: str) -> Path:
@@ -144,34 +142,19 @@ class Assistant:
     def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         return self.sentence_cache.lookup(sentences, self.encoder.encode_queries)
 
-    def _warm_key_sentences_soon(self, passages: list[Passage]) -> None:
-        """Embed every passage's candidate key sentences in the background (and keep them on disk), so
-        that marking the key sentence of an answer costs a lookup, not a model call. One worker; when
-        versions come faster than it works, it skips to the newest."""
-        with self._warming:
-            self._warm_next = passages
-            if self._warm_thread and self._warm_thread.is_alive():
-                return
-            self._warm_thread = threading.Thread(target=self._warm_worker, name="key-sentences", daemon=True)
-            self._warm_thread.start()
-
-    def _warm_worker(self) -> None:
-        while not self._closing.is_set():
-            with self._warming:
-                passages, self._warm_next = self._warm_next, None
-                if passages is None:
-                    self._warm_thread = None
+    def _prepare_key_sentences(self, passages: list[Passage]) -> None:
+        """Embed every passage's candidate key sentences (and keep them on disk), so that marking the key
+        sentence of an answer costs a lookup, not a model call. Runs in the background after each build."""
+        try:
+            texts = list(dict.fromkeys(p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)))
+            missing = [t for t in texts if self.sentence_cache.key(t) not in self.sentence_cache.vectors]
+            for start in range(0, len(missing), 64):
+                if self._closing.is_set():
                     return
-            try:
-                texts = list(dict.fromkeys(p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)))
-                missing = [t for t in texts if self.sentence_cache.key(t) not in self.sentence_cache.vectors]
-                for start in range(0, len(missing), 64):
-                    if self._closing.is_set():
-                        return
-                    self.sentence_cache.lookup(missing[start : start + 64], self.encoder.encode_fast)
-                self.sentence_cache.save(keep={self.sentence_cache.key(t) for t in texts})
-            except Exception:  # warming is an optimisation: a failure only costs speed
-                log.exception("Could not prepare key sentences in the background")
+                self.sentence_cache.lookup(missing[start : start + 64], self.encoder.encode_fast)
+            self.sentence_cache.save(keep={self.sentence_cache.key(t) for t in texts})
+        except Exception:  # warming is an optimisation: a failure only costs speed
+            log.exception("Could not prepare key sentences in the background")
 
     def _build(self, passages: list[Passage], previous: PassageIndex | None) -> tuple[PassageIndex, int]:
         before = len(self.embeddings.vectors)
@@ -205,31 +188,14 @@ class Assistant:
             elif fingerprint == self._newest:
                 self._write_marker(fingerprint)
 
-    def _save_soon(self, index: PassageIndex) -> None:
-        """Save in the background; when versions come faster than they are saved, only the newest is."""
-        with self._saving:
-            self._save_next = index
-            if self._save_thread and self._save_thread.is_alive():
-                return
-            self._save_thread = threading.Thread(target=self._save_worker, name="index-saver", daemon=True)
-            self._save_thread.start()
-
-    def _save_worker(self) -> None:
-        while True:
-            with self._saving:
-                index, self._save_next = self._save_next, None
-                if index is None:
-                    self._save_thread = None
-                    return
-            try:
-                self._save(index)
-            except Exception:  # the version is served from memory; the next start rebuilds it
-                log.exception("Could not save the knowledge index")
+    def _save_in_background(self, index: PassageIndex) -> None:
+        try:
+            self._save(index)
+        except Exception:  # the version is served from memory; the next start rebuilds it
+            log.exception("Could not save the knowledge index")
 
     def wait_until_saved(self, timeout: float = 300) -> None:
-        thread = self._save_thread
-        if thread and thread.is_alive():
-            thread.join(timeout)
+        self._saver.wait(timeout)
 
     @contextmanager
     def _build_lock(self):
@@ -312,18 +278,15 @@ class Assistant:
 
     def wait_until_warm(self, timeout: float = 300) -> None:
         """Block until the background preparation of key sentences is done (benchmarks, tests)."""
-        thread = self._warm_thread
-        if thread and thread.is_alive():
-            thread.join(timeout)
+        self._key_sentences.wait(timeout)
 
     def close(self) -> None:
         """Stop background work (at exit: a thread killed inside the model aborts the process)."""
         self._closing.set()
         self.stop_watching()
+        self._key_sentences.stop()
         self.wait_until_saved(timeout=60)
-        thread = self._warm_thread
-        if thread and thread.is_alive():
-            thread.join(timeout=30)
+        self._key_sentences.wait(timeout=30)
 
     def stop_watching(self) -> None:
         if self._watcher:
@@ -382,10 +345,54 @@ class Assistant:
             "knowledge_errors": [e.to_dict() for e in self.errors],
             "kept_last_good": list(snapshot.kept),
             "version": snapshot.index.fingerprint[:16],
-            "preparing_key_sentences": bool(self._warm_thread and self._warm_thread.is_alive()),
+            "preparing_key_sentences": self._key_sentences.busy,
             "model": self.encoder.name,
             "loaded_at": snapshot.loaded_at,
         }
+
+
+class NewestOnlyWorker:
+    """Runs `work` on one background thread for the newest item submitted: when items come faster than
+    they are worked on, the ones a newer item replaced before their turn are skipped."""
+
+    def __init__(self, name: str, work: Callable[[Any], None]) -> None:
+        self.name = name
+        self.work = work
+        self._lock = threading.Lock()
+        self._next: Any = None
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def submit(self, item: Any) -> None:
+        with self._lock:
+            self._next = item
+            if self._thread and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        thread = self._thread
+        return bool(thread and thread.is_alive())
+
+    def wait(self, timeout: float) -> None:
+        thread = self._thread
+        if thread and thread.is_alive():
+            thread.join(timeout)
+
+    def stop(self) -> None:
+        """Take nothing more after the item in hand (the work may also watch its own stop signal)."""
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            with self._lock:
+                item, self._next = self._next, None
+                if item is None:
+                    self._thread = None
+                    return
+            self.work(item)
 
 
 class KnowledgeWatcher:
