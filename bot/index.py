@@ -31,17 +31,17 @@ log = logging.getLogger(__name__)
 
 
 # Measured by `make bench` (part 6) on this 2-core machine, with MedQuAD's vectors:
-# - Exact (flat) search costs grow with the knowledge: 0.3 ms a search at 10k vectors, 0.8 at 20k, 3.7 at
+# - Exact (flat) search costs grow with the knowledge: 0.2 ms a search at 10k vectors, 0.8 at 20k, 3.1 at
 #   66k (and each question searches passages and FAQ questions). Beyond FLAT_UP_TO an inverted-file index
 #   (IVF: vectors grouped into clusters, the closest quarter of the clusters scanned) takes 0.2 ms at 20k
-#   and 1.1 at 66k, and its top 40 hold 97-98% of the exact top 10 (16 clusters scanned held only 81-84%).
+#   and 1.0 at 66k, and its top 40 hold 97-98% of the exact top 10 (16 clusters scanned held only 81-84%).
 #   Every candidate is then re-scored exactly, and BM25 adds its own, so a miss costs little.
 # - One thread per search: a server searches for many visitors at once while the model uses the cores,
-#   and a second thread made one search of 33k vectors slower (4.9 ms against 1.6). OpenMP's thread
+#   and a second thread made one search of 33k vectors slower (3.6 ms against 1.3). OpenMP's thread
 #   count is a setting of each thread, so each thread that searches sets it; builds keep all cores.
 # - BLAS from about 20 questions at once (evaluation): faiss 1.15 takes BLAS when questions x dimension
 #   reach its threshold, by default 128,000 (333 questions of 384 numbers); a batch of 240 questions took
-#   5x longer without. One question must stay off BLAS: through it, one search of 10k vectors took 8x longer.
+#   4x longer without. One question must stay off BLAS: through it, one search of 33k vectors took 7x longer.
 FLAT_UP_TO = 10_000
 SCANNED_SHARE = 0.25  # of an IVF's clusters, at each search
 faiss.cvar.distance_compute_blas_threshold = 20 * 384
