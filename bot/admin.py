@@ -57,7 +57,8 @@ from bot.knowledge import (
     parse_markdown,
 )
 from bot.passages import Passage, document_passages
-from bot.policy import Answer, QuestionError
+from bot.policy import QuestionError
+from bot.replies import Answer, ReplyKind
 from bot.store import Exchange, StaffUser, utcnow
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -67,11 +68,15 @@ NEW_PAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\.md$")
 EDITOR_MAX_BYTES = 1_000_000  # a bigger page is edited on the server, not in a browser textarea
 BACKUP_STAMP = "%Y%m%dT%H%M%S%fZ"
 KIND_LABELS = {
-    "answer": "Answered from your pages",
-    "fallback": "Could not answer",
-    "emergency": "Emergency message",
-    "smalltalk": "Small talk",
+    ReplyKind.ANSWER: "Answered from your pages",
+    ReplyKind.CLARIFY: "Asked which topic was meant",
+    ReplyKind.FALLBACK: "Could not answer",
+    ReplyKind.REFERRAL: "Referred to the clinicians",
+    ReplyKind.EMERGENCY: "Emergency message",
+    ReplyKind.SMALLTALK: "Small talk",
 }
+# Replies that show a gap in the knowledge: the bot did not know, or was not sure which topic was meant.
+UNANSWERED = (ReplyKind.FALLBACK, ReplyKind.CLARIFY)
 
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder=str(WEB / "templates"))
 PUBLIC_ENDPOINTS = {"admin.login", "admin.stylesheet"}
@@ -383,7 +388,7 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
     since = _day_start(now or utcnow()) - timedelta(days=DAYS - 1)
     rows = db.session.execute(
         select(Exchange.question, Exchange.kind, Exchange.vote, Exchange.created_at)
-        .where(Exchange.created_at >= since, or_(Exchange.kind == "fallback", Exchange.vote == "down"))
+        .where(Exchange.created_at >= since, or_(Exchange.kind.in_(UNANSWERED), Exchange.vote == "down"))
         .order_by(Exchange.created_at.desc())
         .limit(MAX_DISTINCT)
     ).all()
@@ -399,7 +404,7 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
             GapRow(
                 label=group.label,
                 count=group.count,
-                unanswered=sum(1 for r in members if r.kind == "fallback"),
+                unanswered=sum(1 for r in members if r.kind in UNANSWERED),
                 thumbs_down=sum(1 for r in members if r.vote == "down"),
                 last_asked=max(r.created_at for r in members),
                 examples=list(group.examples),

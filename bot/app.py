@@ -15,7 +15,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
-from bot.policy import PolicySettings
 from bot.security import EventRateLimits, add_security_headers, allowed_origins, origin_allowed, secret_key
 from bot.store import ConversationStore, StaffUser, start_purging
 
@@ -38,7 +37,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         KNOWLEDGE_DIR=str(PROJECT_ROOT / "knowledge"),
         INSTANCE_DIR=app.instance_path,
         MODEL=DEFAULT_MODEL,
-        ANSWER_THRESHOLD=PolicySettings.answer_threshold,
+        ANSWER_THRESHOLD=None,  # calibrated for each version of the knowledge unless set
         TORCH_THREADS=None,
         WATCH_KNOWLEDGE=True,
         STORE_QUESTIONS=True,
@@ -111,7 +110,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         knowledge_dir=Path(app.config["KNOWLEDGE_DIR"]),
         instance_dir=instance_dir,
         model=app.config["MODEL"],
-        answer_threshold=float(app.config["ANSWER_THRESHOLD"]),
+        answer_threshold=float(app.config["ANSWER_THRESHOLD"]) if app.config["ANSWER_THRESHOLD"] else None,
         torch_threads=app.config["TORCH_THREADS"],
         models_dir=Path(app.config["MODELS_DIR"]) if app.config.get("MODELS_DIR") else None,
     )

@@ -22,19 +22,22 @@ from typing import Any
 
 import numpy as np
 
+from bot.calibration import Calibration, calibrate
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, fill_placeholders, parse_markdown
 from bot.lexical import WordTable
+from bot.meaning import calibration_questions, small_talk_examples
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
-from bot.policy import Answer, AnswerPolicy, PolicySettings
+from bot.policy import AnswerPolicy, PolicySettings
+from bot.replies import Answer, Context
 from bot.retrieval import Retriever
+from bot.topics import TopicFinder
 
 log = logging.getLogger(__name__)
 PROGRESS_BAR_PASSAGES = 200
 SETTLE_SECONDS = 0.3  # edits usually come in bursts (editor save = write + rename): wait for quiet
 MARKER_POLL_SECONDS = 1.0
-WARM_KEY_SENTENCES_UP_TO = 20_000  # passages; beyond that key sentences are embedded when first needed
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class AssistantConfig:
     knowledge_dir: Path
     instance_dir: Path
     model: str | None = None
-    answer_threshold: float = PolicySettings.answer_threshold
+    answer_threshold: float | None = None  # None: calibrated for each version of the knowledge
     torch_threads: int | None = None
     models_dir: Path | None = None  # where the ONNX copy of the model is kept [instance_dir/models]
 
@@ -58,6 +61,7 @@ class Snapshot:
     build_seconds: float
     embedded: int  # texts embedded for this version (0 when loaded from disk or all cached)
     kept: tuple[str, ...] = ()  # files that failed to load and are served from their last good version
+    calibration: Calibration | None = None  # how the answer threshold was set (None: configured)
 
 
 class Assistant:
@@ -71,13 +75,11 @@ class Assistant:
         self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was
         self._refresh_lock = threading.Lock()
         self._watcher: KnowledgeWatcher | None = None
-        self._key_sentences = NewestOnlyWorker("key-sentences", self._prepare_key_sentences)
-        self._closing = threading.Event()
         atexit.register(self.close)
-        self.sentence_cache = EmbeddingCache(self._cache("sentences"))
         # Kept between versions, so a rebuild after an edit embeds and reads only what changed.
         self.embeddings = EmbeddingCache(self._cache("embeddings"))
         self.word_table = WordTable()
+        self._example_texts: list[str] = []  # embedded for the policy; kept in the cache with the index
         self._saver = NewestOnlyWorker("index-saver", self._save_in_background)
         self._marker_lock = threading.Lock()
         self._newest: str | None = None  # fingerprint of the newest version built or loaded
@@ -124,37 +126,49 @@ class Assistant:
             embedded,
             seconds,
         )
-        policy = AnswerPolicy(
-            Retriever(index, self.encoder),
-            knowledge.clinic,
-            knowledge.safety,
-            PolicySettings(answer_threshold=self.config.answer_threshold),
-            encode_sentences=self._sentence_vectors,
-        )
-        if len(passages) <= WARM_KEY_SENTENCES_UP_TO:
-            self._key_sentences.submit(passages)
-        return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, tuple(sorted({p.file for p in kept})))
+        policy, calibration = self._policy(knowledge, index)
+        kept_files = tuple(sorted({p.file for p in kept}))
+        return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, kept_files, calibration)
 
     def _cache(self, kind: str) -> Path:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
         return self.config.instance_dir / "cache" / f"{kind}-{name}.npz"
 
-    def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
-        return self.sentence_cache.lookup(sentences, self.encoder.encode_queries)
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Short texts (safety and small-talk examples), through the cache kept between versions."""
+        return self.embeddings.lookup(texts, self.encoder.encode_fast)
 
-    def _prepare_key_sentences(self, passages: list[Passage]) -> None:
-        """Embed every passage's candidate key sentences (and keep them on disk), so that marking the key
-        sentence of an answer costs a lookup, not a model call. Runs in the background after each build."""
-        try:
-            texts = list(dict.fromkeys(p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)))
-            missing = [t for t in texts if self.sentence_cache.key(t) not in self.sentence_cache.vectors]
-            for start in range(0, len(missing), 64):
-                if self._closing.is_set():
-                    return
-                self.sentence_cache.lookup(missing[start : start + 64], self.encoder.encode_fast)
-            self.sentence_cache.save(keep={self.sentence_cache.key(t) for t in texts})
-        except Exception:  # warming is an optimisation: a failure only costs speed
-            log.exception("Could not prepare key sentences in the background")
+    def _policy(
+        self, knowledge: Knowledge, index: PassageIndex, threshold: float | None = None
+    ) -> tuple[AnswerPolicy, Calibration | None]:
+        """The policy for a version of the knowledge, with its answer threshold: `threshold`, the configured
+        one, or else calibrated on this knowledge."""
+        topics = TopicFinder(knowledge.documents, {p.id: p.file for p in index.passages})
+        safety = knowledge.safety
+        self._example_texts = [
+            *safety.emergency_examples,
+            *safety.ordinary_examples,
+            *safety.personal_advice_examples,
+            *safety.general_examples,
+            *(e for examples in small_talk_examples().values() for e in examples),
+            *calibration_questions(),
+        ]
+        retriever = Retriever(index, self.encoder)
+        threshold = threshold or self.config.answer_threshold
+        calibration = None
+        if threshold is None:
+            questions = list(calibration_questions())
+            calibration = calibrate(retriever, questions, self._embed(questions))
+            threshold = calibration.threshold
+        policy = AnswerPolicy(
+            retriever,
+            knowledge.clinic,
+            knowledge.safety,
+            PolicySettings(answer_threshold=threshold),
+            topics=topics,
+            embed=self._embed,
+        )
+        return policy, calibration
 
     def _build(self, passages: list[Passage], previous: PassageIndex | None) -> tuple[PassageIndex, int]:
         before = len(self.embeddings.vectors)
@@ -175,6 +189,8 @@ class Assistant:
         Every file is written aside and renamed into place, so builds need not wait for a save."""
         index.save(self.index_root)
         texts = [p.embedding_text for p in index.passages] + [p.question for p in index.passages if p.question]
+        texts += [p.text[a:b] for p in index.passages for a, b in key_sentence_spans(p.text)]
+        texts += self._example_texts
         self.embeddings.save(keep={self.embeddings.key(t) for t in texts})
         self.word_table.forget_texts_except({p.search_text for p in index.passages})
         self._newest_is(index.fingerprint, saved=True)
@@ -276,17 +292,10 @@ class Assistant:
             self._watcher = KnowledgeWatcher(self)
             self._watcher.start()
 
-    def wait_until_warm(self, timeout: float = 300) -> None:
-        """Block until the background preparation of key sentences is done (benchmarks, tests)."""
-        self._key_sentences.wait(timeout)
-
     def close(self) -> None:
         """Stop background work (at exit: a thread killed inside the model aborts the process)."""
-        self._closing.set()
         self.stop_watching()
-        self._key_sentences.stop()
         self.wait_until_saved(timeout=60)
-        self._key_sentences.wait(timeout=30)
 
     def stop_watching(self) -> None:
         if self._watcher:
@@ -295,8 +304,8 @@ class Assistant:
 
     # --- answering ----------------------------------------------------------------------------
 
-    def answer(self, question: object) -> Answer:
-        return self.snapshot.policy.run(question)
+    def answer(self, question: object, context: Context | None = None) -> Answer:
+        return self.snapshot.policy.run(question, context)
 
     def preview(self, file: str, text: str, question: object) -> Answer:
         """Answer `question` as if `file` held `text` (the editor's "try it"), without saving anything."""
@@ -304,13 +313,9 @@ class Assistant:
         current = self.snapshot
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
         index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table, previous=current.index)
-        policy = AnswerPolicy(
-            Retriever(index, self.encoder),
-            current.knowledge.clinic,
-            current.knowledge.safety,
-            current.policy.settings,
-            encode_sentences=self._sentence_vectors,
-        )
+        documents = [d for d in current.knowledge.documents if d.file != file] + [document]
+        knowledge = Knowledge(documents, current.knowledge.clinic, current.knowledge.safety)
+        policy, _ = self._policy(knowledge, index, threshold=current.policy.settings.answer_threshold)
         return policy.run(question)
 
     @property
@@ -345,7 +350,7 @@ class Assistant:
             "knowledge_errors": [e.to_dict() for e in self.errors],
             "kept_last_good": list(snapshot.kept),
             "version": snapshot.index.fingerprint[:16],
-            "preparing_key_sentences": self._key_sentences.busy,
+            "answer_threshold": snapshot.policy.settings.answer_threshold,
             "model": self.encoder.name,
             "loaded_at": snapshot.loaded_at,
         }

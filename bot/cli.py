@@ -15,7 +15,8 @@ from bot.evaluation import quality_report
 from bot.extensions import db, socketio
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.passages import build_passages, document_passages
-from bot.policy import Answer, QuestionError
+from bot.policy import QuestionError
+from bot.replies import Answer
 from bot.store import StaffUser
 
 

@@ -9,10 +9,14 @@ from flask_socketio import emit
 
 from bot.extensions import socketio
 from bot.policy import QuestionError
+from bot.replies import Context
 
 log = logging.getLogger(__name__)
 
 MAX_ID_CHARS = 100
+# Each open chat's context (the page it is on, the passage answered last), by Socket.IO session id: a
+# follow-up ("does it hurt?") is read as about the last answer's topic. Forgotten when the chat closes.
+_contexts: dict[str, Context] = {}
 
 
 def _request_id(data: object) -> str | None:
@@ -51,6 +55,11 @@ def on_connect(auth: object = None) -> None:
     emit("welcome", current_app.extensions["assistant"].welcome())
 
 
+@socketio.on("disconnect")
+def on_disconnect(reason: object = None) -> None:
+    _contexts.pop(request.sid, None)
+
+
 @socketio.on("ask")
 def on_ask(data: object) -> None:
     request_id = _request_id(data)
@@ -61,11 +70,15 @@ def on_ask(data: object) -> None:
         message = "Please wait a moment before asking again."
         emit("error", {"id": request_id, "code": "rate_limited", "message": message, "retry_after": round(wait)})
         return
+    page = Context.from_payload(data).page
+    context = _contexts.get(request.sid, Context())
+    context = Context(page or context.page, context.previous)
     try:
-        answer = current_app.extensions["assistant"].answer(question)
+        answer = current_app.extensions["assistant"].answer(question, context)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return
+    _contexts[request.sid] = context.after(answer)
     emit("answer", {**answer.to_dict(), "id": request_id})
     current_app.extensions["store"].record(question, answer, conversation, request_id)
 

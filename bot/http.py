@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.extensions import limiter
 from bot.policy import QuestionError
+from bot.replies import Context
 from bot.security import origin_allowed
 
 api = Blueprint("api", __name__)
@@ -34,7 +35,7 @@ def ask() -> Response | tuple[Response, int]:
         return error_response(400, "invalid_json", 'Send a JSON object like {"question": "..."}.')
     question = payload.get("question")
     try:
-        answer = current_app.extensions["assistant"].answer(question)
+        answer = current_app.extensions["assistant"].answer(question, Context.from_payload(payload.get("context")))
     except QuestionError as error:
         return error_response(400, error.code, error.message)
     current_app.extensions["store"].record(question, answer, payload.get("conversation"), payload.get("id"))

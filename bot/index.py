@@ -24,9 +24,9 @@ from faiss.contrib.ivf_tools import add_preassigned
 
 from bot.embedding import Encoder
 from bot.lexical import LexicalIndex, WordTable
-from bot.passages import Passage
+from bot.passages import Passage, key_sentence_spans
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 4
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 #   reach its threshold, by default 128,000 (333 questions of 384 numbers); a batch of 240 questions took
 #   4x longer without. One question must stay off BLAS: through it, one search of 33k vectors took 7x longer.
 FLAT_UP_TO = 10_000
+# Sentence vectors (evidence for an answer buried in one sentence, and the key sentence to mark) are
+# built for knowledge bases up to this many passages: a clinic's site has hundreds. Beyond, embedding
+# every sentence would slow the first build (MedQuAD's 33,000 passages hold ~150,000 sentences), and
+# passages are scored as a whole.
+SENTENCES_UP_TO = 20_000
 SCANNED_SHARE = 0.25  # of an IVF's clusters, at each search
 faiss.cvar.distance_compute_blas_threshold = 20 * 384
 _search_thread = threading.local()
@@ -132,7 +137,13 @@ class PassageIndex:
     dimension: int
     passage_vectors: np.ndarray
     question_vectors: np.ndarray
-    question_rows: np.ndarray  # for each question vector, the row of its passage
+    # Vectors of the passages' headings (the FAQ question, or a statement heading with the page title:
+    # Passage.heading_text), and for each, the row of its passage.
+    question_rows: np.ndarray
+    # The vectors of each passage's candidate key sentences (passages.key_sentence_spans), passage after
+    # passage: passage row r owns sentence rows sentence_starts[r] up to sentence_starts[r + 1].
+    sentence_vectors: np.ndarray | None = None
+    sentence_starts: np.ndarray | None = None
     word_table: WordTable | None = field(default=None, repr=False, compare=False)  # shared across versions
     # faiss indexes of the vectors above (built from them when not given)
     dense: faiss.Index | None = field(default=None, repr=False, compare=False)
@@ -147,6 +158,16 @@ class PassageIndex:
         self.question_of_row = np.full(len(self.passages), -1, dtype=np.int64)
         self.question_of_row[self.question_rows] = np.arange(len(self.question_rows))
         self.lexical = LexicalIndex([p.search_text for p in self.passages], self.word_table)
+        if self.sentence_vectors is None or self.sentence_starts is None:
+            self.sentence_vectors = np.zeros((0, self.dimension), dtype=np.float32)
+            self.sentence_starts = np.zeros(len(self.passages) + 1, dtype=np.int64)
+
+    @property
+    def has_sentences(self) -> bool:
+        return len(self.sentence_vectors) > 0
+
+    def sentence_rows(self, row: int) -> np.ndarray:
+        return np.arange(self.sentence_starts[row], self.sentence_starts[row + 1])
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -188,6 +209,8 @@ class PassageIndex:
         np.save(staging / "question_rows.npy", self.question_rows)
         np.save(staging / "passage_vectors.npy", self.passage_vectors)
         np.save(staging / "question_vectors.npy", self.question_vectors)
+        np.save(staging / "sentence_vectors.npy", self.sentence_vectors)
+        np.save(staging / "sentence_starts.npy", self.sentence_starts)
         (staging / "passages.json").write_text(json.dumps([asdict(p) for p in self.passages]), "utf-8")
         manifest = {
             "format": FORMAT_VERSION,
@@ -223,12 +246,16 @@ class PassageIndex:
             rows = np.load(folder / "question_rows.npy")
             passage_vectors = np.load(folder / "passage_vectors.npy")
             question_vectors = np.load(folder / "question_vectors.npy")
+            sentence_vectors = np.load(folder / "sentence_vectors.npy")
+            sentence_starts = np.load(folder / "sentence_starts.npy")
             whole = (
                 manifest.get("format") == FORMAT_VERSION
                 and manifest.get("model") == model
                 and manifest.get("fingerprint") == expected_fingerprint
                 and dense.ntotal == len(passages) == len(passage_vectors)
                 and questions.ntotal == len(rows) == len(question_vectors)
+                and len(sentence_starts) == len(passages) + 1
+                and sentence_starts[-1] == len(sentence_vectors)
                 and passages_fingerprint(passages, model) == expected_fingerprint
             )
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
@@ -244,6 +271,8 @@ class PassageIndex:
             passage_vectors=passage_vectors,
             question_vectors=question_vectors,
             question_rows=rows,
+            sentence_vectors=sentence_vectors,
+            sentence_starts=sentence_starts,
             word_table=word_table,
             dense=dense,
             questions=questions,
@@ -347,7 +376,7 @@ def build_index(
     """Embed passages (and FAQ questions) and index them, embedding only texts the cache does not know.
     After an edit (`previous`: the version before), unchanged passages keep their vectors and clusters."""
     cache = cache or EmbeddingCache(None)
-    question_rows = np.asarray([i for i, p in enumerate(passages) if p.question], dtype=np.int64)
+    question_rows = np.asarray([i for i, p in enumerate(passages) if p.heading_text], dtype=np.int64)
     old_rows = np.full(len(passages), -1, dtype=np.int64)
     old_question_rows = np.full(len(question_rows), -1, dtype=np.int64)
     if previous is not None:
@@ -368,10 +397,11 @@ def build_index(
         [p.embedding_text for p in passages], old_rows, getattr(previous, "passage_vectors", None)
     )
     question_vectors = vectors(
-        [passages[i].question or "" for i in question_rows],
+        [passages[i].heading_text or "" for i in question_rows],
         old_question_rows,
         getattr(previous, "question_vectors", None),
     )
+    sentence_vectors, sentence_starts = _sentence_vectors(passages, encoder, cache, previous, old_rows)
     return PassageIndex(
         passages=passages,
         model=encoder.name,
@@ -379,9 +409,46 @@ def build_index(
         passage_vectors=passage_vectors,
         question_vectors=question_vectors,
         question_rows=question_rows,
+        sentence_vectors=sentence_vectors,
+        sentence_starts=sentence_starts,
         word_table=word_table,
         dense=vector_index(passage_vectors, encoder.dimension, getattr(previous, "dense", None), old_rows),
         questions=vector_index(
             question_vectors, encoder.dimension, getattr(previous, "questions", None), old_question_rows
         ),
     )
+
+
+def _sentence_vectors(
+    passages: list[Passage],
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    previous: PassageIndex | None,
+    old_rows: np.ndarray,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Vectors of every passage's candidate key sentences: taken from `previous` for unchanged passages,
+    from the cache, or embedded now (the fast encoder: sentences are short). None beyond SENTENCES_UP_TO."""
+    if len(passages) > SENTENCES_UP_TO:
+        return None, None
+    starts = np.zeros(len(passages) + 1, dtype=np.int64)
+    texts: list[str] = []
+    reused: list[tuple[int, int]] = []  # (first new row, previous passage row) for passages kept as they were
+    for row, passage in enumerate(passages):
+        old = old_rows[row] if previous is not None and previous.has_sentences else -1
+        if old >= 0:
+            reused.append((len(texts), int(old)))
+            span = previous.sentence_rows(int(old))
+            texts.extend([""] * len(span))  # placeholders, filled from the previous version below
+        else:
+            texts.extend(passage.text[a:b] for a, b in key_sentence_spans(passage.text))
+        starts[row + 1] = len(texts)
+    vectors = np.empty((len(texts), encoder.dimension), dtype=np.float32)
+    filled = np.zeros(len(texts), dtype=bool)
+    for start, old in reused:
+        span = previous.sentence_rows(old)
+        vectors[start : start + len(span)] = previous.sentence_vectors[span]
+        filled[start : start + len(span)] = True
+    new = np.flatnonzero(~filled)
+    if len(new):
+        vectors[new] = cache.lookup([texts[i] for i in new], encoder.encode_fast)
+    return vectors, starts

@@ -63,6 +63,8 @@ class Document:
     url: str | None
     tags: tuple[str, ...]
     sections: tuple[Section, ...]
+    # More addresses (or address prefixes) of the clinic's site whose visitors ask about this page's topic.
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,16 @@ class ClinicSettings:
 
 @dataclass(frozen=True)
 class SafetyRules:
-    """Phrases that route a question away from retrieval (see knowledge/safety.yaml)."""
+    """What routes a question away from retrieval (see knowledge/safety.yaml): phrases, matched word for
+    word, and examples in visitors' own words, matched by meaning against the counter-examples."""
 
     emergency: tuple[str, ...]
     personal_advice: tuple[str, ...]
+    medicines: tuple[str, ...] = ()  # named with "my", "I'm on"…: advice on the visitor's own medicines
+    emergency_examples: tuple[str, ...] = ()
+    ordinary_examples: tuple[str, ...] = ()  # worried but ordinary: no alarm
+    personal_advice_examples: tuple[str, ...] = ()
+    general_examples: tuple[str, ...] = ()  # ordinary questions about treatments: answered from the pages
 
 
 @dataclass
@@ -210,6 +218,12 @@ def parse_markdown(text: str, name: str) -> Document:
     if not isinstance(raw_tags, list):
         raise KnowledgeError(name, 2, "'tags' must be a list, like: tags: [skin, aftercare]")
     tags = tuple(str(t) for t in raw_tags if str(t).strip())
+    raw_pages = meta.get("pages") or []
+    raw_pages = [raw_pages] if isinstance(raw_pages, str) else raw_pages
+    if not isinstance(raw_pages, list) or not all(
+        isinstance(p, str) and re.match(r"^https?://\S+$", p) for p in raw_pages
+    ):
+        raise KnowledgeError(name, 2, "'pages' must be a list of addresses starting with http:// or https://")
 
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
@@ -247,7 +261,9 @@ def parse_markdown(text: str, name: str) -> Document:
     ]
     if not sections:
         raise KnowledgeError(name, first_line, "has no text to answer from (only headings or front matter)")
-    return Document(file=name, title=title, url=url or None, tags=tags, sections=tuple(sections))
+    return Document(
+        file=name, title=title, url=url or None, tags=tags, sections=tuple(sections), pages=tuple(raw_pages)
+    )
 
 
 def fill_placeholders(text: str, clinic: ClinicSettings) -> str:
@@ -295,7 +311,22 @@ def load_safety(root: Path) -> SafetyRules:
         if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
             raise KnowledgeError(SAFETY_FILE, None, f"'{key}' must be a list of phrases")
         lists[key] = tuple(p.strip() for p in phrases if p.strip())
+    for key in ("medicines", "emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples"):
+        lists[key] = _examples(meta.get(key), key)
     return SafetyRules(**lists)
+
+
+def _examples(value: object, key: str) -> tuple[str, ...]:
+    """A list of example questions, or groups of them (`name: [examples]`), flattened."""
+    if value is None:
+        return ()
+    groups = value.values() if isinstance(value, dict) else [value]
+    examples: list[str] = []
+    for group in groups:
+        if not isinstance(group, list) or not all(isinstance(e, str) for e in group):
+            raise KnowledgeError(SAFETY_FILE, None, f"'{key}' must be a list of example questions (or groups of them)")
+        examples += [e.strip() for e in group if e.strip()]
+    return tuple(dict.fromkeys(examples))
 
 
 def knowledge_files(root: Path) -> list[Path]:

@@ -45,6 +45,17 @@ class Passage:
         return f"{context}.\n{self.text}" if context else self.text
 
     @property
+    def heading_text(self) -> str | None:
+        """What a visitor's question is matched against besides the text: the FAQ question, or a statement
+        heading with the page's title ("Dermal fillers: Recovery and aftercare")."""
+        if self.question:
+            return self.question
+        if not self.headings:
+            return None
+        heading = self.headings[-1]
+        return heading if self.title.lower() in heading.lower() else f"{self.title}: {heading}"
+
+    @property
     def search_text(self) -> str:
         """What the lexical index reads: the same words as the model."""
         return self.embedding_text

@@ -1,4 +1,4 @@
-"""The answer policy: validate → emergency → small talk → personal advice → retrieve → answer or fallback.
+"""The answer policy: validate → emergency → small talk → personal advice → retrieve → answer, clarify or fallback.
 
 Every reply is either a retrieved passage, a fixed message built from clinic.yaml,
 or a short small-talk line: the bot never writes medical text of its own.
@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from bot.knowledge import ClinicSettings, SafetyRules
-from bot.passages import key_sentence_spans
-from bot.retrieval import Hit, Retriever
+from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
+from bot.passages import key_sentence_spans, split_sentences
+from bot.replies import Answer, Context, Intent, ReplyKind, Source
+from bot.retrieval import Hit, Retriever, TopicReading
+from bot.topics import TopicFinder
 
 MAX_QUESTION_CHARS = 1000
 
@@ -28,38 +31,32 @@ class QuestionError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Source:
-    id: str  # the passage id
-    title: str
-    url: str | None
-    file: str
-    heading: str
-    passage: str
-    highlights: list[tuple[int, int]]
-    score: float
-
-
-@dataclass(frozen=True)
-class Answer:
-    kind: str  # "answer" | "fallback" | "emergency" | "smalltalk"
-    text: str
-    confidence: float
-    sources: list[Source] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        for source in data["sources"]:
-            source["highlights"] = [list(span) for span in source["highlights"]]
-        return data
+# Matching by meaning (bot/meaning.py), chosen on the visitor suites (eval/visitors: README "Quality").
+# Red flags: every red flag of the suites matched, with phrases, at the fewest false alarms.
+EMERGENCY_RULE = MatchRule(floor=0.57, margin=0.05, sure=0.85)
+# Personal advice: general questions about treatments ("does microneedling help acne scars?") must
+# still be answered, so a question must be clearly closer to the advice examples.
+PERSONAL_ADVICE_RULE = MatchRule(floor=0.55, margin=0.10, sure=1.0)
+# Small talk by meaning catches the forms the patterns above miss; questions near it ("can I ring you?",
+# "can I drink that night?") must go on to retrieval, so it takes a close match.
+SMALL_TALK_RULE = MatchRule(floor=0.65, margin=0.20, sure=0.85)
 
 
 @dataclass(frozen=True)
 class PolicySettings:
-    # Below this confidence the bot says it does not know (calibrated in README: "Quality").
+    # Below this confidence the bot does not answer with a passage. Calibrated for each knowledge base
+    # when it is built (bot/calibration.py); BOT_ANSWER_THRESHOLD overrides it.
     answer_threshold: float = 0.35
+    # Just below the threshold, when the best passages come from different sections, the bot asks
+    # "Did you mean…" with those sections instead of saying it does not know.
+    clarify_band: float = 0.08
     max_suggestions: int = 3
+    # Red flags by meaning: tuned on the visitor suites (eval/visitors) for recall 1.0 with few false
+    # alarms on worried-but-ordinary questions (see README: "Quality").
+    emergency_rule: MatchRule = EMERGENCY_RULE
+    personal_advice_rule: MatchRule = PERSONAL_ADVICE_RULE
+    small_talk_rule: MatchRule = SMALL_TALK_RULE
+    small_talk_max_words: int = 10
 
 
 def validate_question(raw: object) -> str:
@@ -96,30 +93,47 @@ class PhraseMatcher:
         return match.group(0) if match else None
 
 
+# Words by which a visitor speaks of themselves ("my antibiotics", "I'm on warfarin", "can I take…").
+_OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself)\b")
+
+
+class OwnMedicineMatcher:
+    """A question about the visitor's own medicines: it names a medicine and speaks of themselves."""
+
+    def __init__(self, medicines: tuple[str, ...]) -> None:
+        self.medicines = PhraseMatcher(medicines)
+
+    def find(self, text: str) -> str | None:
+        medicine = self.medicines.find(text)
+        return medicine if medicine and _OWN.search(normalise(text)) else None
+
+
 _SMALL_TALK = {
-    "greeting": [r"(hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?", r"good (morning|afternoon|evening)"],
-    "thanks": [
-        r"((ok|okay|great|perfect|brilliant|awesome) )?(thanks|thank you|many thanks|thx|ty|cheers)"
-        r"( so much| a lot| very much)?"
+    Intent.GREETING: [r"(hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?", r"good (morning|afternoon|evening)"],
+    Intent.THANKS: [
+        r"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?"
+        r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)"
+        r"( so much| a lot| very much| again)?( (that|thats|that is|this|you have been|youve been) "
+        r"(helps|helped|helpful|very helpful|really helpful|great|brilliant|perfect|useful)( a lot| so much)?)?"
     ],
-    "goodbye": [
+    Intent.GOODBYE: [
         r"(ok |okay )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day|thats all)( then| for now)?"
     ],
-    "identity": [
+    Intent.IDENTITY: [
         r"(are you|am i (talking|speaking|chatting) (to|with)|is this) (a |an )?(real )?"
         r"(person|human|bot|robot|ai|machine|computer|chatbot)",
         r"who are you|what are you",
     ],
-    "how_are_you": [r"how are you( doing)?( today)?"],
+    Intent.HOW_ARE_YOU: [r"how are you( doing)?( today)?"],
 }
 _SMALL_TALK_PATTERNS = {kind: re.compile("|".join(patterns)) for kind, patterns in _SMALL_TALK.items()}
 
 
-def small_talk_kind(question: str) -> str | None:
+def small_talk_intent(question: str) -> Intent | None:
     text = normalise(question)
-    for kind, pattern in _SMALL_TALK_PATTERNS.items():
+    for intent, pattern in _SMALL_TALK_PATTERNS.items():
         if pattern.fullmatch(text):
-            return kind
+            return intent
     return None
 
 
@@ -130,57 +144,116 @@ class AnswerPolicy:
         clinic: ClinicSettings,
         safety: SafetyRules,
         settings: PolicySettings | None = None,
-        encode_sentences: Callable[[list[str]], np.ndarray] | None = None,
+        topics: TopicFinder | None = None,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
     ) -> None:
+        """`embed` turns example questions into vectors (the assistant passes a cached encoder)."""
         self.retriever = retriever
-        # Sentence vectors for key sentences; the assistant passes a cache warmed in the background.
-        self.encode_sentences = encode_sentences or retriever.encoder.encode_queries
         self.clinic = clinic
-        self.settings = settings or PolicySettings()
+        self.settings = settings = settings or PolicySettings()
+        self.topics = topics
+        embed = embed or retriever.encoder.encode_fast
         self.emergency = PhraseMatcher(safety.emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
+        self.own_medicine = OwnMedicineMatcher(safety.medicines)
+        self.emergency_meaning = ExampleMatcher(
+            safety.emergency_examples,
+            safety.ordinary_examples + safety.general_examples,
+            settings.emergency_rule,
+            embed,
+        )
+        self.personal_advice_meaning = ExampleMatcher(
+            safety.personal_advice_examples,
+            safety.general_examples + safety.ordinary_examples,
+            settings.personal_advice_rule,
+            embed,
+        )
+        self.small_talk_meaning = IntentMatcher(
+            small_talk_examples(), safety.general_examples, settings.small_talk_rule, embed
+        )
 
-    def run(self, raw_question: object) -> Answer:
+    def run(self, raw_question: object, context: Context | None = None) -> Answer:
         question = validate_question(raw_question)
         if self.emergency.find(question):
             return self.emergency_answer()
-        kind = small_talk_kind(question)
-        if kind:
-            return self.small_talk(kind)
-        if self.personal_advice.find(question):
-            return self.personal_advice_answer()
-        vector = self.retriever.encoder.encode_queries([question])[0]
-        hits = self.retriever.search(question, vector, k=8)
+        intent = small_talk_intent(question)
+        if intent:
+            return self.small_talk(intent)
+        topic_file = self.topics.topic(question, context) if self.topics else None
+        topic_text = TopicReading.text_for(self.topics.title_of(topic_file), question) if topic_file else None
+        vectors, topic_vector = self.question_vectors(question, topic_text)
+        vector = vectors[0]
+        if self.emergency_meaning.matches(vectors):
+            return self.emergency_answer()
+        topic = TopicReading(topic_file, topic_text, topic_vector) if topic_file else None
+        if (
+            self.personal_advice.find(question)
+            or self.own_medicine.find(question)
+            or self.personal_advice_meaning.matches(vectors[:1])
+        ):
+            return self.referral(self.retriever.search(question, vector, k=1, topic=topic), vector)
+        if len(question.split()) <= self.settings.small_talk_max_words:
+            intent = self.small_talk_meaning.intent(vector)
+            if intent:
+                return self.small_talk(intent)
+        hits = self.retriever.search(question, vector, k=8, topic=topic)
         return self.from_hits(hits, vector)
 
-    # --- the four kinds of reply -------------------------------------------------------------
+    def question_vectors(self, question: str, topic_text: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The question's vector, then its sentences' when it has several (a red flag may be one sentence
+        of a longer message); and the vector of its topical reading. One call to the model for all."""
+        parts = split_sentences(question)
+        texts = [question, *parts] if len(parts) > 1 else [question]
+        vectors = self.retriever.encoder.encode_queries([*texts, topic_text] if topic_text else texts)
+        return (vectors[:-1], vectors[-1]) if topic_text else (vectors, None)
+
+    # --- the kinds of reply -------------------------------------------------------------------
 
     def confidence(self, hit: Hit) -> float:
-        """The fused score mapped onto 0..1 (a perfect passage and word match scores 1)."""
-        best = 1.0 + self.retriever.settings.lexical_weight
-        return float(np.clip(hit.score / best, 0.0, 1.0))
+        return self.retriever.settings.confidence(hit.score)
 
     def from_hits(self, hits: list[Hit], vector: np.ndarray) -> Answer:
-        if not hits or self.confidence(hits[0]) < self.settings.answer_threshold:
-            confidence = self.confidence(hits[0]) if hits else 0.0
-            return self.fallback(confidence, self.suggestions(hits, exclude=None))
-        best = hits[0]
-        source = Source(
-            id=best.passage.id,
-            title=best.passage.title,
-            url=best.passage.url,
-            file=best.passage.file,
-            heading=best.passage.heading,
-            passage=best.passage.text,
-            highlights=self.key_sentences(best.passage.text, vector),
-            score=round(best.score, 4),
-        )
-        return Answer(
-            kind="answer",
-            text=best.passage.text,
-            confidence=round(self.confidence(best), 4),
-            sources=[source],
-            suggestions=self.suggestions(hits[1:], exclude=best),
+        threshold = self.settings.answer_threshold
+        best_confidence = self.confidence(hits[0]) if hits else 0.0
+        if best_confidence >= threshold:
+            best = hits[0]
+            source = self.source(best, vector)
+            return Answer(
+                kind=ReplyKind.ANSWER,
+                text=best.passage.text,
+                confidence=round(best_confidence, 4),
+                sources=[source],
+                suggestions=self.suggestions(hits[1:], exclude=best),
+                lead=_span_text(source),
+            )
+        choices = self.clarify_choices(hits)
+        if len(choices) >= 2:
+            return Answer(ReplyKind.CLARIFY, "Did you mean one of these?", round(best_confidence, 4), [], choices)
+        return self.fallback(best_confidence, self.suggestions(hits, exclude=None))
+
+    def clarify_choices(self, hits: list[Hit]) -> list[str]:
+        """The sections of the best passages in the grey band below the threshold, when there are several."""
+        floor = self.settings.answer_threshold - self.settings.clarify_band
+        labels: list[str] = []
+        for hit in hits:
+            if self.confidence(hit) < floor:
+                break
+            label = self._section_label(hit)
+            if label not in labels:
+                labels.append(label)
+        return labels[: self.settings.max_suggestions]
+
+    def source(self, hit: Hit, vector: np.ndarray) -> Source:
+        passage = hit.passage
+        return Source(
+            id=passage.id,
+            title=passage.title,
+            url=passage.url,
+            file=passage.file,
+            heading=passage.heading,
+            passage=passage.text,
+            highlights=self.key_sentences(hit, vector),
+            score=round(hit.score, 4),
         )
 
     def fallback(self, confidence: float = 0.0, suggestions: list[str] | None = None) -> Answer:
@@ -189,16 +262,20 @@ class AnswerPolicy:
             f"I don't have information about that. You can call us on {c.phone}, "
             f"e-mail {c.email}, or book an appointment at {c.booking_url}."
         )
-        return Answer("fallback", text, round(confidence, 4), [], suggestions or [])
+        return Answer(ReplyKind.FALLBACK, text, round(confidence, 4), [], suggestions or [])
 
-    def personal_advice_answer(self) -> Answer:
+    def referral(self, hits: list[Hit], vector: np.ndarray) -> Answer:
+        """Personal medical advice is for the clinicians; a passage on the subject may follow, as general
+        information, when one answers confidently."""
         c = self.clinic
         text = (
             "I can't give personal medical advice, a diagnosis or advice on medicines. "
             f"Please ask one of our clinicians: call us on {c.phone}, e-mail {c.email}, "
             f"or book a consultation at {c.booking_url}."
         )
-        return Answer("fallback", text, 0.0)
+        general = [h for h in hits[:1] if self.confidence(h) >= self.settings.answer_threshold]
+        sources = [self.source(h, vector) for h in general]
+        return Answer(ReplyKind.REFERRAL, text, 0.0, sources, lead=_span_text(sources[0]) if sources else None)
 
     def emergency_answer(self) -> Answer:
         c = self.clinic
@@ -207,30 +284,38 @@ class AnswerPolicy:
             f"If you are thinking about suicide or harming yourself, call or text {c.crisis_line} "
             "to talk to someone right away."
         )
-        return Answer("emergency", text, 1.0)
+        return Answer(ReplyKind.EMERGENCY, text, 1.0)
 
-    def small_talk(self, kind: str) -> Answer:
+    def small_talk(self, intent: Intent) -> Answer:
         c = self.clinic
         replies = {
-            "greeting": c.greeting,
-            "thanks": "You're welcome! Is there anything else I can help with?",
-            "goodbye": f"Goodbye, and thank you for contacting {c.name}.",
-            "identity": (
+            Intent.GREETING: c.greeting,
+            Intent.THANKS: "You're welcome! Is there anything else I can help with?",
+            Intent.GOODBYE: f"Goodbye, and thank you for contacting {c.name}.",
+            Intent.HUMAN: (
+                f"I'm an automated assistant. To talk to our team, call us on {c.phone}, e-mail {c.email}, "
+                f"or book an appointment at {c.booking_url}."
+            ),
+            Intent.IDENTITY: (
                 f"I'm {c.name}'s automated assistant, not a person. I answer from the clinic's own pages; "
                 f"to talk to our team, call {c.phone}."
             ),
-            "how_are_you": "I'm an automated assistant, so always ready to help. What would you like to know?",
+            Intent.HOW_ARE_YOU: "I'm an automated assistant, so always ready to help. What would you like to know?",
         }
-        return Answer("smalltalk", replies[kind], 1.0)
+        return Answer(ReplyKind.SMALLTALK, replies[intent], 1.0, intent=intent)
 
     # --- pieces of an answer -----------------------------------------------------------------
 
-    def key_sentences(self, text: str, vector: np.ndarray) -> list[tuple[int, int]]:
+    def key_sentences(self, hit: Hit, vector: np.ndarray) -> list[tuple[int, int]]:
         """Character spans of the sentence closest in meaning to the question."""
+        text = hit.passage.text
         candidates = key_sentence_spans(text)
         if len(candidates) <= 1:
             return candidates
-        sentence_vectors = self.encode_sentences([text[a:b] for a, b in candidates])
+        if hit.sentence is not None and hit.sentence < len(candidates):
+            return [candidates[hit.sentence]]
+        # A large knowledge base keeps no sentence vectors: embed this passage's sentences now.
+        sentence_vectors = self.retriever.encoder.encode_queries([text[a:b] for a, b in candidates])
         return [candidates[int(np.argmax(sentence_vectors @ vector))]]
 
     def suggestions(self, hits: list[Hit], exclude: Hit | None) -> list[str]:
@@ -252,3 +337,18 @@ class AnswerPolicy:
     def _suggestion(hit: Hit) -> str:
         passage = hit.passage
         return passage.question or (passage.headings[-1] if passage.headings else passage.title)
+
+    @staticmethod
+    def _section_label(hit: Hit) -> str:
+        """A section as a visitor can pick it: its FAQ question, or its heading with the page's title."""
+        passage = hit.passage
+        if passage.question:
+            return passage.question
+        heading = passage.headings[-1] if passage.headings else ""
+        if not heading or heading.lower() == passage.title.lower():
+            return passage.title
+        return heading if passage.title.lower() in heading.lower() else f"{passage.title}: {heading}"
+
+
+def _span_text(source: Source) -> str | None:
+    return source.passage[source.highlights[0][0] : source.highlights[0][1]] if source.highlights else None

@@ -21,8 +21,26 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 class Hit:
     passage: Passage
     score: float  # fused score, the one hits are ranked by
-    dense: float  # cosine of the question with the passage or its FAQ question, whichever is closer
+    dense: float  # cosine of the question with the passage, its FAQ question or its best sentence
     lexical: float  # BM25 squashed into 0..1
+    sentence: int | None = None  # which of the passage's key_sentence_spans matched the question best
+
+
+@dataclass(frozen=True)
+class TopicReading:
+    """A question read in its context: "does it sting?" asked about microneedling is read as
+    "Microneedling: does it sting?" (`text`, its `vector`). Every passage is scored for that reading,
+    and the topic page's own passages (`file`) also for the question as it was asked: the better counts.
+    Measured on the visitor suites, encoding the reading beats moving the question's vector toward the
+    page's centroid (which favours the page's most generic passages)."""
+
+    file: str
+    text: str
+    vector: np.ndarray
+
+    @staticmethod
+    def text_for(title: str, question: str) -> str:
+        return f"{title}: {question}"
 
 
 @dataclass(frozen=True)
@@ -34,8 +52,19 @@ class RetrievalSettings:
     # in both views, from a broad plateau (see README: "Quality").
     lexical_weight: float = 0.5
     lexical_half: float = 1.6
-    # A passage's FAQ question and its text both vote; the closer one counts most.
+    # A passage's FAQ question (or its heading) and its text all vote; the closest counts most. A
+    # statement heading says less than a question ("Aftercare" vs "Can I exercise after Botox?").
     question_weight: float = 1.0
+    heading_weight: float = 0.9
+    # A passage's best sentence votes too, so that an answer buried in one sentence of a long section is
+    # found: dense = max(passage, sentence_weight * best sentence).
+    sentence_weight: float = 1.0
+    sentence_share: float = 1.0
+    sentence_candidates: int = 40
+
+    def confidence(self, score: float) -> float:
+        """A fused score on 0..1: a perfect meaning and word match scores 1."""
+        return float(np.clip(score / (1.0 + self.lexical_weight), 0.0, 1.0))
 
 
 class SpellingCorrector:
@@ -68,27 +97,96 @@ class Retriever:
         self.settings = settings or RetrievalSettings()
         self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
+        self._rows_of_file: dict[str, np.ndarray] = {}
+        for row, passage in enumerate(index.passages):
+            self._rows_of_file.setdefault(passage.file, []).append(row)  # type: ignore[arg-type]
+        self._rows_of_file = {f: np.asarray(r, dtype=np.int64) for f, r in self._rows_of_file.items()}
+        self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
 
     def run(self, question: str, k: int = 5) -> list[Hit]:
         vector = self.encoder.encode_queries([question])[0]
         return self.search(question, vector, k)
 
-    def search(self, question: str, vector: np.ndarray, k: int = 5) -> list[Hit]:
+    def search(self, question: str, vector: np.ndarray, k: int = 5, topic: TopicReading | None = None) -> list[Hit]:
+        """The k best passages for `question` (its `vector` given). With a `topic`, the question is read as
+        being about that page (see TopicReading)."""
         index, settings = self.index, self.settings
         if not len(index):
             return []
+        corrected = self.correct_spelling(question)
         n = min(settings.candidates, len(index))
-        bm25 = index.lexical.scores(self.correct_spelling(question))
+        bm25 = index.lexical.scores(corrected)
         top_lexical = np.argpartition(-bm25, n - 1)[:n] if n < len(bm25) else np.arange(len(bm25))
-        rows = np.unique(np.concatenate([index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0]]))
+        parts = [index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0], self._nearest_by_sentence(vector)]
+        topic_rows = self._rows_of_file.get(topic.file) if topic else None
+        if topic_rows is None:
+            topic = None
+        else:
+            parts.append(topic_rows)
+        rows = np.unique(np.concatenate(parts))
 
+        dense, sentence = self._dense(rows, vector)
+        fused = dense + settings.lexical_weight * self._squash(bm25[rows])
+        if topic is not None:
+            # The topical reading scores every passage; the topic's own page also keeps the plain one.
+            topic_dense, topic_sentence = self._dense(rows, topic.vector)
+            topic_bm25 = index.lexical.scores(self.correct_spelling(topic.text))[rows]
+            topic_fused = topic_dense + settings.lexical_weight * self._squash(topic_bm25)
+            on_topic = np.isin(rows, topic_rows)
+            use_topic = ~on_topic | (topic_fused > fused)
+            fused = np.where(use_topic, topic_fused, fused)
+            dense = np.where(use_topic, topic_dense, dense)
+            sentence = np.where(use_topic, topic_sentence, sentence)
+
+        lexical = self._squash(bm25[rows])
+        order = np.argsort(-fused)[:k]
+        return [
+            Hit(index.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i]), _or_none(sentence[i]))
+            for i in order
+        ]
+
+    def _squash(self, bm25: np.ndarray) -> np.ndarray:
+        return bm25 / (bm25 + self.lexical_half)
+
+    def _dense(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the best of the passage's, its FAQ question's and its best sentence's cosine; and which
+        sentence was best (-1: none)."""
+        index, settings = self.index, self.settings
         dense = index.passage_vectors[rows] @ vector
         questions = index.question_of_row[rows]
         asked = questions >= 0
         if asked.any():
             question_sims = index.question_vectors[questions[asked]] @ vector
-            dense[asked] = np.maximum(dense[asked], settings.question_weight * question_sims)
-        lexical = bm25[rows] / (bm25[rows] + self.lexical_half)
-        fused = dense + settings.lexical_weight * lexical
-        order = np.argsort(-fused)[:k]
-        return [Hit(index.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+            weights = np.where(self._faq[rows[asked]], settings.question_weight, settings.heading_weight)
+            dense[asked] = np.maximum(dense[asked], weights * question_sims)
+        best_sentence = np.full(len(rows), -1, dtype=np.int64)
+        if index.has_sentences and len(rows):
+            starts, ends = index.sentence_starts[rows], index.sentence_starts[rows + 1]
+            sizes = ends - starts
+            owner = np.repeat(np.arange(len(rows)), sizes)
+            sentence_rows = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) + starts[owner]
+            sims = index.sentence_vectors[sentence_rows] @ vector
+            has = sizes > 0
+            # Sorted by row, best sentence first: each row's first entry is its best sentence.
+            order = np.lexsort((-sims, owner))
+            firsts = order[(np.cumsum(sizes) - sizes)[has]]
+            best_sentence[has] = sentence_rows[firsts] - starts[has]
+            passage = index.passage_vectors[rows[has]] @ vector
+            share = settings.sentence_share
+            evidence = settings.sentence_weight * (share * sims[firsts] + (1 - share) * passage)
+            dense[has] = np.maximum(dense[has], evidence)
+        return dense, best_sentence
+
+    def _nearest_by_sentence(self, vector: np.ndarray) -> np.ndarray:
+        """Rows of the passages holding the sentences closest to the question."""
+        index = self.index
+        if not index.has_sentences:
+            return np.zeros(0, dtype=np.int64)
+        sims = index.sentence_vectors @ vector
+        n = min(self.settings.sentence_candidates, len(sims))
+        top = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(len(sims))
+        return np.searchsorted(index.sentence_starts, top, side="right") - 1
+
+
+def _or_none(position: int) -> int | None:
+    return int(position) if position >= 0 else None

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.extensions import db
-from bot.policy import Answer, validate_question
+from bot.policy import validate_question
 from bot.redaction import redact
+from bot.replies import Answer
 
 log = logging.getLogger(__name__)
 MAX_ID_CHARS = 100
@@ -93,7 +94,7 @@ class ConversationStore:
             "conversation_id": _short_id(conversation_id),
             "answer_id": _short_id(answer_id),
             "question": redact(validate_question(question))[:2000],
-            "kind": answer.kind,
+            "kind": str(answer.kind),
             "confidence": answer.confidence,
             "source_ids": " ".join(s.id for s in answer.sources),
             "created_at": utcnow(),

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.policy import MAX_QUESTION_CHARS, PhraseMatcher, QuestionError, normalise, small_talk_kind
+from bot.policy import MAX_QUESTION_CHARS, PhraseMatcher, QuestionError, normalise, small_talk_intent
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,8 @@ def test_answer_carries_passage_highlight_source_and_suggestions(assistant):
     assert 0 < len(answer.suggestions) <= 3 and "Microneedling reduces scars" not in answer.suggestions
     assert 0.0 <= answer.confidence <= 1.0
     data = answer.to_dict()
-    assert set(data) == {"kind", "text", "confidence", "sources", "suggestions"}
+    assert set(data) == {"kind", "text", "confidence", "sources", "suggestions", "lead", "intent"}
+    assert data["lead"] == marked
     assert set(data["sources"][0]) == {"id", "title", "url", "file", "heading", "passage", "highlights", "score"}
 
 
@@ -100,7 +101,7 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
     answer = assistant.answer(question)
-    assert answer.kind == "fallback" and answer.sources == []
+    assert answer.kind == "referral"
     assert "clinicians" in answer.text and assistant.snapshot.knowledge.clinic.phone in answer.text
 
 
@@ -119,7 +120,7 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
     ],
 )
 def test_small_talk_is_recognised_only_on_its_own(question, kind):
-    assert small_talk_kind(question) == kind
+    assert small_talk_intent(question) == kind
 
 
 def test_small_talk_replies(assistant):

@@ -25,6 +25,8 @@
     Array.from(document.querySelectorAll("script[src]")).find((s) => /\/widget\.js(?:[?#]|$)/.test(s.src));
   if (!script) return;
 
+  const LEAD_AFTER_CHARS = 160; // about two lines of the panel: a key sentence further down leads the reply
+
   // --- Translatable UI strings: copy the "en" table, translate the values, pass data-lang="xx". ---
   const STRINGS = {
     en: {
@@ -47,6 +49,8 @@
       typing: "The assistant is typing",
       suggestions: "Suggested questions",
       related: "Related questions",
+      didYouMean: "Did you mean one of these?",
+      generalInfo: "General information from our pages:",
       readMore: "Read more: {title}",
       newTab: "(opens in a new tab)",
       helpful: "Was this helpful?",
@@ -90,6 +94,8 @@
       typing: "El asistente está escribiendo",
       suggestions: "Preguntas sugeridas",
       related: "Preguntas relacionadas",
+      didYouMean: "¿Quería decir alguno de estos?",
+      generalInfo: "Información general de nuestras páginas:",
       readMore: "Más información: {title}",
       newTab: "(se abre en una pestaña nueva)",
       helpful: "¿Le ha sido útil?",
@@ -413,6 +419,8 @@ mark { background: var(--mark-bg); color: var(--mark-text); border-radius: 3px; 
 .row.emergency .bubble { background: var(--danger-bg); color: var(--danger-text); border: 2px solid var(--danger);
   border-radius: 14px; max-width: 94%; }
 .emergency-title { display: flex; align-items: center; gap: 8px; font-weight: 800; font-size: 15px; margin: 0 0 6px; }
+.lead { font-weight: 700; margin: 0 0 6px; }
+.general-info { font-size: 12px; font-weight: 700; color: var(--muted); margin: 10px 0 2px; }
 .emergency-title .icon { color: var(--danger); width: 22px; height: 22px; }
 .row.emergency .action { border-color: var(--danger); color: var(--danger-text); background: transparent; }
 .row.emergency .action.primary { background: var(--danger); color: var(--on-danger); }
@@ -712,37 +720,27 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       );
     }
     const a = message.a || {};
-    const kind = ["answer", "fallback", "emergency", "smalltalk"].includes(a.kind) ? a.kind : "smalltalk";
+    const kind = ["answer", "clarify", "fallback", "referral", "emergency", "smalltalk"].includes(a.kind) ? a.kind : "smalltalk";
     const bubble = el("div", { class: "bubble" });
     const row = el("div", { class: "row bot " + kind, "data-id": message.id, "data-kind": kind }, el("span", { class: "sr", text: t("bot") + ":" }), bubble);
 
     if (kind === "answer") {
-      const source = a.sources && a.sources[0];
-      if (source) {
-        if (source.heading) bubble.append(el("span", { class: "heading", text: source.heading }));
-        const text = el("p", { class: "passage" });
-        appendPassage(text, source.passage || a.text, source.highlights);
-        bubble.append(text);
-        const url = httpUrl(source.url);
-        if (url && source.title) {
-          bubble.append(
-            el(
-              "a",
-              { class: "source", href: url, target: "_blank", rel: "noopener noreferrer" },
-              t("readMore", { title: source.title }),
-              el("span", { class: "sr", text: " " + t("newTab") }),
-              icon("external"),
-            ),
-          );
-        }
-      } else {
-        const text = el("p");
-        appendText(text, a.text);
-        bubble.append(text);
-      }
+      appendSource(bubble, a);
       row.append(feedbackRow(message));
       const related = chips(a.suggestions, t("related"));
       if (related) row.append(related);
+    } else if (kind === "clarify") {
+      bubble.append(el("p", { text: t("didYouMean") }));
+      const choices = chips(a.suggestions, t("didYouMean"));
+      if (choices) row.append(choices);
+    } else if (kind === "referral") {
+      bubble.append(el("p", { text: a.text }));
+      const actions = contactActions();
+      if (actions) bubble.append(actions);
+      if (a.sources && a.sources[0]) {
+        bubble.append(el("p", { class: "general-info", text: t("generalInfo") }));
+        appendSource(bubble, a);
+      }
     } else if (kind === "emergency") {
       row.setAttribute("role", "alert");
       bubble.append(el("p", { class: "emergency-title" }, icon("warning"), t("emergencyTitle")));
@@ -759,8 +757,42 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       const text = el("p");
       appendText(text, a.text);
       bubble.append(text);
+      if (a.intent === "human") {
+        const actions = contactActions();
+        if (actions) bubble.append(actions);
+      }
     }
     return row;
+  }
+
+  /** The answer's passage with its key sentence marked, its heading and a link to its page. */
+  function appendSource(bubble, a) {
+    const source = a.sources && a.sources[0];
+    if (!source) {
+      const text = el("p");
+      appendText(text, a.text);
+      bubble.append(text);
+      return;
+    }
+    if (source.heading) bubble.append(el("span", { class: "heading", text: source.heading }));
+    // An answer buried deep in a long passage: lead with its key sentence, then the passage it is from.
+    const start = source.highlights && source.highlights[0] && Number(source.highlights[0][0]);
+    if (a.lead && start > LEAD_AFTER_CHARS) bubble.append(el("p", { class: "lead", text: a.lead }));
+    const text = el("p", { class: "passage" });
+    appendPassage(text, source.passage || a.text, source.highlights);
+    bubble.append(text);
+    const url = httpUrl(source.url);
+    if (url && source.title) {
+      bubble.append(
+        el(
+          "a",
+          { class: "source", href: url, target: "_blank", rel: "noopener noreferrer" },
+          t("readMore", { title: source.title }),
+          el("span", { class: "sr", text: " " + t("newTab") }),
+          icon("external"),
+        ),
+      );
+    }
   }
 
   function renderAll() {
@@ -950,7 +982,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       for (const m of state.messages) {
         if (m.t !== "user" || m.state !== "queued") continue;
         m.state = "sent";
-        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId() });
+        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId(), page: currentPage() });
         replaceMessage(m);
         answerTimers.set(
           m.id,
@@ -972,6 +1004,12 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     return typeof id === "string" ? state.messages.find((m) => m.t === "user" && m.id === id) : undefined;
   }
 
+  /** The page the visitor is reading, without its query string or fragment (they may hold personal data):
+   * the bot reads questions that name no topic as being about this page. */
+  function currentPage() {
+    return location.protocol.startsWith("http") ? location.origin + location.pathname : null;
+  }
+
   function sanitizeAnswer(data) {
     const sources = (Array.isArray(data.sources) ? data.sources : []).slice(0, 1).map((s) => ({
       title: str(s && s.title, 300),
@@ -982,6 +1020,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     }));
     return {
       kind: str(data.kind, 20),
+      intent: str(data.intent, 20),
+      lead: str(data.lead, 2000),
       text: str(data.text, 20000),
       sources,
       suggestions: (Array.isArray(data.suggestions) ? data.suggestions : []).filter((x) => typeof x === "string").slice(0, 5),

@@ -1,0 +1,55 @@
+"""The answer threshold of one knowledge base, found when it is built.
+
+How confident a right answer looks depends on the knowledge: its size, its wording, FAQ pages or long
+articles. So the threshold is not one number: the shipped questions that no clinic's pages answer
+(bot/data/calibration.yaml: off-topic chat and other kinds of clinic) are asked of this knowledge,
+and the threshold is set just above most of them. A few of those questions may be ones this clinic
+does answer (a dental practice is asked about teeth whitening), so a high quantile is taken rather
+than the maximum, and the result is kept within bounds that held on every knowledge base measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.retrieval import Retriever
+
+# Measured with `make eval` (calibration table) on the shipped seed knowledge, the visitor suites and
+# covid-faq in both views: see README "Quality".
+QUANTILE = 0.95
+LOWEST = 0.30
+HIGHEST = 0.50
+# A large knowledge base is calibrated on a sample, so an edit there stays quick.
+SAMPLE_FOR_LARGE = 80
+LARGE = 20_000
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float
+    unanswerable: int  # how many calibration questions were asked
+    quantiles: dict[str, float]  # their best confidences: 50th, 90th, 95th, 99th percentile, highest
+
+    def describe(self) -> str:
+        spread = ", ".join(f"{name} {value:.3f}" for name, value in self.quantiles.items())
+        return f"threshold {self.threshold:.3f} from {self.unanswerable} unanswerable questions ({spread})"
+
+
+def calibrate(retriever: Retriever, questions: list[str], vectors: np.ndarray) -> Calibration:
+    """The threshold for `retriever`'s knowledge: most of `questions` (which it should not answer) fall
+    below it. `vectors` are the questions' vectors."""
+    if len(retriever.index) > LARGE and len(questions) > SAMPLE_FOR_LARGE:
+        step = len(questions) / SAMPLE_FOR_LARGE
+        chosen = [int(i * step) for i in range(SAMPLE_FOR_LARGE)]
+        questions, vectors = [questions[i] for i in chosen], vectors[chosen]
+    best = []
+    for question, vector in zip(questions, vectors, strict=True):
+        hits = retriever.search(question, vector, k=1)
+        best.append(retriever.settings.confidence(hits[0].score) if hits else 0.0)
+    scores = np.asarray(best or [0.0])
+    threshold = float(np.clip(np.quantile(scores, QUANTILE) + 0.005, LOWEST, HIGHEST))
+    quantiles = {f"p{int(q * 100)}": float(np.quantile(scores, q)) for q in (0.5, 0.9, 0.95, 0.99)}
+    quantiles["max"] = float(scores.max())
+    return Calibration(round(threshold, 4), len(questions), quantiles)

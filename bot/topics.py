@@ -1,0 +1,88 @@
+"""Which page a question is about: its own words, else the conversation, else the page the visitor reads.
+
+A question names a topic when it uses a word of a page's title or tags that is particular to that page
+("fillers", "microneedling"); "does it sting?" names none, and is read in its context: the page of the
+last answer, or else the page the visitor is on (a knowledge file whose `url` or `pages` match it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urlsplit
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+from bot.knowledge import Document
+from bot.replies import Context
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(STOPWORDS_EN)
+# Words of a page title that say what kind of page it is, not what it is about.
+_GENERIC_WORDS = (
+    "treatment treatments clinic page pages faq faqs question questions about our your information info "
+    "guide service services care price prices general what how visit visiting us"
+)
+_GENERIC = frozenset(_GENERIC_WORDS.split())
+
+
+def normalise_url(url: str) -> str:
+    """scheme://host/path without query, fragment or trailing slash, host lower case."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+class TopicFinder:
+    def __init__(self, documents: list[Document], passage_files: dict[str, str]) -> None:
+        """`passage_files`: passage id -> the knowledge file it belongs to (the current version's)."""
+        self.stemmer = Stemmer.Stemmer("english")
+        self.passage_files = passage_files
+        terms_of = {d.file: self._terms(" ".join((d.title, *d.tags))) - _GENERIC for d in documents}
+        pages_per_term = Counter(term for terms in terms_of.values() for term in terms)
+        # A term on more than a third of the pages ("skin") says little about which page is meant.
+        limit = max(1, len(documents) // 3)
+        self.files_of_term: dict[str, set[str]] = {}
+        for file, terms in terms_of.items():
+            for term in terms:
+                if pages_per_term[term] <= limit:
+                    self.files_of_term.setdefault(term, set()).add(file)
+        self.titles = {d.file: d.title for d in documents}
+        self.addresses = sorted(
+            ((normalise_url(a), d.file) for d in documents for a in (d.url, *d.pages) if a),
+            key=lambda pair: -len(pair[0]),  # the longest (most particular) address first
+        )
+
+    def _terms(self, text: str) -> set[str]:
+        words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2]
+        return set(self.stemmer.stemWords(words))
+
+    def title_of(self, file: str) -> str:
+        return self.titles.get(file, "")
+
+    def named(self, question: str) -> set[str]:
+        """The files whose particular title or tag words the question uses."""
+        return {file for term in self._terms(question) for file in self.files_of_term.get(term, ())}
+
+    def page_file(self, page: str | None) -> str | None:
+        """The knowledge file for the page a visitor reads: its url, or an address it starts with."""
+        if not page or not re.match(r"^https?://", page):
+            return None
+        address = normalise_url(page)
+        for prefix, file in self.addresses:
+            if address == prefix or address.startswith(prefix + "/"):
+                return file
+        return None
+
+    def topic(self, question: str, context: Context | None) -> str | None:
+        """The knowledge file the question is about, when its context tells and its words do not
+        contradict that; None when the question stands on its own."""
+        if context is None:
+            return None
+        from_context = self.passage_files.get(context.previous or "") or self.page_file(context.page)
+        if from_context is None:
+            return None
+        named = self.named(question)
+        if named and from_context not in named:
+            return None  # "and what about fillers?": a new topic
+        return from_context

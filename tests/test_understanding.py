@@ -1,0 +1,161 @@
+"""Questions as visitors type them: follow-ups, the page they are on, red flags and advice in their own words."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.assistant import Assistant, AssistantConfig
+from bot.calibration import HIGHEST, LOWEST
+from bot.passages import Passage
+from bot.policy import AnswerPolicy
+from bot.replies import Context, Intent, ReplyKind
+from bot.retrieval import Hit
+from bot.suites import section_of
+
+MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
+MINIMALLY_INVASIVE = "microneedling.md > Microneedling is minimally invasive"
+
+
+@pytest.fixture(scope="module")
+def after_microneedling(assistant) -> Context:
+    """The context after the bot answered a question about microneedling."""
+    first = assistant.answer("what is microneedling?")
+    assert first.kind == ReplyKind.ANSWER and first.sources[0].file == "microneedling.md"
+    return Context().after(first)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do I need time off work afterwards?",
+        "will it hurt?",
+        "will I be put to sleep for it?",
+        "how quickly does the swelling go down",
+    ],
+)
+def test_follow_ups_on_the_seed_page_are_answered_in_context(assistant, after_microneedling, question):
+    """The questions quoted in the issue: answered from the section that says so, as a follow-up."""
+    answer = assistant.answer(question, after_microneedling)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == MINIMALLY_INVASIVE
+
+
+def test_the_page_a_visitor_reads_is_the_topic_of_a_question_that_names_none(assistant):
+    answer = assistant.answer("how soon can I go back to work", Context(page=MICRONEEDLING_PAGE + "?utm=x"))
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == MINIMALLY_INVASIVE
+
+
+def test_a_question_that_names_its_own_topic_is_not_bent_by_the_context(assistant, after_microneedling):
+    answer = assistant.answer("what are your opening hours?", after_microneedling)
+    assert section_of(answer) == "visiting-us.md > What are your opening hours?"
+
+
+def test_context_follows_the_last_answer_and_ignores_junk():
+    assert Context.from_payload({"page": 42, "previous": "x" * 500}) == Context()
+    assert Context.from_payload("not a dict") == Context()
+    assert Context.from_payload({"page": MICRONEEDLING_PAGE}).page == MICRONEEDLING_PAGE
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my upper lip turned pale and is throbbing since my filler this morning",
+        "I had botox on monday and now I can't swallow properly",
+        "i don't see the point in living with skin like mine",
+        "everything in my left eye has gone blurry since the cheek filler",
+        "hives all over and I feel like I'm going to pass out",
+    ],
+)
+def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
+    assert assistant.answer(question).kind == ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my face is a bit red the day after, is that normal?",
+        "it's a little tender where they did it, is that ok",
+        "how long does the swelling last after microneedling",
+    ],
+)
+def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
+    assert assistant.answer(question).kind != ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can I keep using my retinol cream before microneedling?",
+        "should i stop my acne medication before microneedling",
+        "which cream for my rash",
+        "is this bump infected?",
+        "I'm on warfarin, is that a problem for microneedling?",
+    ],
+)
+def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, question):
+    answer = assistant.answer(question)
+    assert answer.kind == ReplyKind.REFERRAL
+    assert "clinicians" in answer.text and assistant.snapshot.knowledge.clinic.phone in answer.text
+
+
+def test_a_referral_may_carry_a_general_passage_and_sets_the_topic(assistant):
+    answer = assistant.answer("can I keep using my retinol cream before microneedling?")
+    assert all(source.file == "microneedling.md" for source in answer.sources)
+    assert Context().after(answer).previous == (answer.sources[0].id if answer.sources else None)
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("cheers, that helps a lot", Intent.THANKS),
+        ("alright, see ya", Intent.GOODBYE),
+        ("can I speak to someone real", Intent.HUMAN),
+        ("is there an actual person I can talk to", Intent.HUMAN),
+    ],
+)
+def test_small_talk_in_its_many_forms(assistant, question, intent):
+    answer = assistant.answer(question)
+    assert answer.kind == ReplyKind.SMALLTALK and answer.intent == intent
+    if intent == Intent.HUMAN:
+        clinic = assistant.snapshot.knowledge.clinic
+        assert clinic.phone in answer.text and clinic.email in answer.text and clinic.booking_url in answer.text
+
+
+def test_an_answer_buried_in_one_sentence_is_found_and_leads_the_reply(assistant):
+    answer = assistant.answer("does it involve incisions")
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == MINIMALLY_INVASIVE
+    assert "incisions" in answer.lead and answer.lead in answer.text
+
+
+def _hit(file: str, heading: str, score: float) -> Hit:
+    passage = Passage(id=f"{file}-{heading}", file=file, title=file.title(), url=None, headings=(heading,), text="x.")
+    return Hit(passage, score, score, 0.0)
+
+
+def test_the_grey_band_asks_which_section_was_meant(assistant):
+    policy: AnswerPolicy = assistant.snapshot.policy
+    threshold, band = policy.settings.answer_threshold, policy.settings.clarify_band
+    just_below = (threshold - band / 2) * (1 + policy.retriever.settings.lexical_weight)
+    hits = [_hit("fillers", "Aftercare", just_below), _hit("peels", "Aftercare", just_below * 0.99)]
+    answer = policy.from_hits(hits, np.zeros(policy.retriever.encoder.dimension, dtype=np.float32))
+    assert answer.kind == ReplyKind.CLARIFY
+    assert answer.suggestions == ["Fillers: Aftercare", "Peels: Aftercare"]
+    one_section = policy.from_hits(hits[:1], np.zeros(policy.retriever.encoder.dimension, dtype=np.float32))
+    assert one_section.kind == ReplyKind.FALLBACK
+
+
+def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(assistant, encoder, tmp_path: Path):
+    calibration = assistant.snapshot.calibration
+    assert calibration is not None and LOWEST <= calibration.threshold <= HIGHEST
+    assert calibration.quantiles["p50"] < calibration.threshold
+    assert assistant.snapshot.policy.settings.answer_threshold == calibration.threshold
+    knowledge = shutil.copytree(assistant.config.knowledge_dir, tmp_path / "knowledge")
+    fixed = Assistant(
+        AssistantConfig(knowledge_dir=knowledge, instance_dir=tmp_path / "instance", answer_threshold=0.42),
+        encoder=encoder,
+    )
+    assert fixed.snapshot.calibration is None and fixed.snapshot.policy.settings.answer_threshold == 0.42
+    fixed.close()
