@@ -120,14 +120,6 @@ class Server:
                 time.sleep(0.05)
         raise TimeoutError("server did not answer")
 
-    def wait_until_warm(self, timeout: float = 600) -> None:
-        """Until the server has prepared its key sentences (it does so in the background after a start)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not requests.get(f"{self.url}/healthz", timeout=5).json().get("preparing_key_sentences"):
-                return
-            time.sleep(0.5)
-
     def worker_pids(self) -> list[int]:
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
         return [int(p) for p in children.split()] or [self.process.pid]
@@ -223,11 +215,9 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
             timed(lambda q: flat.search(encoder.encode([q]), 5), questions)
         )
     assistant = Assistant(AssistantConfig(knowledge, work / "inproc"), encoder=encoder)
-    assistant.wait_until_warm()  # as a server is, a moment after it starts
     server = Server(knowledge, work / "served", env=NO_LIMITS)
     try:
         server.wait_until_answering()
-        server.wait_until_warm()  # as the in-process assistant was
         session = requests.Session()
         visitor = SocketVisitor(server.url)
         counter = iter(range(10**9))
@@ -278,7 +268,6 @@ def concurrency(encoder, knowledge: Path, work: Path, questions: list[str], leve
     stream = iter(questions * 10)
     try:
         server.wait_until_answering()
-        server.wait_until_warm()
         for clients in levels:
             per_client = max(2, min(40, 400 // clients))
             visitors = [SocketVisitor(server.url) for _ in range(clients)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from bot.assistant import Assistant, AssistantConfig
+from bot.embedding import Encoder
 from bot.evaluation import quality_report
 from bot.extensions import db, socketio
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -18,6 +21,10 @@ from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer
 from bot.store import StaffUser
+from bot.suites import Outcome, Suite, ask_all, find_suites, knowledge_with_safety, suite_report, temporary_folder
+
+PROJECT = Path(__file__).resolve().parent.parent
+SUITES = PROJECT / "eval" / "visitors"
 
 
 def _assistant():
@@ -73,15 +80,35 @@ def index_command() -> None:
 
 @click.command("eval")
 @with_appcontext
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def eval_command(folder: Path) -> None:
-    """Retrieval quality on FOLDER (corpus.jsonl, queries.jsonl, qrels.tsv; subfolders too)."""
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--suites", "suites_folder", type=click.Path(file_okay=False, path_type=Path), default=SUITES)
+def eval_command(folder: Path, suites_folder: Path) -> None:
+    """Quality: the visitor suites (eval/visitors) and the public datasets under FOLDER (corpus.jsonl,
+    queries.jsonl, qrels.tsv; subfolders too; skipped when FOLDER does not exist)."""
     assistant = _assistant()
-    threshold = assistant.snapshot.policy.settings.answer_threshold
-    for line in quality_report(
-        folder, assistant.encoder, threshold, clinic_reply_kind=lambda q: assistant.answer(q).kind
-    ):
+    suites = find_suites(suites_folder, PROJECT / "knowledge") if suites_folder.is_dir() else []
+    for line in suite_report(suites, lambda suite: run_suite(suite, assistant.encoder)):
         click.echo(line)
+    if not folder.is_dir():
+        click.echo(f"\n{folder} not found: the public datasets were skipped.")
+        return
+    click.echo("")
+    for line in quality_report(folder, assistant.encoder, clinic_reply_kind=lambda q: assistant.answer(q).kind):
+        click.echo(line)
+
+
+def run_suite(suite: Suite, encoder: Encoder) -> tuple[list[Outcome], str]:
+    """A suite asked of a fresh bot on its own knowledge (with the project's safety rules)."""
+    folder = temporary_folder()
+    try:
+        knowledge = knowledge_with_safety(suite, PROJECT / "knowledge" / "safety.yaml", folder)
+        assistant = Assistant(AssistantConfig(knowledge, folder / "instance"), encoder=encoder)
+        outcomes = ask_all(suite.questions, assistant.answer)
+        calibration = assistant.snapshot.calibration
+        assistant.close()
+        return outcomes, calibration.describe() if calibration else "threshold configured"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 kb = AppGroup("kb", help="Check the knowledge files.")

@@ -15,10 +15,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from bot.calibration import calibrate
 from bot.embedding import Encoder
 from bot.index import build_index
 from bot.knowledge import Document, Section
 from bot.lexical import LexicalIndex
+from bot.meaning import calibration_questions
 from bot.passages import build_passages
 from bot.retrieval import RetrievalSettings, Retriever
 
@@ -110,6 +112,7 @@ def bot_ranker(
             results.append(list(best.items())[:10])
         return results
 
+    rank.retriever = retriever  # type: ignore[attr-defined]  (calibrated in quality_report)
     return rank
 
 
@@ -204,16 +207,17 @@ def find_datasets(folder: Path) -> list[Dataset]:
 
 
 def quality_report(
-    folder: Path, encoder: Encoder, threshold: float, clinic_reply_kind: Callable[[str], str] | None = None
+    folder: Path, encoder: Encoder, clinic_reply_kind: Callable[[str], str] | None = None
 ) -> list[str]:
-    """The `make eval` report: retrieval on every dataset under `folder` in both views; abstention
-    where queries say whether they are answerable; and, given `clinic_reply_kind` (the kind of reply
-    the running bot gives), how often the clinic's own bot declines the first dataset's questions."""
+    """The public datasets' part of the `make eval` report: retrieval on every dataset under `folder` in
+    both views; abstention where queries say whether they are answerable, at the threshold calibrated on
+    that knowledge (as the bot would); and, given `clinic_reply_kind` (the kind of reply the running bot
+    gives), how often the clinic's own bot declines the first dataset's questions."""
     datasets = find_datasets(folder)
     if not datasets:
         raise FileNotFoundError(f"no corpus.jsonl + queries.jsonl + qrels.tsv under {folder}")
-    score_of_threshold = threshold * (1.0 + RetrievalSettings().lexical_weight)  # as AnswerPolicy.confidence
     retrieval_rows: list[list[str]] = []
+    calibration_lines: list[str] = []
     abstention_rows: list[list[str]] = []
     for dataset in datasets:
         name = dataset.name
@@ -236,6 +240,11 @@ def quality_report(
                 retrieval_rows.append([f"{name} / {view}", system, *(f"{x:.3f}" for x in metrics), str(m.queries)])
             if not any("answerable" in q for q in dataset.queries):
                 continue
+            retriever = systems["ours"].retriever  # type: ignore[attr-defined]
+            questions_off = list(calibration_questions())
+            calibration = calibrate(retriever, questions_off, encoder.encode_queries(questions_off))
+            calibration_lines.append(f"  {name} / {view}: {calibration.describe()}")
+            score_of_threshold = calibration.threshold * (1.0 + retriever.settings.lexical_weight)
             ours = abstention(dataset, rankings["ours"], score_of_threshold)
             for system, ranked in rankings.items():
                 cut = score_of_threshold if system == "ours" else threshold_abstaining_on(ranked, ours.abstained)
@@ -246,7 +255,8 @@ def quality_report(
     lines = ["Retrieval (a document ranks by its best passage)"]
     lines += _table(["dataset / view", "system", "Hit@1", "Hit@5", "MRR@10", "nDCG@10", "queries"], retrieval_rows)
     if abstention_rows:
-        lines += ["", f'Abstention: "I don\'t know" below confidence {threshold} (baselines cut to abstain as often)']
+        lines += ["", 'Abstention: "I don\'t know" below the calibrated threshold (baselines cut to abstain as often)']
+        lines += calibration_lines
         header = ["dataset / view", "system", "IDK precision", "IDK recall", "answerable answered right", "abstained"]
         lines += _table(header, abstention_rows)
     if clinic_reply_kind:

@@ -109,7 +109,9 @@ class OwnMedicineMatcher:
 
 
 _SMALL_TALK = {
-    Intent.GREETING: [r"(hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?", r"good (morning|afternoon|evening)"],
+    Intent.GREETING: [
+        r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?good (morning|afternoon|evening))?",
+    ],
     Intent.THANKS: [
         r"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?"
         r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)"
@@ -127,14 +129,23 @@ _SMALL_TALK = {
     Intent.HOW_ARE_YOU: [r"how are you( doing)?( today)?"],
 }
 _SMALL_TALK_PATTERNS = {kind: re.compile("|".join(patterns)) for kind, patterns in _SMALL_TALK.items()}
+# Asking for a person, anywhere in a message ("is this a bot? i want a real person").
+_HUMAN = re.compile(
+    r"\b((speak|talk|chat) (to|with) (a |an |the |your |some )?(real |actual |live )?"
+    r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
+    r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
+    r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$)\b"
+)
 
 
 def small_talk_intent(question: str) -> Intent | None:
     text = normalise(question)
+    if not text:
+        return None
     for intent, pattern in _SMALL_TALK_PATTERNS.items():
         if pattern.fullmatch(text):
             return intent
-    return None
+    return Intent.HUMAN if _HUMAN.search(text) else None
 
 
 class AnswerPolicy:

@@ -189,3 +189,43 @@ def failures(outcomes: list[Outcome]) -> list[str]:
 
 def temporary_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="bot-suite-"))
+
+
+def suite_report(suites: list[Suite], run: Callable[[Suite], tuple[list[Outcome], str]]) -> list[str]:
+    """The visitor suites' part of the `make eval` report. `run` asks a suite's questions of a bot built on
+    its knowledge and returns the outcomes with a line on how that bot's threshold was set."""
+    from bot.evaluation import _table  # the report's one table format
+
+    summary: list[list[str]] = []
+    details: list[str] = []
+    for suite in suites:
+        outcomes, calibration = run(suite)
+        s = scores(outcomes)
+        summary.append(
+            [
+                suite.name,
+                str(len(outcomes)),
+                f"{s.answered_right:.2f}",
+                f"{s.fallback_right:.2f}",
+                f"{s.clarify_rate:.2f}",
+                f"{s.emergency_recall:.2f}",
+                f"{s.false_alarms:.3f}",
+                f"{s.referred:.2f}",
+                f"{s.small_talk_right:.2f}",
+            ]
+        )
+        details += ["", f"{suite.name}: {calibration}"]
+        details += _table(["question type", "questions", "right", "replies"], by_type_rows(outcomes))
+    header = [
+        "suite",
+        "questions",
+        "answered right",
+        "fallback right",
+        "clarify",
+        "emergency recall",
+        "false alarms",
+        "referred",
+        "small talk",
+    ]
+    lines = ["Visitor suites (eval/visitors): questions as visitors type them, in conversations"]
+    return lines + _table(header, summary) + details
