@@ -33,7 +33,7 @@ class QuestionError(ValueError):
 
 # Matching by meaning (bot/meaning.py), chosen on the visitor suites (eval/visitors: README "Quality").
 # Red flags: every red flag of the suites matched, with phrases, at the fewest false alarms.
-EMERGENCY_RULE = MatchRule(floor=0.57, margin=0.05, sure=0.85)
+EMERGENCY_RULE = MatchRule(floor=0.57, margin=0.06, sure=0.85)
 # Personal advice: general questions about treatments ("does microneedling help acne scars?") must
 # still be answered, so a question must be clearly closer to the advice examples.
 PERSONAL_ADVICE_RULE = MatchRule(floor=0.55, margin=0.10, sure=1.0)
@@ -169,7 +169,7 @@ class AnswerPolicy:
         self.own_medicine = OwnMedicineMatcher(safety.medicines)
         self.emergency_meaning = ExampleMatcher(
             safety.emergency_examples,
-            safety.ordinary_examples + safety.general_examples,
+            safety.ordinary_examples + safety.general_examples + safety.personal_advice_examples,
             settings.emergency_rule,
             embed,
         )

@@ -52,16 +52,14 @@ class RetrievalSettings:
     # in both views, from a broad plateau (see README: "Quality").
     lexical_weight: float = 0.5
     lexical_half: float = 1.6
-    # A passage's FAQ question (or its heading) and its text all vote; the closest counts most. A
-    # statement heading says less than a question ("Aftercare" vs "Can I exercise after Botox?").
+    # A passage's FAQ question (or its heading) and its text all vote; the closest counts most.
     question_weight: float = 1.0
-    heading_weight: float = 0.9
     # A passage's best sentence votes too, so that an answer buried in one sentence of a long section is
     # found: it counts as the mean of the passage's and the sentence's cosines (sentence_share 0.5). The
     # sentence alone (1.0) found more on the clinic suites but lost 0.02 nDCG@10 on covid-faq, where a
     # sentence of a wrong long answer often matches; the mean keeps covid-faq (0.855 / 0.648 against
-    # 0.857 / 0.642 without sentences) and most of the gain. With headings, top-1 section on the visitor
-    # suites went from 0.78 to 0.82 (harbour), 0.72 to 0.79 (riverside) and 0.92 to 0.87 (seed, 37 questions).
+    # 0.857 / 0.642 without sentences) and most of the gain. With statement headings, top-1 section on the
+    # visitor suites went from 0.78 to 0.81 (harbour), 0.72 to 0.79 (riverside) and stayed 0.92 (seed).
     sentence_share: float = 0.5
     sentence_candidates: int = 40
 
@@ -160,8 +158,12 @@ class Retriever:
         asked = questions >= 0
         if asked.any():
             question_sims = index.question_vectors[questions[asked]] @ vector
-            weights = np.where(self._faq[rows[asked]], settings.question_weight, settings.heading_weight)
-            dense[asked] = np.maximum(dense[asked], weights * question_sims)
+            passage = dense[asked]
+            # A statement heading is a label ("Recovery and aftercare"), not a question: it counts together
+            # with its passage, as the mean of the two cosines.
+            heading = (question_sims + passage) / 2
+            evidence = np.where(self._faq[rows[asked]], settings.question_weight * question_sims, heading)
+            dense[asked] = np.maximum(passage, evidence)
         best_sentence = np.full(len(rows), -1, dtype=np.int64)
         if index.has_sentences and len(rows):
             starts, ends = index.sentence_starts[rows], index.sentence_starts[rows + 1]

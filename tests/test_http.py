@@ -41,6 +41,18 @@ def test_oversized_body_and_wrong_method_are_json_errors(app):
     assert client.get("/api/ask").status_code == 405
 
 
+def test_a_client_may_send_the_conversation_context(app):
+    client = app.test_client()
+    alone = client.post("/api/ask", json={"question": "will I be put to sleep for it?"}).get_json()
+    first = client.post("/api/ask", json={"question": "tell me about microneedling"}).get_json()
+    context = {"previous": first["sources"][0]["id"]}
+    follow_up = client.post("/api/ask", json={"question": "will I be put to sleep for it?", "context": context})
+    assert alone["kind"] != "answer"
+    assert follow_up.get_json()["sources"][0]["heading"] == "Microneedling is minimally invasive"
+    junk = client.post("/api/ask", json={"question": "will it hurt?", "context": ["not", "an", "object"]})
+    assert junk.status_code == 200
+
+
 def test_healthz(app):
     body = app.test_client().get("/healthz").get_json()
     assert body["status"] == "ok" and body["passages"] == 10 and body["model"] == "all-MiniLM-L6-v2"

@@ -83,3 +83,19 @@ def test_welcome_arrives_on_connect(server):
         assert "How do I book an appointment?" in received["suggestions"]
     finally:
         client.disconnect()
+
+
+def test_a_follow_up_is_read_in_the_context_of_the_last_answer(visitor):
+    """The server keeps each connection's context: "will it hurt?" alone names no topic."""
+    _, first = visitor.ask({"id": "f1", "question": "tell me about microneedling"})
+    assert first["kind"] == "answer" and first["sources"][0]["file"] == "microneedling.md"
+    _, follow_up = visitor.ask({"id": "f2", "question": "will I be put to sleep for it?"})
+    assert follow_up["kind"] == "answer"
+    assert follow_up["sources"][0]["heading"] == "Microneedling is minimally invasive"
+
+
+def test_the_page_sent_with_a_question_is_its_topic(visitor):
+    _, answer = visitor.ask(
+        {"id": "p1", "question": "how soon can I go back to work", "page": "https://www.example.com/treatments/microneedling"}
+    )
+    assert answer["kind"] == "answer" and answer["sources"][0]["heading"] == "Microneedling is minimally invasive"
