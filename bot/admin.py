@@ -184,7 +184,10 @@ def _check_password(user: StaffUser | None, password: str) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only go back to a dashboard page after signing in, never to another site."""
+    """Only go back to a dashboard page after signing in, never to another site. A target with control
+    characters (CR/LF would split the Location header) is a damaged or forged link: 400."""
+    if target and any(ord(char) < 32 or ord(char) == 127 for char in target):
+        abort(400, "That sign-in link is damaged. Open the dashboard from its address instead.")
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/") and "\\" not in target:
@@ -192,26 +195,40 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.overview")
 
 
+def _sign_in_email() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
 @admin.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])  # password guessing
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])  # password guessing, per IP
+@limiter.limit(  # and per account, from any number of addresses: only failed sign-ins count
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=lambda: f"account:{_sign_in_email()}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+    error_message="Too many failed sign-ins for this account. Please wait a few minutes and try again.",
+)
 def login() -> Response | str | tuple[str, int]:
+    next_page = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(next_page)
     email = ""
     if request.method == "POST":
-        email = request.form.get("email", "").strip().lower()[:254]
+        email = _sign_in_email()
         password = request.form.get("password", "")[:1000]
         user = db.session.scalars(select(StaffUser).where(StaffUser.email == email)).first() if email else None
         if _check_password(user, password):
             session.clear()  # a fresh session for the signed-in user
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(next_page)
         return render_template("admin/login.html", email=email, error="That e-mail and password do not match."), 401
     return render_template("admin/login.html", email=email, error=None)
 
 
 @admin.post("/logout")
 def logout() -> Response:
+    current_user.end_sessions()  # a copy of this session's cookie is worthless from now on
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

@@ -17,7 +17,7 @@ from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
 from bot.policy import PolicySettings
 from bot.security import EventRateLimits, add_security_headers, allowed_origins, origin_allowed, secret_key
-from bot.store import ConversationStore, StaffUser, start_purging
+from bot.store import ConversationStore, StaffUser, staff_user_for_session, start_purging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = PROJECT_ROOT / "migrations"
@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         RATE_LIMIT_VISITOR="10 per 10 seconds",
         RATE_LIMIT_IP="60 per minute",
         LOGIN_RATE_LIMIT="10 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="5 per 15 minutes",
         RATELIMIT_HEADERS_ENABLED=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -69,8 +70,8 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     app.config["SECRET_KEY"] = secret_key(app, instance_dir)
     production = app.config["ENV"] == "production"
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    if production:  # Flask and Flask-Login default these to False, so setdefault would not change them
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     origins = allowed_origins(app)
 
@@ -147,4 +148,4 @@ def upgrade_database(instance_dir: Path) -> None:
 
 @login_manager.user_loader
 def load_staff_user(user_id: str) -> StaffUser | None:
-    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+    return staff_user_for_session(user_id)

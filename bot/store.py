@@ -57,19 +57,35 @@ class StaffUser(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's user id: raising it signs out every session of this account, on every
+    # server (a copied session cookie stops working at logout or a password change).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_generation or 0}"
+
+    def end_sessions(self) -> None:
+        self.session_generation = (self.session_generation or 0) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+def staff_user_for_session(session_id: str) -> StaffUser | None:
+    """The account a session belongs to, if the session is still valid (see `session_generation`)."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None  # also sessions made before generations existed
+    user = db.session.get(StaffUser, int(user_id))
+    return user if user is not None and user.get_id() == session_id else None
 
 
 class ConversationStore:
