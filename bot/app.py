@@ -17,7 +17,13 @@ from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
 from bot.policy import PolicySettings
 from bot.security import EventRateLimits, add_security_headers, allowed_origins, origin_allowed, secret_key
-from bot.store import ConversationStore, StaffUser, staff_user_for_session, start_purging
+from bot.store import (
+    ConversationStore,
+    StaffUser,
+    restrict_database_file,
+    staff_user_for_session,
+    start_purging,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = PROJECT_ROOT / "migrations"
@@ -105,6 +111,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     )
     app.config["ALLOWED_ORIGINS_LIST"] = origins
     app.after_request(add_security_headers)
+    restrict_database_file(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         upgrade_database(instance_dir)
 

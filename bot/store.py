@@ -7,14 +7,16 @@ questions are redacted before they are written, and rows older than the retentio
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select
+from sqlalchemy import DateTime, Float, Integer, String, Text, delete, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -105,16 +107,17 @@ class ConversationStore:
     def record(self, question: str, answer: Answer, conversation_id: object = None, answer_id: object = None) -> None:
         if not self.enabled:
             return
+        text = validate_question(question)
         values = {
             "conversation_id": _short_id(conversation_id),
             "answer_id": _short_id(answer_id),
-            "question": redact(validate_question(question))[:2000],
             "kind": answer.kind,
             "confidence": answer.confidence,
             "source_ids": " ".join(s.id for s in answer.sources),
             "created_at": utcnow(),
         }
-        self._enqueue(lambda: db.session.add(Exchange(**values)))  # the ORM's work, on the writer's thread
+        # Redaction and the ORM's work happen on the writer's thread, never on a visitor's.
+        self._enqueue(lambda: db.session.add(Exchange(**values, question=redact(text)[:2000])))
 
     def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> None:
         """Store a vote on the latest answer with this id (and conversation, when given)."""
@@ -180,6 +183,21 @@ class ConversationStore:
             finally:
                 for _ in changes:
                     self.pending.task_done()
+
+
+def restrict_database_file(database_uri: str) -> None:
+    """A SQLite database holds staff password hashes and visitors' questions: readable by this user only.
+    Created so (an empty file is an empty database), or tightened if it exists; SQLite gives its journal
+    files the same mode."""
+    url = make_url(database_uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
+    except OSError as error:  # a folder that is missing or not ours: the store reports it as unavailable
+        log.warning("Could not restrict %s to its owner: %s", path, error)
 
 
 def start_purging(app, every_seconds: float = 3600) -> threading.Thread:
