@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -447,9 +448,19 @@ def gaps() -> str:
     )
 
 
+# Invisible characters a spreadsheet skips before it sees a leading "=": zero-width spaces and joiners,
+# the word joiner, the byte-order mark and the soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
+
+
 def _csv_cell(value: object) -> object:
-    """Visitors' words could be formulas ("=HYPERLINK(...)") that a spreadsheet would run: quote them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Visitors' words could be formulas ("=HYPERLINK(...)") that a spreadsheet would run: quote them.
+    NFKC first, so that a full-width "＝" is the "=" a spreadsheet reads, and without invisible characters,
+    so that none can hide the "=" from this check."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

@@ -16,7 +16,15 @@ from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
 from bot.policy import PolicySettings
-from bot.security import EventRateLimits, add_security_headers, allowed_origins, origin_allowed, secret_key
+from bot.security import (
+    AskRateLimits,
+    add_security_headers,
+    allowed_origins,
+    origin_allowed,
+    own_origin,
+    public_url,
+    secret_key,
+)
 from bot.store import (
     ConversationStore,
     StaffUser,
@@ -75,6 +83,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     )
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     app.config["SECRET_KEY"] = secret_key(app, instance_dir)
+    app.config["PUBLIC_URL"] = public_url(app)
     production = app.config["ENV"] == "production"
     if production:  # Flask and Flask-Login default these to False, so setdefault would not change them
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -91,7 +100,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
 
     def socket_origin_allowed(origin: str | None, environ: dict) -> bool:
         host_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin_allowed(origin, host_url, origins)
+        return origin_allowed(origin, own_origin(app.config, host_url), origins)
 
     socketio.init_app(
         app,
@@ -106,7 +115,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    app.extensions["event_limits"] = EventRateLimits(
+    app.extensions["ask_limits"] = AskRateLimits(
         app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_VISITOR"], app.config["RATE_LIMIT_IP"]
     )
     app.config["ALLOWED_ORIGINS_LIST"] = origins

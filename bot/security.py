@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,12 +34,32 @@ def allowed_origins(app: Flask) -> list[str] | None:
     return origins or None
 
 
-def origin_allowed(origin: str | None, host_url: str, allowed: list[str] | None) -> bool:
+def public_url(app: Flask) -> str | None:
+    """The bot's own address (BOT_PUBLIC_URL, e.g. https://bot.your-clinic.example). Required in
+    production, where the Host header a request names cannot be trusted to say which site it is."""
+    configured = str(app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if configured and not re.fullmatch(r"https?://[^/\s]+", configured):
+        raise RuntimeError(
+            f"BOT_PUBLIC_URL must be scheme://host[:port], like https://bot.your-clinic.example (got {configured!r})"
+        )
+    if not configured and app.config.get("ENV") == "production":
+        raise RuntimeError(
+            "Set BOT_PUBLIC_URL (the bot's own address, like https://bot.your-clinic.example) in production"
+        )
+    return configured or None
+
+
+def own_origin(config: Mapping, host_url: str) -> str:
+    """BOT_PUBLIC_URL when configured; otherwise (development) the host the request was sent to."""
+    parts = urlsplit(config.get("PUBLIC_URL") or host_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def origin_allowed(origin: str | None, own: str, allowed: list[str] | None) -> bool:
     """A request without Origin (curl, server to server) or from the bot's own origin is fine."""
     if not origin:
         return True
-    own = urlsplit(host_url)
-    if origin.rstrip("/") == f"{own.scheme}://{own.netloc}":
+    if origin.rstrip("/") == own:
         return True
     return bool(allowed) and origin.rstrip("/") in allowed
 
@@ -79,21 +101,28 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-class EventRateLimits:
-    """Rate limits for Socket.IO events, per visitor and per IP, in the same storage as Flask-Limiter
-    (memory, or Redis when configured so that every process counts together). A sliding-window counter
-    costs the same for every event, where a moving window keeps (and scans) one entry per event counted."""
+RATE_LIMITED_MESSAGE = "Please wait a moment before asking again."
+
+
+class AskRateLimits:
+    """Rate limits on questions, per visitor and per IP address, in the same storage as Flask-Limiter
+    (memory, or Redis when configured so that every process counts together). HTTP and Socket.IO share
+    them: one budget per IP address, whichever way its questions come. A visitor is every key it is known
+    by (its Socket.IO connection and its conversation id), so a new conversation id per question does not
+    reset its count. A sliding-window counter costs the same for every event, where a moving window keeps
+    (and scans) one entry per event counted."""
 
     def __init__(self, storage_uri: str, per_visitor: str, per_ip: str) -> None:
         self.limiter = SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
         self.per_visitor = parse_many(per_visitor)
         self.per_ip = parse_many(per_ip)
 
-    def retry_after(self, visitor: str, ip: str) -> float | None:
-        """None when the event may go ahead (and counts it); else seconds until it may."""
-        for limits, key in ((self.per_visitor, f"visitor:{visitor}"), (self.per_ip, f"ip:{ip}")):
+    def retry_after(self, ip: str, visitor_keys: Iterable[str]) -> float | None:
+        """None when the question may go ahead (and counts it); else seconds until it may."""
+        checks = [(self.per_visitor, f"visitor:{key}") for key in visitor_keys] + [(self.per_ip, f"ip:{ip}")]
+        for limits, key in checks:
             for limit in limits:
-                if not self.limiter.hit(limit, "socketio", key):
-                    reset = self.limiter.get_window_stats(limit, "socketio", key).reset_time
+                if not self.limiter.hit(limit, "ask", key):
+                    reset = self.limiter.get_window_stats(limit, "ask", key).reset_time
                     return max(1.0, reset - time.time())
         return None
