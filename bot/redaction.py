@@ -127,14 +127,17 @@ def custom(find: Rule) -> Rule:
     return find
 
 
-_DOT = r"\s*(?:\.|\(dot\)|\[dot\]|\s+dot\s+)\s*"
-_AT = r"\s*(?:@|\(at\)|\[at\]|\s+at\s+)\s*"
+# Possessive quantifiers (`++`, `*+`) and the look-behinds keep these linear on any input: a question of
+# a thousand dashes or spaces must not cost the writer seconds.
+_DOT = r"(?:\s*+(?:\.|\(dot\)|\[dot\])\s*+|\s++dot\s++)"
+_AT = r"(?:\s*+(?:@|\(at\)|\[at\])\s*+|\s++at\s++)"
 _TLD = r"(?:com|net|org|edu|gov|co|uk|io|me|info|biz|ie|ca|au|de|fr|es|it|nl|us)\b"
 _MAIL_HOSTS = r"(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|aol|live|msn|btinternet|protonmail|proton|mail)"
+_LOCAL = r"(?<![\w.+-])[a-z0-9][a-z0-9_+-]*+"
 
-rule(Tag.EMAIL, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-rule(Tag.EMAIL, rf"\b[a-z0-9_+-]+(?:{_DOT}[a-z0-9_+-]+){{0,3}}{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+){{0,3}}{_DOT}{_TLD}")
-rule(Tag.EMAIL, rf"\b[a-z0-9_+-]+(?:{_DOT}[a-z0-9_+-]+){{0,3}}\s+at\s+{_MAIL_HOSTS}\b")
+rule(Tag.EMAIL, r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+")
+rule(Tag.EMAIL, rf"{_LOCAL}(?:{_DOT}[a-z0-9_+-]++){{0,3}}{_AT}[a-z0-9-]++(?:{_DOT}[a-z0-9-]++){{0,3}}{_DOT}{_TLD}")
+rule(Tag.EMAIL, rf"{_LOCAL}(?:{_DOT}[a-z0-9_+-]++){{0,3}}\s++at\s++{_MAIL_HOSTS}\b")
 
 # Record and ID numbers: after a word that says what they are, any run with a digit in it.
 _ID_CUE = (
