@@ -18,6 +18,8 @@ from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
 from bot.policy import PolicySettings
 from bot.security import (
     AskRateLimits,
+    LogFloodFilter,
+    MalformedPackets,
     add_security_headers,
     allowed_origins,
     origin_allowed,
@@ -38,8 +40,12 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 
 
 def configure_logging(level: str) -> None:
-    if not logging.getLogger().handlers:
+    root = logging.getLogger()
+    if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in root.handlers:
+        if not any(isinstance(f, LogFloodFilter) for f in handler.filters):
+            handler.addFilter(LogFloodFilter())
     for noisy in ("bm25s", "faiss", "sentence_transformers", "httpx", "engineio", "socketio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -112,6 +118,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         # another thread per event (a visitor asks one question at a time).
         async_handlers=False,
     )
+    MalformedPackets(socketio.server)
     if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import socketio
 from flask import Flask, Response, request
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+
+log = logging.getLogger(__name__)
 
 # The demo page, the widget and the dashboard need nothing from other hosts and nothing inline (the widget
 # styles its Shadow DOM with constructed stylesheets, which a CSP does not block).
@@ -126,3 +131,83 @@ class AskRateLimits:
                     reset = self.limiter.get_window_stats(limit, "ask", key).reset_time
                     return max(1.0, reset - time.time())
         return None
+
+
+class MalformedPackets:
+    """Socket.IO packets that cannot be read (a broken client, or someone filling the log): each
+    connection's first one is logged as one line, without a traceback, and a connection that sends
+    `limit` of them is closed. python-socketio would log a traceback for every one."""
+
+    def __init__(self, server: socketio.Server, limit: int = 10) -> None:
+        self.server = server
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+        # python-socketio's own Engine.IO handlers, wrapped (it has no hook for packets it cannot decode).
+        self.handle_message = server._handle_eio_message
+        self.handle_disconnect = server._handle_eio_disconnect
+        server.eio.on("message", self.on_message)
+        server.eio.on("disconnect", self.on_disconnect)
+
+    def on_message(self, eio_sid: str, data: object) -> None:
+        if eio_sid not in self.server.eio.sockets:
+            return  # closed below; frames already on their way are dropped
+        try:
+            self.handle_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            self.malformed(eio_sid, error)
+
+    def on_disconnect(self, eio_sid: str, reason: object) -> None:
+        with self.lock:
+            self.counts.pop(eio_sid, None)
+        self.handle_disconnect(eio_sid, reason)
+
+    def malformed(self, eio_sid: str, error: Exception) -> None:
+        with self.lock:
+            count = self.counts[eio_sid] = self.counts.get(eio_sid, 0) + 1
+        if count == 1:
+            log.warning(
+                "Socket.IO connection %s sent a packet that cannot be read (%s: %.200s); more are not logged",
+                eio_sid,
+                type(error).__name__,
+                error,
+            )
+        if count == self.limit:
+            log.warning("Closing Socket.IO connection %s: %d packets that cannot be read", eio_sid, count)
+            self.server.eio.disconnect(eio_sid)
+
+
+class LogFloodFilter(logging.Filter):
+    """At most `burst` records per `window` seconds of any one message (the same logger, level and format,
+    whatever its arguments), so that nobody can fill the disk by making the bot log the same error again
+    and again. How many were left out is told with the next one logged."""
+
+    MAX_MESSAGES = 1000  # distinct messages remembered; formats are few, but some messages are preformatted
+
+    def __init__(self, burst: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.burst = burst
+        self.window = window
+        self.clock = clock
+        self.seen: dict[tuple[str, int, str], list[float | int]] = {}  # message: [window start, logged, left out]
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg)[:300])
+        now = self.clock()
+        with self.lock:
+            state = self.seen.pop(key, None) or [now, 0, 0]
+            self.seen[key] = state  # the most recent last, so the oldest go first
+            if len(self.seen) > self.MAX_MESSAGES:
+                del self.seen[next(iter(self.seen))]
+            if now - state[0] >= self.window:
+                state[0], state[1] = now, 0
+            state[1] += 1
+            if state[1] > self.burst:
+                state[2] += 1
+                return False
+            left_out, state[2] = state[2], 0
+        if left_out:
+            record.msg = f"{record.getMessage()} ({left_out} more like this not logged)"
+            record.args = None
+        return True
