@@ -229,17 +229,6 @@ rule(Tag.AGE, rf"\b(?:my\s+{_RELATIVE}|he|she)\s*(?:is|'s|’s|was|turned)\s+(\d
 
 # Names.
 _TITLE = r"\b(?:dr|mr|mrs|ms|miss|mx|prof)\.?\s+"
-
-
-@custom
-def _names_after_titles(text: str) -> Iterator[Span]:
-    """Dr Patel, mrs jones, Dr. Sarah Jones; "Nurse"/"Doctor" only before a capitalised name."""
-    for match in re.finditer(rf"{_TITLE}({_NAME_WORD})(?:\s+({_NAME_WORD}))?", text, re.IGNORECASE):
-        yield from _name_words(match, capitalised_only=False)
-    for match in re.finditer(rf"\b(?:[Nn]urse|[Dd]octor|[Ss]ister)\s+({_CAPITALISED})(?:\s+({_CAPITALISED}))?", text):
-        yield from _name_words(match, capitalised_only=True)
-
-
 _STRONG_CUE = (
     r"\b(?:my\s+name\s+is|my\s+name['’]?s|my\s+names|name\s*:|call\s+me|i\s+go\s+by|signed,?|regards,?|"
     r"sincerely,?|thanks,|thank\s+you,)\s+"
@@ -247,22 +236,29 @@ _STRONG_CUE = (
 _WEAK_CUE = r"\b(?:i['’]?m|i\s+am|this\s+is|it['’]?s|here['’]?s)\s+"
 _AFTER_NAME = r"(?=\s*(?:$|[,.!?;:)-]|\b(?:and|from|here|again|i|im|i'm|my|with|calling|speaking|writing)\b))"
 _RELATIVE_NAME = rf"\bmy\s+(?:{_RELATIVE}|husband|wife)\s+(?:is\s+)?(?:called\s+|named\s+)?"
+_GREETING = r"(?:^|[,.!?]\s*|\b(?i:hi|hey|hello|hiya)\b[,!]?\s+)"
+
+# (pattern, whether the name must be capitalised); group 1 is a name, group 2 (if any) may be a surname.
+_NAME_PATTERNS = [
+    (re.compile(rf"{_TITLE}({_NAME_WORD})(?:\s+({_NAME_WORD}))?", re.IGNORECASE), False),  # Dr Patel, mrs jones
+    (re.compile(rf"\b(?:[Nn]urse|[Dd]octor|[Ss]ister)\s+({_CAPITALISED})(?:\s+({_CAPITALISED}))?"), True),
+    (re.compile(rf"{_STRONG_CUE}({_NAME_WORD})(?:\s+({_NAME_WORD}))?", re.IGNORECASE), False),  # my name is
+    (re.compile(rf"(?i:{_WEAK_CUE})({_CAPITALISED})(?:\s+({_CAPITALISED}))?{_AFTER_NAME}"), True),  # I'm Tom,
+    (re.compile(rf"(?i:{_RELATIVE_NAME})({_CAPITALISED})\b"), True),  # my daughter Emily
+    (re.compile(rf"{_GREETING}({_CAPITALISED})(?:\s+({_CAPITALISED}))?,?\s+here\b"), True),  # Tom Harris here
+]
+# A first name typed in lower case: "i'm jane", "my son oliver".
+_LOWER_CASE_NAME = re.compile(rf"(?:{_WEAK_CUE}|{_RELATIVE_NAME})({_NAME_WORD})\b", re.IGNORECASE)
 
 
 @custom
-def _names_after_cues(text: str) -> Iterator[Span]:
-    for match in re.finditer(rf"{_STRONG_CUE}({_NAME_WORD})(?:\s+({_NAME_WORD}))?", text, re.IGNORECASE):
-        yield from _name_words(match, capitalised_only=False)
-    for match in re.finditer(rf"(?i:{_WEAK_CUE})({_CAPITALISED})(?:\s+({_CAPITALISED}))?{_AFTER_NAME}", text):
-        yield from _name_words(match, capitalised_only=True)
-    for match in re.finditer(rf"(?:{_WEAK_CUE}|{_RELATIVE_NAME})({_NAME_WORD})\b", text, re.IGNORECASE):
+def _names(text: str) -> Iterator[Span]:
+    for pattern, capitalised_only in _NAME_PATTERNS:
+        for match in pattern.finditer(text):
+            yield from _name_words(match, capitalised_only)
+    for match in _LOWER_CASE_NAME.finditer(text):
         if match.group(1).lower() in _FIRST_NAMES:
             yield Span(match.start(1), match.end(1), Tag.NAME)
-    for match in re.finditer(rf"(?i:{_RELATIVE_NAME})({_CAPITALISED})\b", text):
-        yield from _name_words(match, capitalised_only=True)
-    greeting = r"(?:^|[,.!?]\s*|\b(?i:hi|hey|hello|hiya)\b[,!]?\s+)"
-    for match in re.finditer(rf"{greeting}({_CAPITALISED})(?:\s+({_CAPITALISED}))?,?\s+here\b", text):  # "Tom here"
-        yield from _name_words(match, capitalised_only=True)
 
 
 def _name_words(match: re.Match[str], capitalised_only: bool) -> Iterator[Span]:
