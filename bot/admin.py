@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -189,7 +190,10 @@ def _check_password(user: StaffUser | None, password: str) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only go back to a dashboard page after signing in, never to another site."""
+    """Only go back to a dashboard page after signing in, never to another site. A target with control
+    characters (CR/LF would split the Location header) is a damaged or forged link: 400."""
+    if target and any(ord(char) < 32 or ord(char) == 127 for char in target):
+        abort(400, "That sign-in link is damaged. Open the dashboard from its address instead.")
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/") and "\\" not in target:
@@ -197,26 +201,40 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.overview")
 
 
+def _sign_in_email() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
 @admin.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])  # password guessing
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])  # password guessing, per IP
+@limiter.limit(  # and per account, from any number of addresses: only failed sign-ins count
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=lambda: f"account:{_sign_in_email()}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+    error_message="Too many failed sign-ins for this account. Please wait a few minutes and try again.",
+)
 def login() -> Response | str | tuple[str, int]:
+    next_page = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(next_page)
     email = ""
     if request.method == "POST":
-        email = request.form.get("email", "").strip().lower()[:254]
+        email = _sign_in_email()
         password = request.form.get("password", "")[:1000]
         user = db.session.scalars(select(StaffUser).where(StaffUser.email == email)).first() if email else None
         if _check_password(user, password):
             session.clear()  # a fresh session for the signed-in user
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(next_page)
         return render_template("admin/login.html", email=email, error="That e-mail and password do not match."), 401
     return render_template("admin/login.html", email=email, error=None)
 
 
 @admin.post("/logout")
 def logout() -> Response:
+    current_user.end_sessions()  # a copy of this session's cookie is worthless from now on
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -435,9 +453,19 @@ def gaps() -> str:
     )
 
 
+# Invisible characters a spreadsheet skips before it sees a leading "=": zero-width spaces and joiners,
+# the word joiner, the byte-order mark and the soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
+
+
 def _csv_cell(value: object) -> object:
-    """Visitors' words could be formulas ("=HYPERLINK(...)") that a spreadsheet would run: quote them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Visitors' words could be formulas ("=HYPERLINK(...)") that a spreadsheet would run: quote them.
+    NFKC first, so that a full-width "＝" is the "=" a spreadsheet reads, and without invisible characters,
+    so that none can hide the "=" from this check."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

@@ -15,16 +15,36 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
-from bot.security import EventRateLimits, add_security_headers, allowed_origins, origin_allowed, secret_key
-from bot.store import ConversationStore, StaffUser, start_purging
+from bot.security import (
+    AskRateLimits,
+    LogFloodFilter,
+    MalformedPackets,
+    add_security_headers,
+    allowed_origins,
+    origin_allowed,
+    own_origin,
+    public_url,
+    secret_key,
+)
+from bot.store import (
+    ConversationStore,
+    StaffUser,
+    restrict_database_file,
+    staff_user_for_session,
+    start_purging,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
 
 def configure_logging(level: str) -> None:
-    if not logging.getLogger().handlers:
+    root = logging.getLogger()
+    if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in root.handlers:
+        if not any(isinstance(f, LogFloodFilter) for f in handler.filters):
+            handler.addFilter(LogFloodFilter())
     for noisy in ("bm25s", "faiss", "sentence_transformers", "httpx", "engineio", "socketio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -52,6 +72,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         RATE_LIMIT_VISITOR="10 per 10 seconds",
         RATE_LIMIT_IP="60 per minute",
         LOGIN_RATE_LIMIT="10 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="5 per 15 minutes",
         RATELIMIT_HEADERS_ENABLED=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -67,9 +88,10 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     )
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     app.config["SECRET_KEY"] = secret_key(app, instance_dir)
+    app.config["PUBLIC_URL"] = public_url(app)
     production = app.config["ENV"] == "production"
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    if production:  # Flask and Flask-Login default these to False, so setdefault would not change them
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     origins = allowed_origins(app)
 
@@ -83,7 +105,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
 
     def socket_origin_allowed(origin: str | None, environ: dict) -> bool:
         host_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin_allowed(origin, host_url, origins)
+        return origin_allowed(origin, own_origin(app.config, host_url), origins)
 
     socketio.init_app(
         app,
@@ -95,14 +117,16 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         # another thread per event (a visitor asks one question at a time).
         async_handlers=False,
     )
+    MalformedPackets(socketio.server)
     if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    app.extensions["event_limits"] = EventRateLimits(
+    app.extensions["ask_limits"] = AskRateLimits(
         app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_VISITOR"], app.config["RATE_LIMIT_IP"]
     )
     app.config["ALLOWED_ORIGINS_LIST"] = origins
     app.after_request(add_security_headers)
+    restrict_database_file(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         upgrade_database(instance_dir)
 
@@ -146,4 +170,4 @@ def upgrade_database(instance_dir: Path) -> None:
 
 @login_manager.user_loader
 def load_staff_user(user_id: str) -> StaffUser | None:
-    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+    return staff_user_for_session(user_id)

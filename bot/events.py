@@ -10,6 +10,7 @@ from flask_socketio import emit
 from bot.extensions import socketio
 from bot.policy import QuestionError
 from bot.replies import Context
+from bot.security import RATE_LIMITED_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +25,14 @@ def _request_id(data: object) -> str | None:
     return value if isinstance(value, str) and len(value) <= MAX_ID_CHARS else None
 
 
-def _retry_after(data: object) -> float | None:
-    """Seconds this visitor must wait (rate limits per visitor and per IP), or None."""
+def _retry_after(data: object, event: str) -> float | None:
+    """Seconds this visitor must wait (rate limits per visitor and per IP), or None. The visitor is its
+    connection and, when it names one, its conversation: a new conversation id does not start afresh."""
     conversation = data.get("conversation") if isinstance(data, dict) else None
-    return current_app.extensions["event_limits"].retry_after(
-        visitor=conversation if isinstance(conversation, str) and conversation else request.sid,
-        ip=request.remote_addr or "",
-    )
+    keys = [f"{event}:connection:{request.sid}"]
+    if isinstance(conversation, str) and 0 < len(conversation) <= MAX_ID_CHARS:
+        keys.append(f"{event}:conversation:{conversation}")
+    return current_app.extensions["ask_limits"].retry_after(request.remote_addr or "", keys)
 
 
 @socketio.on_error_default
@@ -65,10 +67,10 @@ def on_ask(data: object) -> None:
     request_id = _request_id(data)
     question = data.get("question") if isinstance(data, dict) else None
     conversation = data.get("conversation") if isinstance(data, dict) else None
-    wait = _retry_after(data)
+    wait = _retry_after(data, "ask")
     if wait is not None:
-        message = "Please wait a moment before asking again."
-        emit("error", {"id": request_id, "code": "rate_limited", "message": message, "retry_after": round(wait)})
+        error = {"id": request_id, "code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "retry_after": round(wait)}
+        emit("error", error)
         return
     page = Context.from_payload(data).page
     context = _contexts.get(request.sid, Context())
@@ -86,7 +88,7 @@ def on_ask(data: object) -> None:
 @socketio.on("feedback")
 def on_feedback(data: object) -> dict:
     """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`)."""
-    if _retry_after(data) is not None:
+    if _retry_after(data, "feedback") is not None:
         return {"ok": False, "code": "rate_limited", "message": "Please wait a moment."}
     request_id = _request_id(data)
     vote = data.get("vote") if isinstance(data, dict) else None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bot.extensions import limiter
 from bot.policy import QuestionError
 from bot.replies import Context
-from bot.security import origin_allowed
+from bot.security import RATE_LIMITED_MESSAGE, origin_allowed, own_origin
+from bot.store import MAX_ID_CHARS
 
 api = Blueprint("api", __name__)
 
@@ -17,20 +19,25 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
     return jsonify({"error": {"code": code, "message": message}}), status
 
 
-def visitor_key() -> str:
-    """A visitor is their conversation id (from the widget) at their address."""
-    payload = request.get_json(silent=True)
+def visitor_keys(payload: object) -> list[str]:
+    """A visitor over HTTP is its conversation id (the widget's, as over Socket.IO), else its address."""
     conversation = payload.get("conversation") if isinstance(payload, dict) else None
-    return f"{request.remote_addr}:{conversation if isinstance(conversation, str) else ''}"[:200]
+    if isinstance(conversation, str) and 0 < len(conversation) <= MAX_ID_CHARS:
+        return [f"ask:conversation:{conversation}"]
+    return [f"ask:address:{request.remote_addr}"]
 
 
 @api.post("/api/ask")
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_VISITOR"], key_func=visitor_key)
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_IP"])
 def ask() -> Response | tuple[Response, int]:
-    if not origin_allowed(request.headers.get("Origin"), request.host_url, current_app.config["ALLOWED_ORIGINS_LIST"]):
-        return error_response(403, "origin_not_allowed", "This site may not use the bot.")
     payload = request.get_json(silent=True)
+    wait = current_app.extensions["ask_limits"].retry_after(request.remote_addr or "", visitor_keys(payload))
+    if wait is not None:
+        response, status = error_response(429, "rate_limited", RATE_LIMITED_MESSAGE)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response, status
+    own = own_origin(current_app.config, request.host_url)
+    if not origin_allowed(request.headers.get("Origin"), own, current_app.config["ALLOWED_ORIGINS_LIST"]):
+        return error_response(403, "origin_not_allowed", "This site may not use the bot.")
     if not isinstance(payload, dict):
         return error_response(400, "invalid_json", 'Send a JSON object like {"question": "..."}.')
     question = payload.get("question")
@@ -53,15 +60,6 @@ def http_error(error: HTTPException) -> Response | tuple[Response, int] | HTTPEx
     if not request.path.startswith("/api/"):
         return error
     code = (error.name or "error").lower().replace(" ", "_")
-    if error.code == 429:
-        response, status = error_response(429, "rate_limited", "Please wait a moment before asking again.")
-        response.headers["Retry-After"] = str(_retry_after(error))
-        return response, status
     if error.code == 413:
         return error_response(413, "request_too_large", "The request is too large.")
     return error_response(error.code or 500, code, error.description or error.name)
-
-
-def _retry_after(error: HTTPException) -> int:
-    headers = error.get_response().headers
-    return int(headers.get("Retry-After", 1)) if str(headers.get("Retry-After", "1")).isdigit() else 1

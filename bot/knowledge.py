@@ -7,6 +7,7 @@ file and the line, so staff can find and fix it; other files still load.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,12 +331,22 @@ def _examples(value: object, key: str) -> tuple[str, ...]:
 
 
 def knowledge_files(root: Path) -> list[Path]:
-    """The Markdown pages of a knowledge folder (hidden files and README.md left out)."""
-    return [
-        path
-        for path in sorted(root.rglob("*.md"))
-        if not any(part.startswith(".") for part in path.relative_to(root).parts) and path.name.lower() != "readme.md"
-    ]
+    """The Markdown pages of a knowledge folder (hidden files and README.md left out). Only real files
+    inside it: a symlink, to a page or to a folder, is never followed, since it could bring any file the
+    server can read into the bot's answers."""
+    pages = []
+    for folder, subfolders, files in os.walk(root):  # does not enter symlinked folders
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            path = Path(folder) / name
+            if (
+                name.endswith(".md")
+                and not name.startswith(".")
+                and name.lower() != "readme.md"
+                and not path.is_symlink()
+            ):
+                pages.append(path)
+    return sorted(pages)
 
 
 def load_knowledge(root: Path) -> Knowledge:

@@ -7,14 +7,16 @@ questions are redacted before they are written, and rows older than the retentio
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select
+from sqlalchemy import DateTime, Float, Integer, String, Text, delete, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -58,19 +60,35 @@ class StaffUser(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's user id: raising it signs out every session of this account, on every
+    # server (a copied session cookie stops working at logout or a password change).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_generation or 0}"
+
+    def end_sessions(self) -> None:
+        self.session_generation = (self.session_generation or 0) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+def staff_user_for_session(session_id: str) -> StaffUser | None:
+    """The account a session belongs to, if the session is still valid (see `session_generation`)."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None  # also sessions made before generations existed
+    user = db.session.get(StaffUser, int(user_id))
+    return user if user is not None and user.get_id() == session_id else None
 
 
 class ConversationStore:
@@ -90,16 +108,17 @@ class ConversationStore:
     def record(self, question: str, answer: Answer, conversation_id: object = None, answer_id: object = None) -> None:
         if not self.enabled:
             return
+        text = validate_question(question)
         values = {
             "conversation_id": _short_id(conversation_id),
             "answer_id": _short_id(answer_id),
-            "question": redact(validate_question(question))[:2000],
             "kind": str(answer.kind),
             "confidence": answer.confidence,
             "source_ids": " ".join(s.id for s in answer.sources),
             "created_at": utcnow(),
         }
-        self._enqueue(lambda: db.session.add(Exchange(**values)))  # the ORM's work, on the writer's thread
+        # Redaction and the ORM's work happen on the writer's thread, never on a visitor's.
+        self._enqueue(lambda: db.session.add(Exchange(**values, question=redact(text)[:2000])))
 
     def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> None:
         """Store a vote on the latest answer with this id (and conversation, when given)."""
@@ -165,6 +184,21 @@ class ConversationStore:
             finally:
                 for _ in changes:
                     self.pending.task_done()
+
+
+def restrict_database_file(database_uri: str) -> None:
+    """A SQLite database holds staff password hashes and visitors' questions: readable by this user only.
+    Created so (an empty file is an empty database), or tightened if it exists; SQLite gives its journal
+    files the same mode."""
+    url = make_url(database_uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
+    except OSError as error:  # a folder that is missing or not ours: the store reports it as unavailable
+        log.warning("Could not restrict %s to its owner: %s", path, error)
 
 
 def start_purging(app, every_seconds: float = 3600) -> threading.Thread:

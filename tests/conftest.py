@@ -30,6 +30,7 @@ NO_LIMITS = {
     "RATE_LIMIT_VISITOR": "100000 per minute",
     "RATE_LIMIT_IP": "100000 per minute",
     "LOGIN_RATE_LIMIT": "100000 per minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
 }
 
 

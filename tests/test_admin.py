@@ -26,7 +26,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from bot.admin import FileRefused, resolve_file
+from bot.admin import FileRefused, _csv_cell, resolve_file
 from bot.extensions import db
 from bot.store import Exchange, StaffUser, utcnow
 from tests.conftest import ARTIFACTS, PROJECT, Server, launch_chromium
@@ -240,6 +240,21 @@ def test_content_gaps_csv(app, client):
     assert len({(row[0], row[1]) for row in gift}) == 1 and int(gift[0][1]) >= 4
     assert ["'" + FORMULA] in [row[2:] for row in rows]  # a formula stays text in a spreadsheet
     assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("question", "cell"),
+    [
+        ('＝HYPERLINK("https://evil.example")', '\'=HYPERLINK("https://evil.example")'),  # full-width equals
+        ("\u200b=1+2", "'=1+2"),  # a zero-width space before the equals
+        ("\ufeff\u2060@SUM(A1)", "'@SUM(A1)"),
+        ("＋cmd", "'+cmd"),
+        ("ｂｏｔｏｘ price?", "botox price?"),
+        ("lip filler at 35?", "lip filler at 35?"),
+    ],
+)
+def test_csv_cells_are_normalised_before_the_formula_check(question, cell):
+    assert _csv_cell(question) == cell
 
 
 def test_knowledge_list_shows_files_state_and_passages(client):

@@ -109,3 +109,20 @@ def test_safety_file_is_required(knowledge_dir):
     (knowledge_dir / "safety.yaml").unlink()
     with pytest.raises(KnowledgeError, match=r"safety\.yaml"):
         load_safety(knowledge_dir)
+
+
+def test_symlinks_and_files_outside_the_folder_are_never_read(knowledge_dir, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    write(outside, "secret.md", "---\ntitle: Secret\n---\n\nThe server's secret is 4711.\n")
+    write(outside / "folder", "inner.md", "---\ntitle: Inner\n---\n\nThe inner secret is 4712.\n")
+    (knowledge_dir / "linked.md").symlink_to(outside / "secret.md")
+    (knowledge_dir / "linked-folder").symlink_to(outside / "folder")
+    (knowledge_dir / "treatments").mkdir()
+    write(knowledge_dir / "treatments", "peels.md", "---\ntitle: Peels\n---\n\nA chemical peel takes half an hour.\n")
+    knowledge = load_knowledge(knowledge_dir)
+    files = {document.file for document in knowledge.documents}
+    assert "treatments/peels.md" in files and "microneedling.md" in files  # real pages, in subfolders too
+    assert not {"linked.md", "linked-folder/inner.md"} & files
+    text = " ".join(p for d in knowledge.documents for s in d.sections for p in s.paragraphs)
+    assert "4711" not in text and "4712" not in text and not knowledge.errors

@@ -1,4 +1,6 @@
+import os
 import sqlite3
+import stat
 import threading
 import time
 from datetime import timedelta
@@ -7,9 +9,12 @@ import pytest
 import socketio
 from sqlalchemy import select
 
+from bot.app import create_app
 from bot.extensions import db
 from bot.redaction import redact
 from bot.store import Exchange, utcnow
+
+from .conftest import NO_LIMITS
 
 
 @pytest.mark.parametrize(
@@ -19,9 +24,11 @@ from bot.store import Exchange, utcnow
         ("call 555-0142 or +1 (555) 014-2233", "call [phone] or [phone]"),
         ("born 12/03/1984, or 1984-03-12", "born [date], or [date]"),
         ("DOB 3rd March 1984 / March 3, 1984", "DOB [date] / [date]"),
-        ("my patient number is 88812345", "my patient number is [phone]"),
-        ("ref 123456", "ref [number]"),
-        ("I am 45, had 2 sessions of 30 minutes in 2024", "I am 45, had 2 sessions of 30 minutes in 2024"),
+        ("my patient number is 88812345", "my patient number is [id]"),
+        ("ref 123456", "ref [id]"),
+        ("order 123456", "order [number]"),
+        ("I am 45, had 2 sessions of 30 minutes in 2024", "I am [age], had 2 sessions of 30 minutes in 2024"),
+        ("can I have botox at 35?", "can I have botox at 35?"),
     ],
 )
 def test_redaction(text, expected):
@@ -103,3 +110,29 @@ def test_retention_purge(app):
         db.session.commit()
         assert app.extensions["store"].purge() == 2
     assert sorted((utcnow() - r.created_at).days for r in stored(app)) == [0, 29]
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_sqlite_database_is_readable_by_its_owner_only(app, server, tmp_path, encoder, knowledge_dir):
+    assert mode(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")) == 0o600
+    assert mode(server.root / "instance" / "bot.db") == 0o600
+    existing = tmp_path / "old" / "bot.db"  # a database made before, world-readable
+    existing.parent.mkdir()
+    with sqlite3.connect(existing):
+        pass
+    os.chmod(existing, 0o644)
+    create_app(
+        {
+            "TESTING": True,
+            "KNOWLEDGE_DIR": str(knowledge_dir),
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "WATCH_KNOWLEDGE": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{existing}",
+            **NO_LIMITS,
+        },
+        encoder=encoder,
+    )
+    assert mode(existing) == 0o600
