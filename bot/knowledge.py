@@ -96,6 +96,7 @@ class SafetyRules:
     emergency: tuple[str, ...]
     personal_advice: tuple[str, ...]
     medicines: tuple[str, ...] = ()  # named with "my", "I'm on"…: advice on the visitor's own medicines
+    conditions: tuple[str, ...] = ()  # named with "my", "I'm"…: what is right for the visitor in particular
     emergency_examples: tuple[str, ...] = ()
     ordinary_examples: tuple[str, ...] = ()  # worried but ordinary: no alarm
     personal_advice_examples: tuple[str, ...] = ()
@@ -312,7 +313,8 @@ def load_safety(root: Path) -> SafetyRules:
         if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
             raise KnowledgeError(SAFETY_FILE, None, f"'{key}' must be a list of phrases")
         lists[key] = tuple(p.strip() for p in phrases if p.strip())
-    for key in ("medicines", "emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples"):
+    examples = ("emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples")
+    for key in ("medicines", "conditions", *examples):
         lists[key] = _examples(meta.get(key), key)
     return SafetyRules(**lists)
 

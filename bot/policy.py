@@ -97,15 +97,16 @@ class PhraseMatcher:
 _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself)\b")
 
 
-class OwnMedicineMatcher:
-    """A question about the visitor's own medicines: it names a medicine and speaks of themselves."""
+class OwnHealthMatcher:
+    """A question about the visitor's own medicines or health: it names a medicine or a condition
+    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves."""
 
-    def __init__(self, medicines: tuple[str, ...]) -> None:
-        self.medicines = PhraseMatcher(medicines)
+    def __init__(self, words: tuple[str, ...]) -> None:
+        self.words = PhraseMatcher(words)
 
     def find(self, text: str) -> str | None:
-        medicine = self.medicines.find(text)
-        return medicine if medicine and _OWN.search(normalise(text)) else None
+        found = self.words.find(text)
+        return found if found and _OWN.search(normalise(text)) else None
 
 
 _SMALL_TALK = {
@@ -166,7 +167,7 @@ class AnswerPolicy:
         embed = embed or retriever.encoder.encode_fast
         self.emergency = PhraseMatcher(safety.emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
-        self.own_medicine = OwnMedicineMatcher(safety.medicines)
+        self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
         self.emergency_meaning = ExampleMatcher(
             safety.emergency_examples,
             safety.ordinary_examples + safety.general_examples + safety.personal_advice_examples,
@@ -199,7 +200,7 @@ class AnswerPolicy:
         topic = TopicReading(topic_file, topic_text, topic_vector) if topic_file else None
         if (
             self.personal_advice.find(question)
-            or self.own_medicine.find(question)
+            or self.own_health.find(question)
             or self.personal_advice_meaning.matches(vectors[:1])
         ):
             return self.referral(self.retriever.search(question, vector, k=1, topic=topic), vector)
@@ -207,6 +208,8 @@ class AnswerPolicy:
             intent = self.small_talk_meaning.intent(vector)
             if intent:
                 return self.small_talk(intent)
+        if not self.retriever.understands(question):
+            return self.fallback()
         hits = self.retriever.search(question, vector, k=8, topic=topic)
         return self.from_hits(hits, vector)
 

@@ -146,6 +146,12 @@ class Retriever:
             for i in order
         ]
 
+    def understands(self, question: str) -> bool:
+        """Whether the question has a word the knowledge or the model knows ("asdfgh", "???" and emoji
+        have none): only such a question can be read in a topic's context, or answered at all."""
+        words = {w.lower() for w in _WORD.findall(self.correct_spelling(question))}
+        return any(w in self.index.lexical.vocabulary or w in self.encoder.dictionary for w in words if len(w) > 1)
+
     def _squash(self, bm25: np.ndarray) -> np.ndarray:
         return bm25 / (bm25 + self.lexical_half)
 

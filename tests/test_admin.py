@@ -185,7 +185,8 @@ def test_overview_counts_seeded_exchanges(app, client):
     assert after["total"] - before["total"] == 8
     kinds = {k["kind"]: k["count"] for k in after["kinds"]}
     old_kinds = {k["kind"]: k["count"] for k in before["kinds"]}
-    assert {k: kinds[k] - old_kinds[k] for k in kinds} == {"answer": 5, "fallback": 1, "emergency": 1, "smalltalk": 1}
+    added = {k: kinds[k] - old_kinds[k] for k in kinds}
+    assert added == {"answer": 5, "clarify": 0, "fallback": 1, "referral": 0, "emergency": 1, "smalltalk": 1}
     assert abs(sum(k["share"] for k in after["kinds"]) - 1) < 0.01
     assert after["votes"]["up"] - before["votes"]["up"] == 1
     assert after["votes"]["down"] - before["votes"]["down"] == 1
