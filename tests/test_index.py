@@ -3,7 +3,7 @@ import numpy as np
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import load_knowledge
-from bot.passages import build_passages
+from bot.passages import build_passages, key_sentence_spans
 
 
 class CountingEncoder(Encoder):
@@ -18,12 +18,18 @@ class CountingEncoder(Encoder):
         return super().encode_passages(texts, progress)
 
 
-def test_vectors_are_unit_length_and_questions_indexed(encoder, knowledge_dir):
+def test_vectors_are_unit_length_and_headings_and_sentences_indexed(encoder, knowledge_dir):
     passages = build_passages(load_knowledge(knowledge_dir).documents)
     index = build_index(passages, encoder)
     assert index.passage_vectors.shape == (len(passages), encoder.dimension)
     assert np.allclose(np.linalg.norm(index.passage_vectors, axis=1), 1.0, atol=1e-5)
-    assert [passages[r].question for r in index.question_rows] == [p.question for p in passages if p.question]
+    headings = [passages[r].heading_text for r in index.question_rows]
+    assert headings == [p.heading_text for p in passages if p.heading_text]
+    assert "How do I book an appointment?" in headings and "Microneedling smooths skin" in headings
+    rows = index.sentence_rows(0)
+    assert len(rows) == len(key_sentence_spans(passages[0].text))
+    assert index.sentence_starts[-1] == len(index.sentence_vectors)
+    assert np.allclose(np.linalg.norm(index.sentence_vectors, axis=1), 1.0, atol=1e-4)
 
 
 def test_save_and_load_round_trip(encoder, knowledge_dir, tmp_path):
@@ -35,6 +41,8 @@ def test_save_and_load_round_trip(encoder, knowledge_dir, tmp_path):
     assert loaded.passages == passages
     assert np.allclose(loaded.passage_vectors, index.passage_vectors)
     assert np.array_equal(loaded.question_rows, index.question_rows)
+    assert np.allclose(loaded.sentence_vectors, index.sentence_vectors)
+    assert np.array_equal(loaded.sentence_starts, index.sentence_starts)
     assert PassageIndex.load(tmp_path / "index", "another-model", index.fingerprint) is None
     assert PassageIndex.load(tmp_path / "index", encoder.name, "0" * 64) is None
 

@@ -620,3 +620,32 @@ def test_long_questions_are_limited_with_a_note(page: Page, bot: Server) -> None
     expect(widget.panel.locator(".note")).to_contain_text("up to 1000 characters")
     widget.input.fill("y" * 990)
     expect(widget.panel.locator(".note")).to_be_visible()
+
+
+def test_referral_follow_up_and_asking_for_a_person(page: Page, bot: Server) -> None:
+    """Personal advice gets the clinicians' contacts (and general information apart); a follow-up is read in
+    the context of the last answer; asking for a person offers the team's contacts; the page is sent."""
+    sent = SentPackets(page)
+    page.goto(bot.url + "/?visit=1#top")
+    widget = Widget(page)
+    widget.open()
+
+    referral = widget.ask("can I keep using my retinol cream before microneedling?")
+    expect(referral).to_have_attribute("data-kind", "referral")
+    expect(referral.locator('a[href^="tel:"]')).to_have_attribute("href", "tel:5550142")
+    expect(referral).to_contain_text("clinicians")
+
+    first = widget.ask("tell me about microneedling")
+    expect(first).to_have_attribute("data-kind", "answer")
+    follow_up = widget.ask("will I be put to sleep for it?")
+    expect(follow_up).to_have_attribute("data-kind", "answer")
+    expect(follow_up.locator(".heading")).to_have_text("Microneedling is minimally invasive")
+
+    person = widget.ask("can I speak to someone real")
+    expect(person).to_have_attribute("data-kind", "smalltalk")
+    expect(person.get_by_role("link", name="Book an appointment")).to_have_attribute("href", "https://www.example.com/book")
+    shot(page, "referral-follow-up-person")
+    packets = [packet for payload in sent.payloads for packet in payload.split("\x1e")]
+    asks = [json.loads(packet[2:]) for packet in packets if packet.startswith('42["ask"')]
+    pages = {data[1].get("page") for data in asks}
+    assert len(asks) >= 4 and pages == {bot.url + "/"}, pages  # no query string, no fragment
