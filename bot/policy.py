@@ -57,6 +57,9 @@ class PolicySettings:
     personal_advice_rule: MatchRule = PERSONAL_ADVICE_RULE
     small_talk_rule: MatchRule = SMALL_TALK_RULE
     small_talk_max_words: int = 10
+    # A message this long is also checked sentence by sentence for red flags (a shorter one's meaning is
+    # the meaning of its sentences; encoding them too would double the model's work for most questions).
+    long_message_words: int = 20
 
 
 def validate_question(raw: object) -> str:
@@ -216,7 +219,7 @@ class AnswerPolicy:
     def question_vectors(self, question: str, topic_text: str | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The question's vector, then its sentences' when it has several (a red flag may be one sentence
         of a longer message); and the vector of its topical reading. One call to the model for all."""
-        parts = split_sentences(question)
+        parts = split_sentences(question) if len(question.split()) >= self.settings.long_message_words else []
         texts = [question, *parts] if len(parts) > 1 else [question]
         vectors = self.retriever.encoder.encode_queries([*texts, topic_text] if topic_text else texts)
         return (vectors[:-1], vectors[-1]) if topic_text else (vectors, None)
