@@ -15,6 +15,8 @@ from bot.index import PassageIndex
 from bot.passages import Passage
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+# Sentences are also searched for candidates up to this many (about 6,000 passages; 1-2 ms a question).
+SENTENCE_SCAN_UP_TO = 30_000
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,10 @@ class Retriever:
         self.settings = settings or RetrievalSettings()
         self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
-        self._rows_of_file: dict[str, np.ndarray] = {}
+        rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
-            self._rows_of_file.setdefault(passage.file, []).append(row)  # type: ignore[arg-type]
-        self._rows_of_file = {f: np.asarray(r, dtype=np.int64) for f, r in self._rows_of_file.items()}
+            rows_of_file.setdefault(passage.file, []).append(row)
+        self._rows_of_file = {file: np.asarray(rows, dtype=np.int64) for file, rows in rows_of_file.items()}
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
 
     def run(self, question: str, k: int = 5) -> list[Hit]:
@@ -189,9 +191,10 @@ class Retriever:
         return dense, best_sentence
 
     def _nearest_by_sentence(self, vector: np.ndarray) -> np.ndarray:
-        """Rows of the passages holding the sentences closest to the question."""
+        """Rows of the passages holding the sentences closest to the question (an exact scan: for a clinic's
+        few thousand sentences a fraction of a millisecond; skipped beyond SENTENCE_SCAN_UP_TO)."""
         index = self.index
-        if not index.has_sentences:
+        if not index.has_sentences or len(index.sentence_vectors) > SENTENCE_SCAN_UP_TO:
             return np.zeros(0, dtype=np.int64)
         sims = index.sentence_vectors @ vector
         n = min(self.settings.sentence_candidates, len(sims))
