@@ -9,6 +9,7 @@ from flask_socketio import emit
 
 from bot.extensions import socketio
 from bot.policy import QuestionError
+from bot.serving import Work
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def on_ask(data: object) -> None:
         emit("error", {"id": request_id, "code": "rate_limited", "message": message, "retry_after": round(wait)})
         return
     try:
-        answer = current_app.extensions["assistant"].answer(question)
+        assistant = current_app.extensions["assistant"]
+        answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return

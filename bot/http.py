@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from bot.extensions import limiter
 from bot.policy import QuestionError
 from bot.security import origin_allowed
+from bot.serving import Work
 
 api = Blueprint("api", __name__)
 
@@ -34,7 +35,8 @@ def ask() -> Response | tuple[Response, int]:
         return error_response(400, "invalid_json", 'Send a JSON object like {"question": "..."}.')
     question = payload.get("question")
     try:
-        answer = current_app.extensions["assistant"].answer(question)
+        assistant = current_app.extensions["assistant"]
+        answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question)
     except QuestionError as error:
         return error_response(400, error.code, error.message)
     current_app.extensions["store"].record(question, answer, payload.get("conversation"), payload.get("id"))
