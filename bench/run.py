@@ -544,6 +544,7 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default=str(PROJECT.parent / "shared" / "eval"), type=Path)
     parser.add_argument("--skip-large", action="store_true", help="skip indexing the large corpus (minutes)")
     parser.add_argument("--levels", default="1,10,50,200", help="concurrent clients to try")
+    parser.add_argument("--per-question-only", action="store_true", help="parts 1 and 5 only (a minute)")
     args = parser.parse_args()
     sys.path.insert(0, str(PROJECT))
     from bot.embedding import Encoder
@@ -564,6 +565,8 @@ def main() -> None:
             f"({encoder.backend} for questions), knowledge: covid-faq as {len(list(knowledge.glob('*.md')))} pages"
         )
         save("per_question", per_question(encoder, knowledge, corpus, work, questions))
+        if args.per_question_only:
+            return
         stream = questions + random.Random(3).sample(extra, min(len(extra), 3000))
         levels = [int(n) for n in args.levels.split(",")]
         save("concurrency", concurrency(encoder, knowledge, work, stream, levels))
