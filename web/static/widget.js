@@ -846,6 +846,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     launcher.setAttribute("aria-expanded", "true");
     updateBadge();
     clearTimeout(idleTimer);
+    if (idleDropped) setOnline(false); // say so only if connecting again is slow
     ensureSocket();
     if (focus) input.focus({ preventScroll: true });
     scrollToEnd();
@@ -1171,6 +1172,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       }
       idleDropped = true;
       socket.disconnect();
+      clearTimeout(statusTimer); // nothing to report: the chat is closed, and opening it connects again
     }, IDLE_DISCONNECT_MS);
   }
 
