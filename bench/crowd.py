@@ -96,7 +96,11 @@ class Crowd:
         refused or failed, what became of them. The sessions opened stay open until `stop()`."""
         report = CrowdReport()
         future = asyncio.run_coroutine_threadsafe(self._open(report, websockets, polling, at_once), self._loop)
-        future.result(timeout)
+        try:
+            future.result(timeout)
+        except TimeoutError:
+            future.cancel()  # open no more; the sessions already started end with `stop()`
+            raise
         return report
 
     def stop(self) -> None:

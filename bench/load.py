@@ -78,10 +78,27 @@ def run(url: str, clients: int, per_client: int, reconnect: bool) -> dict:
             with lock:
                 errors.append(f"client {number}: {error!r}")
 
+    health: list[float] = []
+    running = threading.Event()
+
+    def check_health() -> None:
+        """/healthz five times a second while the visitors ask: does it answer under the chat load?"""
+        with requests.Session() as http:
+            while running.is_set():
+                asked = time.perf_counter()
+                http.get(f"{url}/healthz", timeout=60).raise_for_status()
+                health.append(time.perf_counter() - asked)
+                time.sleep(0.2)
+
+    running.set()
+    checker = threading.Thread(target=check_health, name="healthz", daemon=True)
+    checker.start()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(visitor, range(clients)))
     wall = time.perf_counter() - started
+    running.clear()
+    checker.join(60)
     counts: dict[str, int] = {}
     for received in answers:
         for request_id, n in received.items():
@@ -99,6 +116,7 @@ def run(url: str, clients: int, per_client: int, reconnect: bool) -> dict:
         "wall_s": round(wall, 1),
         **stats(latencies or [0.0]),
         "first_errors": errors[:3],
+        "healthz_p99_ms": stats(health or [0.0])["p99_ms"],
     }
 
 
@@ -226,6 +244,7 @@ def main() -> None:
                     result["answers_per_s"],
                     result["p50_ms"],
                     result["p99_ms"],
+                    result["healthz_p99_ms"],
                 ]
             )
             for error in result["first_errors"]:
@@ -245,6 +264,7 @@ def main() -> None:
                     "answers/s",
                     "p50 ms",
                     "p99 ms",
+                    "/healthz p99 ms",
                 ],
                 rows,
             )
