@@ -54,7 +54,8 @@ eval: $(BIN)/.installed
 bench: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m bench.run $(DATA) $(BENCH_FLAGS)
 
-# 200 Socket.IO clients x 20 questions against a real server on loopback (bounded; about a minute).
+# 200 Socket.IO clients x 20 questions against a real server on loopback, then 5,000 idle websockets and 500
+# long-polling sessions held while new visitors are answered (bounded, loopback only; a few minutes).
 load: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m bench.load
 
