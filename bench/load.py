@@ -223,7 +223,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     work = Path(tempfile.mkdtemp(prefix="load-"))
     shutil.copytree(PROJECT / "knowledge", work / "knowledge")
-    server = Server(work / "knowledge", work / "instance", env=NO_LIMITS | {"BOT_MAX_CONNECTIONS_PER_IP": "1000000"})
+    server = Server(work / "knowledge", work / "instance", env=NO_LIMITS)
     try:
         server.wait_until_answering()
         rows = []
