@@ -1,7 +1,7 @@
 """gunicorn settings for `make run` and production.
 
 One worker process on gevent's event loop (`bot.worker.ChatWorker`): each connection is a greenlet, so an
-open but quiet chat holds no thread (53 KB of memory each for 5,500 held by `make load`). The work a question
+open but quiet chat holds no thread (54 KB of memory each for 5,500 held by `make load`). The work a question
 needs runs on a small pool of OS threads (BOT_ANSWER_THREADS) while its greenlet waits, so one question
 never stops the others' connections; staff work has its own threads. One process shares one copy of the
 model. Socket.IO sessions are capped per client address (BOT_MAX_CONNECTIONS_PER_IP) and in total
