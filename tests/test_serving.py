@@ -151,3 +151,22 @@ def test_cpu_work_runs_on_an_os_thread_while_the_event_loop_serves_others():
     other_thread, ticks = result.stdout.split()
     assert other_thread == "True"
     assert int(ticks) >= 10  # the loop ticked on through the half second (every 10 ms when it can)
+
+
+def test_a_request_whose_body_stalls_is_cut_off(tmp_path):
+    """IDLE_TIMEOUT (60 s shipped; 2 s here): a read that waits longer ends the request."""
+    server = Server(tmp_path, env={"IDLE_TIMEOUT": "2"}).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as slow:
+            slow.sendall(
+                b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{"  # 1 byte of the 100 promised
+            )
+            started, received = time.monotonic(), b""
+            while chunk := slow.recv(4096):
+                received += chunk
+            assert time.monotonic() - started < 10
+        assert received.startswith(b"HTTP/1.1 400")  # what arrived was not a question
+        assert "Traceback" not in (tmp_path / "server.log").read_text()
+    finally:
+        server.stop()
