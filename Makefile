@@ -24,9 +24,9 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	touch $@
 
 # Debian packages the tests need: Chromium (browser tests), Redis and PostgreSQL (the store and
-# two-server tests), through apt when we are root and they are missing.
-APT_PACKAGES := chromium redis-server postgresql
-SYSTEM_PACKAGES := /usr/bin/chromium /usr/bin/redis-server /usr/share/postgresql-common/pg_wrapper
+# two-server tests), nginx (the proxy in front of two servers), through apt when we are root and they are missing.
+APT_PACKAGES := chromium redis-server postgresql nginx
+SYSTEM_PACKAGES := /usr/bin/chromium /usr/bin/redis-server /usr/share/postgresql-common/pg_wrapper /usr/sbin/nginx
 $(SYSTEM_PACKAGES) &:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -54,7 +54,8 @@ eval: $(BIN)/.installed
 bench: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m bench.run $(DATA) $(BENCH_FLAGS)
 
-# 200 Socket.IO clients x 20 questions against a real server on loopback (bounded; about a minute).
+# 200 Socket.IO clients x 20 questions against a real server on loopback, then 5,000 idle websockets and 500
+# long-polling sessions held while new visitors are answered (bounded, loopback only; a few minutes).
 load: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m bench.load
 

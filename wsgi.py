@@ -1,5 +1,6 @@
 """Entry point: `gunicorn wsgi:app` (as `make run` does) or `python wsgi.py`."""
 
+import gc
 import os
 import socket
 
@@ -9,6 +10,10 @@ from bot.app import create_app
 from bot.extensions import socketio
 
 app = create_app()
+# What start-up made (the model, the index, the knowledge) lives as long as the process: keep it out of the
+# garbage collector's full scans, whose pauses every open connection feels. In one pair of `make load` runs
+# (2026-12-01), a new visitor's p99 among 5,500 idle sessions went from 81 ms without this to 58 ms with it.
+gc.freeze()
 
 
 class NoDelayRequestHandler(WSGIRequestHandler):

@@ -43,6 +43,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.embedding import Encoder
 from bot.extensions import db, limiter, login_manager
 from bot.gaps import MAX_DISTINCT, group_questions
 from bot.knowledge import (
@@ -60,6 +61,7 @@ from bot.knowledge import (
 from bot.passages import Passage, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer, ReplyKind
+from bot.serving import Work
 from bot.store import Exchange, StaffUser, utcnow
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -94,6 +96,11 @@ def _setup(state) -> None:
 
 def _assistant():
     return current_app.extensions["assistant"]
+
+
+def _staff_work(function, *args):
+    """CPU work for staff (previews, rebuilds, the gaps page) on the staff's own OS threads, off the event loop."""
+    return current_app.extensions["offloader"].run(Work.STAFF, function, *args)
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -370,9 +377,8 @@ VECTOR_CACHE_SIZE = 20_000
 EMBED_BATCH = 32
 
 
-def _embed(questions: list[str]) -> np.ndarray:
+def _embed(encoder: Encoder, questions: list[str]) -> np.ndarray:
     """Unit vectors for questions, remembering the ones seen before (the gaps page is reloaded often)."""
-    encoder = _assistant().encoder
     with _vector_lock:
         missing = list(dict.fromkeys(q for q in questions if (encoder.name, q) not in _vector_cache))
         # The ONNX query path in small batches: no PyTorch model to load in the web process, and
@@ -414,7 +420,7 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
     if not rows:
         return []
     questions = [row.question for row in rows]
-    groups = group_questions(questions, _embed(questions))
+    groups = group_questions(questions, _staff_work(_embed, _assistant().encoder, questions))
     result = []
     for group in groups:
         members = [rows[i] for i in group.members]
@@ -731,7 +737,7 @@ def _write(path: Path, text: str) -> None:
 def _go_live() -> str | None:
     """Rebuild the index now (the folder watcher would too, a moment later); a problem, if any."""
     try:
-        _assistant().refresh()
+        _staff_work(_assistant().refresh)
     except KnowledgeError as error:
         return str(error)
     return None
@@ -807,7 +813,7 @@ def try_it(name: str) -> tuple[str, int] | str:
         problem = "“Try it” works on pages. Save the settings, then ask the bot on your website."
         return render_editor(name, path, draft=draft, question=question, problem=problem, base=base), 400
     try:
-        answer = _assistant().preview(name, fill_placeholders(draft, _clinic()), question)
+        answer = _staff_work(_assistant().preview, name, fill_placeholders(draft, _clinic()), question)
     except KnowledgeError as error:
         return render_editor(name, path, draft=draft, question=question, error=error, base=base), 422
     except QuestionError as error:

@@ -26,6 +26,7 @@ from bot.security import (
     public_url,
     secret_key,
 )
+from bot.serving import ConnectionLimits, Offloader, Work, cooperative
 from bot.store import (
     ConversationStore,
     StaffUser,
@@ -73,6 +74,13 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
         RATE_LIMIT_IP="60 per minute",
         LOGIN_RATE_LIMIT="10 per minute",
         LOGIN_ACCOUNT_RATE_LIMIT="5 per 15 minutes",
+        MAX_CONNECTIONS_PER_IP=50,  # open Socket.IO sessions from one client address (per server process)
+        MAX_CHAT_CONNECTIONS=10_000,  # open Socket.IO sessions in all (gunicorn.conf.py sets it from its own)
+        # OS threads answering visitors' questions (each process). 50 visitors asking at once got 72 answers/s
+        # with 4, 78 with 16 and 78 with 64, and /healthz's p99 meanwhile was 34, 74 and 102 ms (make load
+        # --clients 50, 2026-12-01): fewer threads batch fewer questions, more only compete for the interpreter.
+        ANSWER_THREADS=16,
+        STAFF_THREADS=2,  # OS threads for staff work: previews, rebuilds, the gaps page
         RATELIMIT_HEADERS_ENABLED=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -109,15 +117,22 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
 
     socketio.init_app(
         app,
-        async_mode="threading",
+        # gevent under gunicorn (bot/worker.py); threads under `python wsgi.py` and in tests' in-process apps.
+        async_mode="gevent" if cooperative() else "threading",
         max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"],
         cors_allowed_origins=socket_origin_allowed,
         message_queue=app.config["REDIS_URL"],
-        # Each connection already has a thread of its own: run its events there rather than starting
-        # another thread per event (a visitor asks one question at a time).
+        # Run a connection's events on its own greenlet (or thread) rather than starting another per event:
+        # a visitor asks one question at a time.
         async_handlers=False,
     )
     MalformedPackets(socketio.server)
+    ConnectionLimits(int(app.config["MAX_CONNECTIONS_PER_IP"]), int(app.config["MAX_CHAT_CONNECTIONS"])).guard(
+        socketio.server.eio
+    )
+    app.extensions["offloader"] = Offloader(
+        {Work.CHAT: int(app.config["ANSWER_THREADS"]), Work.STAFF: int(app.config["STAFF_THREADS"])}
+    )
     if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -11,6 +11,7 @@ from bot.extensions import socketio
 from bot.policy import QuestionError
 from bot.replies import Context
 from bot.security import RATE_LIMITED_MESSAGE
+from bot.serving import Work
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ def on_ask(data: object) -> None:
     context = _contexts.get(request.sid, Context())
     context = Context(page or context.page, context.previous)
     try:
-        answer = current_app.extensions["assistant"].answer(question, context)
+        assistant = current_app.extensions["assistant"]
+        answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from bot.policy import QuestionError
 from bot.replies import Context
 from bot.security import RATE_LIMITED_MESSAGE, origin_allowed, own_origin
+from bot.serving import Work
 from bot.store import MAX_ID_CHARS
 
 api = Blueprint("api", __name__)
@@ -42,7 +43,9 @@ def ask() -> Response | tuple[Response, int]:
         return error_response(400, "invalid_json", 'Send a JSON object like {"question": "..."}.')
     question = payload.get("question")
     try:
-        answer = current_app.extensions["assistant"].answer(question, Context.from_payload(payload.get("context")))
+        assistant = current_app.extensions["assistant"]
+        context = Context.from_payload(payload.get("context"))
+        answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
     except QuestionError as error:
         return error_response(400, error.code, error.message)
     current_app.extensions["store"].record(question, answer, payload.get("conversation"), payload.get("id"))

@@ -8,10 +8,13 @@
  *           data-accent="#0b5d6b"            accent colour (keep white text readable on it)
  *           data-position="right"            right | left
  *           data-greeting="Hi there!"        replaces the greeting the bot sends
+ *           data-idle-seconds="120"          closed and quiet this long, the chat lets its connection go
  *           data-lang="en"></script>         UI language: a key of STRINGS below
  *
  * Nothing is requested from the bot (no Socket.IO client, no connection, no cookie)
- * until the visitor opens the chat for the first time in the tab.
+ * until the visitor opens the chat for the first time in the tab. Once the visitor has closed
+ * it and no answer is awaited, the connection is dropped after a quiet while, and made again
+ * when the chat is opened: a tab left open all day holds nothing on the server.
  *
  * Theming from the clinic's own CSS also works, through custom properties that cross
  * the shadow root:  #clinic-chat-widget { --clinic-chat-accent: #7a1f5c; --clinic-chat-font: Georgia, serif; }
@@ -126,6 +129,7 @@
   const ANSWER_TIMEOUT_MS = 45000;
   const BOT = new URL(script.src, location.href).origin;
   const options = script.dataset;
+  const IDLE_DISCONNECT_MS = (Number(options.idleSeconds) > 0 ? Number(options.idleSeconds) : 120) * 1000;
   const lang = (options.lang || document.documentElement.lang || "en").toLowerCase();
   const T = { ...STRINGS.en, ...(STRINGS[lang] || STRINGS[lang.split("-")[0]] || {}) };
   const uiLang = STRINGS[lang] ? lang : STRINGS[lang.split("-")[0]] ? lang.split("-")[0] : "en";
@@ -861,8 +865,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       statusText.textContent = everConnected || failed ? t("offline") : t("connecting");
       if (!online) status.hidden = false;
     };
-    if (everConnected || failed) show();
-    else statusTimer = setTimeout(show, 1200);
+    if ((everConnected && !idleDropped) || failed) show();
+    else statusTimer = setTimeout(show, 1200); // reconnecting after an idle drop is as quick as a first connection
   }
 
   // --- Open / close. ---
@@ -873,6 +877,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     root.classList.add("is-open");
     launcher.setAttribute("aria-expanded", "true");
     updateBadge();
+    clearTimeout(idleTimer);
+    if (idleDropped) setOnline(false); // say so only if connecting again is slow
     ensureSocket();
     if (focus) input.focus({ preventScroll: true });
     scrollToEnd();
@@ -885,6 +891,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     launcher.setAttribute("aria-expanded", "false");
     updateBadge();
     launcher.focus({ preventScroll: true });
+    scheduleIdleDrop();
   }
 
   launcher.addEventListener("click", () => (state.open ? closePanel() : openPanel()));
@@ -1049,6 +1056,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     addMessage(message);
     updateTyping();
     updateBadge();
+    scheduleIdleDrop();
     const kind = message.a && message.a.kind;
     if (kind !== "emergency") {
       const spoken = message.t === "err" ? message.text : (message.a.sources[0] && message.a.sources[0].passage) || message.a.text;
@@ -1085,6 +1093,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
 
   // --- The connection: socket.io-client from the bot's host, loaded on first open. ---
   let socket = null;
+  let idleDropped = false; // let go while the chat was closed and quiet; opening the chat connects again
+  let idleTimer = null;
   let clientPromise = null;
   let loadAttempts = 0;
   let loadRetryTimer = null;
@@ -1151,8 +1161,10 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     });
     socket.on("connect", () => {
       everConnected = true;
+      idleDropped = false;
       setOnline(true);
       flush();
+      scheduleIdleDrop();
     });
     socket.on("disconnect", (reason) => {
       setOnline(false);
@@ -1187,6 +1199,28 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     socket.on("error", (data) => receive(data, true));
   }
 
+  /** With the chat closed, let the connection go after a quiet while (an open connection costs the server
+   * memory and pings all day); a question still awaited keeps it. */
+  function scheduleIdleDrop() {
+    clearTimeout(idleTimer);
+    if (state.open || !socket) return;
+    idleTimer = setTimeout(() => {
+      if (state.open || !socket) return;
+      if (state.messages.some((m) => m.t === "user" && (m.state === "sent" || m.state === "queued"))) {
+        scheduleIdleDrop();
+        return;
+      }
+      idleDropped = true;
+      socket.disconnect();
+      clearTimeout(statusTimer); // nothing to report: the chat is closed, and opening it connects again
+    }, IDLE_DISCONNECT_MS);
+  }
+
+  /** Whether the widget should be connected: the chat is open, or it was connected and not let go. */
+  function wantsConnection() {
+    return state.open || (socket && !idleDropped);
+  }
+
   /** Skip the back-off wait: the tab is visible again or the network came back. */
   function reconnectNow() {
     if (!socket) {
@@ -1199,13 +1233,13 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   }
 
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && (socket || state.open)) reconnectNow();
+    if (document.visibilityState === "visible" && wantsConnection()) reconnectNow();
   });
   window.addEventListener("online", () => {
-    if (socket || state.open) reconnectNow();
+    if (wantsConnection()) reconnectNow();
   });
   window.addEventListener("pageshow", (event) => {
-    if (event.persisted && (socket || state.open)) reconnectNow();
+    if (event.persisted && wantsConnection()) reconnectNow();
   });
 
   // --- Start. ---
