@@ -120,7 +120,9 @@ class Retriever:
         n = min(settings.candidates, len(index))
         bm25 = index.lexical.scores(corrected)
         top_lexical = np.argpartition(-bm25, n - 1)[:n] if n < len(bm25) else np.arange(len(bm25))
-        parts = [index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0], self._nearest_by_sentence(vector)]
+        scan = index.has_sentences and len(index.sentence_vectors) <= SENTENCE_SCAN_UP_TO
+        sentence_sims = index.sentence_vectors @ vector if scan else None
+        parts = [index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0], self._nearest_by_sentence(sentence_sims)]
         topic_rows = self._rows_of_file.get(topic.file) if topic else None
         if topic_rows is None:
             topic = None
@@ -128,23 +130,30 @@ class Retriever:
             parts.append(topic_rows)
         rows = np.unique(np.concatenate(parts))
 
-        dense, sentence = self._dense(rows, vector)
+        dense = self._dense(rows, vector, sentence_sims)
         fused = dense + settings.lexical_weight * self._squash(bm25[rows])
+        use_topic = np.zeros(len(rows), dtype=bool)
         if topic is not None:
             # The topical reading scores every passage; the topic's own page also keeps the plain one.
-            topic_dense, topic_sentence = self._dense(rows, topic.vector)
+            topic_sims = index.sentence_vectors @ topic.vector if scan else None
+            topic_dense = self._dense(rows, topic.vector, topic_sims)
             topic_bm25 = index.lexical.scores(self.correct_spelling(topic.text))[rows]
             topic_fused = topic_dense + settings.lexical_weight * self._squash(topic_bm25)
             on_topic = np.isin(rows, topic_rows)
             use_topic = ~on_topic | (topic_fused > fused)
             fused = np.where(use_topic, topic_fused, fused)
             dense = np.where(use_topic, topic_dense, dense)
-            sentence = np.where(use_topic, topic_sentence, sentence)
 
         lexical = self._squash(bm25[rows])
         order = np.argsort(-fused)[:k]
         return [
-            Hit(index.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i]), _or_none(sentence[i]))
+            Hit(
+                index.passages[rows[i]],
+                float(fused[i]),
+                float(dense[i]),
+                float(lexical[i]),
+                self._best_sentence(int(rows[i]), topic.vector if use_topic[i] else vector),
+            )
             for i in order
         ]
 
@@ -157,50 +166,66 @@ class Retriever:
     def _squash(self, bm25: np.ndarray) -> np.ndarray:
         return bm25 / (bm25 + self.lexical_half)
 
-    def _dense(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: the best of the passage's, its FAQ question's and its best sentence's cosine; and which
-        sentence was best (-1: none)."""
+    def _dense(self, rows: np.ndarray, vector: np.ndarray, sentence_sims: np.ndarray | None) -> np.ndarray:
+        """Per row: the best of the passage's cosine, its FAQ question's, the mean of the passage's and its
+        statement heading's, and the mean of the passage's and its best sentence's. `sentence_sims`: the
+        question's cosine with every sentence of the index, when it was computed (else only the rows')."""
         index, settings = self.index, self.settings
-        dense = index.passage_vectors[rows] @ vector
+        passage = index.passage_vectors[rows] @ vector
+        dense = passage.copy()
         questions = index.question_of_row[rows]
         asked = questions >= 0
         if asked.any():
             question_sims = index.question_vectors[questions[asked]] @ vector
-            passage = dense[asked]
             # A statement heading is a label ("Recovery and aftercare"), not a question: it counts together
             # with its passage, as the mean of the two cosines.
-            heading = (question_sims + passage) / 2
+            heading = (question_sims + passage[asked]) / 2
             evidence = np.where(self._faq[rows[asked]], settings.question_weight * question_sims, heading)
-            dense[asked] = np.maximum(passage, evidence)
-        best_sentence = np.full(len(rows), -1, dtype=np.int64)
+            dense[asked] = np.maximum(dense[asked], evidence)
         if index.has_sentences and len(rows):
-            starts, ends = index.sentence_starts[rows], index.sentence_starts[rows + 1]
-            sizes = ends - starts
-            owner = np.repeat(np.arange(len(rows)), sizes)
-            sentence_rows = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) + starts[owner]
-            sims = index.sentence_vectors[sentence_rows] @ vector
-            has = sizes > 0
-            # Sorted by row, best sentence first: each row's first entry is its best sentence.
-            order = np.lexsort((-sims, owner))
-            firsts = order[(np.cumsum(sizes) - sizes)[has]]
-            best_sentence[has] = sentence_rows[firsts] - starts[has]
-            passage = index.passage_vectors[rows[has]] @ vector
+            best = self._best_sentence_cosines(rows, vector, sentence_sims)
+            has = best > -np.inf
             share = settings.sentence_share
-            evidence = share * sims[firsts] + (1 - share) * passage
-            dense[has] = np.maximum(dense[has], evidence)
-        return dense, best_sentence
+            dense[has] = np.maximum(dense[has], share * best[has] + (1 - share) * passage[has])
+        return dense
 
-    def _nearest_by_sentence(self, vector: np.ndarray) -> np.ndarray:
-        """Rows of the passages holding the sentences closest to the question (an exact scan: for a clinic's
-        few thousand sentences a fraction of a millisecond; skipped beyond SENTENCE_SCAN_UP_TO)."""
+    def _best_sentence_cosines(self, rows: np.ndarray, vector: np.ndarray, sims: np.ndarray | None) -> np.ndarray:
+        """For each row, its best sentence's cosine with the question (-inf for a passage without any), from
+        `sims` (the cosine with every sentence) when given, else from the rows' own sentences."""
         index = self.index
-        if not index.has_sentences or len(index.sentence_vectors) > SENTENCE_SCAN_UP_TO:
+        if sims is not None:
+            return self._best_of_every_passage(sims)[rows]
+        starts, sizes = index.sentence_starts[rows], np.diff(index.sentence_starts)[rows]
+        has = sizes > 0
+        best = np.full(len(rows), -np.inf, dtype=np.float32)
+        if has.any():
+            starts, sizes = starts[has], sizes[has]
+            offsets = np.cumsum(sizes) - sizes
+            sentence_rows = np.arange(sizes.sum()) - np.repeat(offsets, sizes) + np.repeat(starts, sizes)
+            best[has] = np.maximum.reduceat(index.sentence_vectors[sentence_rows] @ vector, offsets)
+        return best
+
+    def _best_of_every_passage(self, sims: np.ndarray) -> np.ndarray:
+        """Each passage's best sentence cosine: one pass over every sentence's (passages are contiguous)."""
+        starts, sizes = self.index.sentence_starts[:-1], np.diff(self.index.sentence_starts)
+        best = np.full(len(sizes), -np.inf, dtype=np.float32)
+        has = sizes > 0
+        if has.any():
+            best[has] = np.maximum.reduceat(sims, starts[has])
+        return best
+
+    def _best_sentence(self, row: int, vector: np.ndarray) -> int | None:
+        """Which of a passage's key_sentence_spans is closest to the question."""
+        span = self.index.sentence_rows(row)
+        if not len(span):
+            return None
+        return int(np.argmax(self.index.sentence_vectors[span] @ vector))
+
+    def _nearest_by_sentence(self, sims: np.ndarray | None) -> np.ndarray:
+        """Rows of the passages holding the sentences closest to the question (from its cosine with every
+        sentence, computed for a clinic's few thousand; not beyond SENTENCE_SCAN_UP_TO)."""
+        if sims is None or not len(sims):
             return np.zeros(0, dtype=np.int64)
-        sims = index.sentence_vectors @ vector
         n = min(self.settings.sentence_candidates, len(sims))
         top = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(len(sims))
-        return np.searchsorted(index.sentence_starts, top, side="right") - 1
-
-
-def _or_none(position: int) -> int | None:
-    return int(position) if position >= 0 else None
+        return np.searchsorted(self.index.sentence_starts, top, side="right") - 1

@@ -46,3 +46,18 @@ def test_spelling_corrector_only_touches_unknown_words():
 @pytest.mark.parametrize("question", ["0", "a", "?!", "the", "é"])
 def test_questions_with_no_searchable_words_are_answered(assistant, question):
     assert assistant.answer(question).kind in ("answer", "fallback", "smalltalk")
+
+
+def test_sentence_evidence_is_the_same_with_or_without_the_full_scan(assistant, monkeypatch):
+    """Large knowledge bases score only the candidates' sentences: the same scores as the full scan."""
+    import bot.retrieval
+
+    retriever = assistant.snapshot.policy.retriever
+    question = "does it involve incisions or anesthesia"
+    vector = retriever.encoder.encode_queries([question])[0]
+    scanned = retriever.search(question, vector, k=5)
+    monkeypatch.setattr(bot.retrieval, "SENTENCE_SCAN_UP_TO", 0)
+    candidates_only = retriever.search(question, vector, k=5)
+    assert [(h.passage.id, round(h.score, 5), h.sentence) for h in scanned][:3] == [
+        (h.passage.id, round(h.score, 5), h.sentence) for h in candidates_only
+    ][:3]
