@@ -75,14 +75,10 @@ class TopicFinder:
         return None
 
     def topic(self, question: str, context: Context | None) -> str | None:
-        """The knowledge file the question is about, when its context tells and its words do not
-        contradict that; None when the question stands on its own."""
+        """The knowledge file a question that names no topic is about, from its context; None when the
+        question stands on its own (it names a topic, or there is no context)."""
         if context is None:
             return None
-        from_context = self.passage_files.get(context.previous or "") or self.page_file(context.page)
-        if from_context is None:
-            return None
-        named = self.named(question)
-        if named and from_context not in named:
-            return None  # "and what about fillers?": a new topic
-        return from_context
+        if self.named(question):
+            return None  # it names its topic ("and what about fillers?", "does microneedling hurt?")
+        return self.passage_files.get(context.previous or "") or self.page_file(context.page)
