@@ -12,6 +12,7 @@ from flask_cors import CORS
 from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot import website_import as import_views
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -167,6 +168,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     app.register_blueprint(http.api)
     app.register_blueprint(pages.pages)
     app.register_blueprint(admin.admin)
+    import_views.init_app(app)
     csrf.exempt(http.api)
     cli.register(app)
     return app

@@ -16,6 +16,7 @@ from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
 from bot.evaluation import quality_report
 from bot.extensions import db, socketio
+from bot.import_command import import_command
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
@@ -147,6 +148,8 @@ def kb_stats() -> None:
     for error in knowledge.errors:
         click.echo(f"✗ {error}", err=True)
 
+
+kb.add_command(import_command)
 
 staff = AppGroup("staff", help="Manage dashboard accounts.")
 

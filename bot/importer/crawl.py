@@ -8,17 +8,17 @@ from __future__ import annotations
 import gzip
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import PurePosixPath
-from urllib.parse import parse_qsl, urlencode, urldefrag, urlsplit, urlunsplit
+from pathlib import Path, PurePosixPath
+from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 from protego import Protego
 
 from bot.importer.extract import extract
-from bot.importer.fetch import Fetched, FetchError, FetchSettings, fetch
+from bot.importer.fetch import Fetched, FetchError, FetchSettings, fetch, networks
 from bot.importer.pdf import PdfError, convert
 
 SKIPPED_EXTENSIONS = {
@@ -54,8 +54,8 @@ class Previous:
 class Found:
     """One page or PDF of the site, converted."""
 
-    source: str  # the address it was fetched from (after redirects), the record of where it came from
-    url: str  # the address the bot links to: the page's canonical address, else `source`
+    source: str  # the address it was fetched from (after redirects), or the file it was read from
+    url: str | None  # the address the bot links to: the page's canonical address, else `source`
     kind: Kind
     title: str
     markdown: str
@@ -131,6 +131,28 @@ def convert_fetched(fetched: Fetched) -> Found:
     canonical = page.canonical if page.canonical and site_of(page.canonical) == site_of(fetched.url) else None
     return Found(fetched.url, canonical or fetched.url, Kind.PAGE, page.title, page.markdown, fetched.etag,
                  fetched.last_modified, links=page.links)  # fmt: skip
+
+
+def convert_file(path: Path, url: str | None = None) -> Found:
+    """A PDF leaflet or saved HTML page on disk (`kb import leaflet.pdf`), linked to `url` if given."""
+    data = path.read_bytes()
+    fetched = Fetched(url or path.resolve().as_uri(), 200, "", data)
+    found = convert_fetched(fetched)
+    return Found(str(path.resolve()), url, found.kind, found.title, found.markdown)
+
+
+def settings_from(config: Mapping[str, object]) -> CrawlSettings:
+    """Import settings from the app's configuration (BOT_IMPORT_* environment variables)."""
+    defaults, fetch_defaults = CrawlSettings(), FetchSettings()
+    return CrawlSettings(
+        fetch=FetchSettings(
+            allowed_networks=networks(str(config.get("IMPORT_ALLOW_NETWORKS") or "")),
+            max_bytes=int(config.get("IMPORT_MAX_BYTES") or fetch_defaults.max_bytes),
+            timeout=float(config.get("IMPORT_TIMEOUT") or fetch_defaults.timeout),
+        ),
+        delay=float(config.get("IMPORT_DELAY", defaults.delay)),
+        max_pages=int(config.get("IMPORT_MAX_PAGES") or defaults.max_pages),
+    )
 
 
 def sitemap_urls(data: bytes) -> tuple[list[str], list[str]]:

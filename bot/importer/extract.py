@@ -170,9 +170,9 @@ def _open_accordions(tree) -> None:
             heading.tail = element.tail
             element.getparent().replace(element, heading)
     for element in tree.xpath("//*[@hidden or @aria-hidden]"):  # an accordion's closed answer is content
-        if _ANSWER_CLASS.search(element.get("class", "")) or element.getprevious() is not None and (
+        if _ANSWER_CLASS.search(element.get("class", "")) or (element.getprevious() is not None and (
             element.getprevious().get("data-accordion") is not None
-        ):
+        )):
             element.attrib.pop("hidden", None)
             element.attrib.pop("aria-hidden", None)
 
@@ -189,7 +189,8 @@ def _drop_boilerplate(tree) -> None:
             element.drop_tree()
     for element in tree.xpath("//*[@id or @class]"):
         names = f"{element.get('id', '')} {element.get('class', '')}"
-        if element.getparent() is not None and element.tag not in ("html", "body", "main") and _BOILERPLATE.search(names):
+        keep = element.getparent() is None or element.tag in ("html", "body", "main")
+        if not keep and _BOILERPLATE.search(names):
             element.drop_tree()
 
 
@@ -204,7 +205,8 @@ def _table_rows(table) -> list[str]:
         if not any(row):
             continue
         if header and len(row) > 2:
-            pairs = [f"{name}: {cell}" if name else cell for name, cell in zip(header[1:], row[1:], strict=False) if cell]
+            named = zip(header[1:], row[1:], strict=False)
+            pairs = [f"{name}: {cell}" if name else cell for name, cell in named if cell]
             lines.append(f"{row[0]} — " + "; ".join(pairs))
         else:
             lines.append(f"{row[0]}: " + "; ".join(cell for cell in row[1:] if cell) if len(row) > 1 else row[0])

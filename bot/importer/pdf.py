@@ -111,8 +111,6 @@ def _join(lines: list[str]) -> str:
     """Lines of one paragraph as one, rejoining words the layout hyphenated at a line end."""
     text = ""
     for line in lines:
-        if text.endswith("-") and line[:1].islower():
-            text = text[:-1] + line
-        else:
-            text = f"{text} {line}" if text else line
+        hyphenated = text.endswith("-") and line[:1].islower()
+        text = text[:-1] + line if hyphenated else f"{text} {line}".strip()
     return text

@@ -80,7 +80,8 @@ LAYOUT = """<!doctype html>
     <nav class="main-nav"><ul>
       <li><a href="/">Home</a></li><li><a href="/treatments/lip-filler?utm_source=nav">Lip filler</a></li>
       <li><a href="/treatments/chemical-peels">Peels</a></li><li><a href="/prices">Prices</a></li>
-      <li><a href="/faq">FAQ</a></li><li><a href="/missing-page">Careers</a></li><li><a href="/book">Book online</a></li>
+      <li><a href="/faq">FAQ</a></li><li><a href="/missing-page">Careers</a></li>
+      <li><a href="/book">Book online</a></li>
     </ul></nav>
   </header>
   {content}
@@ -119,7 +120,11 @@ def leaflet_pdf() -> bytes:
     )
     pdf.add_page()
     write("B", 14, "When can I wear make-up again?")
-    write("", 11, "Leave the treated area free of make-up until the following morning, so the tiny injection points can close.")
+    write(
+        "",
+        11,
+        "Leave the treated area free of make-up until the following morning, so the tiny injection points can close.",
+    )
     return bytes(pdf.output())
 
 
