@@ -233,8 +233,14 @@ def test_kb_import_command(site, encoder, tmp_path):
     url = "https://www.brightwater.example/leaflets/aftercare.pdf"
     result = runner.invoke(args=["kb", "import", str(leaflet), "--url", url])
     assert result.exit_code == 0, result.output
-    meta, body = front_matter(root / "leaflet.md")
+    meta, body = front_matter(root / "aftercare.md")  # named after its address on the site
     assert meta["url"] == url and "## Can I exercise after filler?" in body
+    other = tmp_path / "filler-leaflet.pdf"
+    other.write_bytes(site.pdf)
+    result = runner.invoke(args=["kb", "import", str(other)])  # no address: named after the file, no link
+    assert "+ added     filler-leaflet.md" in result.output, result.output
+    meta, _ = front_matter(root / "filler-leaflet.md")
+    assert "url" not in meta and meta["imported_from"] == str(other)
 
     refused = create_app(
         {"TESTING": True, "KNOWLEDGE_DIR": str(root), "INSTANCE_DIR": str(tmp_path / "instance"),

@@ -159,7 +159,7 @@ def plan(result: CrawlResult, root: Path, *, force: bool = False, now: datetime 
             planned.append(Planned(Status.UNCHANGED, found.source, record.file if record else None, reason=reason))
             continue
         text = render(found, now)
-        name = record.file if record else _file_name(found.url, taken)
+        name = record.file if record else _file_name(found.url or found.source, taken)
         taken.add(name)
         try:
             parse_markdown(text, name)
