@@ -17,6 +17,7 @@ from bot.embedding import Encoder
 from bot.evaluation import quality_report
 from bot.extensions import db, socketio
 from bot.import_command import import_command
+from bot.import_eval import imported_report
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
@@ -83,13 +84,18 @@ def index_command() -> None:
 @with_appcontext
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--suites", "suites_folder", type=click.Path(file_okay=False, path_type=Path), default=SUITES)
-def eval_command(folder: Path, suites_folder: Path) -> None:
+@click.option("--imported/--no-imported", default=True, help="The suites again, their pages imported from a website.")
+def eval_command(folder: Path, suites_folder: Path, imported: bool) -> None:
     """Quality: the visitor suites (eval/visitors) and the public datasets under FOLDER (corpus.jsonl,
     queries.jsonl, qrels.tsv; subfolders too; skipped when FOLDER does not exist)."""
     assistant = _assistant()
     suites = find_suites(suites_folder, PROJECT / "knowledge") if suites_folder.is_dir() else []
     for line in suite_report(suites, lambda suite: run_suite(suite, assistant.encoder)):
         click.echo(line)
+    if imported:
+        click.echo("")
+        for line in imported_report(suites, PROJECT / "knowledge" / "safety.yaml", assistant.encoder):
+            click.echo(line)
     if not folder.is_dir():
         click.echo(f"\n{folder} not found: the public datasets were skipped.")
         return
