@@ -35,7 +35,7 @@ _INLINE_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _INLINE_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 LAYOUT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} | {clinic}</title>
-<link rel="canonical" href="{canonical}"></head>
+<link rel="canonical" href="{canonical}"><meta name="keywords" content="{keywords}"></head>
 <body>
 <div class="cookie-banner" role="dialog"><p>This website uses cookies for analytics. Accept all cookies?</p>
 <button>Accept</button></div>
@@ -113,6 +113,7 @@ def website(knowledge: Path) -> tuple[dict[str, str], dict[str, str]]:
             title=html.escape(title),
             clinic=html.escape(clinic.name),
             canonical="{base}" + site_path,
+            keywords=html.escape(", ".join(str(t) for t in meta.get("tags") or [])),
             nav=nav,
             body=markdown_to_html(body),
             address=html.escape(clinic.address),

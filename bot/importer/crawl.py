@@ -63,6 +63,7 @@ class Found:
     last_modified: str | None = None
     not_modified: bool = False  # the site said 304: nothing to convert
     links: tuple[str, ...] = ()  # addresses a page links to
+    tags: tuple[str, ...] = ()  # the page's keywords
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def convert_fetched(fetched: Fetched) -> Found:
         raise ValueError("no text found on the page")
     canonical = page.canonical if page.canonical and site_of(page.canonical) == site_of(fetched.url) else None
     return Found(fetched.url, canonical or fetched.url, Kind.PAGE, page.title, page.markdown, fetched.etag,
-                 fetched.last_modified, links=page.links)  # fmt: skip
+                 fetched.last_modified, links=page.links, tags=page.keywords)  # fmt: skip
 
 
 def convert_file(path: Path, url: str | None = None) -> Found:
@@ -138,7 +139,7 @@ def convert_file(path: Path, url: str | None = None) -> Found:
     data = path.read_bytes()
     fetched = Fetched(url or path.resolve().as_uri(), 200, "", data)
     found = convert_fetched(fetched)
-    return Found(str(path.resolve()), url, found.kind, found.title, found.markdown)
+    return Found(str(path.resolve()), url, found.kind, found.title, found.markdown, tags=found.tags)
 
 
 def settings_from(config: Mapping[str, object]) -> CrawlSettings:

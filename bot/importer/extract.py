@@ -36,6 +36,7 @@ class ExtractedPage:
     markdown: str  # the body of the knowledge file
     links: tuple[str, ...]  # absolute addresses the page links to, without #fragments
     faq_entries: int  # how many FAQ entries came from structured data
+    keywords: tuple[str, ...] = ()  # <meta name="keywords">: the file's tags
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ def _canonical(tree, base_url: str) -> str | None:
         if urlsplit(url).scheme in ("http", "https"):
             return urldefrag(url)[0]
     return None
+
+
+def _keywords(tree) -> tuple[str, ...]:
+    found = tree.xpath('//meta[translate(@name, "KEYWORDS", "keywords")="keywords"]/@content')
+    words = [w.strip() for w in str(found[0]).split(",")] if found else []
+    return tuple(dict.fromkeys(w for w in words if w and len(w) <= 60))[:20]
 
 
 def _links(tree, base_url: str) -> tuple[str, ...]:
@@ -303,7 +310,7 @@ def extract(page_html: str, url: str) -> ExtractedPage:
     markdown = _without_title_heading(markdown, title)
     if faq:
         markdown = _merge_faq(markdown, faq)
-    return ExtractedPage(title=title, canonical=canonical, markdown=markdown, links=links, faq_entries=len(faq))
+    return ExtractedPage(title, canonical, markdown, links, len(faq), _keywords(tree))
 
 
 def _body_of(document: str) -> str:

@@ -73,6 +73,7 @@ class ImportRecord:
 
 
 def content_hash(title: str, url: str | None, body: str) -> str:
+    """Of what an import writes and staff may edit: the title, the address and the text."""
     return hashlib.sha256(f"{title}\n{url or ''}\n{body.strip()}".encode()).hexdigest()[:32]
 
 
@@ -135,6 +136,7 @@ def render(found: Found, imported_at: datetime) -> str:
     meta = {
         "title": found.title,
         "url": found.url,
+        "tags": list(found.tags) or None,
         "imported_from": found.source,
         "imported_at": imported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "etag": found.etag,
