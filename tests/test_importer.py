@@ -18,12 +18,16 @@ from playwright.sync_api import expect, sync_playwright
 
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
+from bot.import_eval import imported_suite
 from bot.importer.crawl import CrawlSettings, crawl
+from bot.importer.extract import extract
 from bot.importer.fetch import FetchError, FetchSettings, Refusal, fetch, public_address
 from bot.importer.write import Status, apply, plan, previous_fetches
+from bot.knowledge import load_knowledge
 from bot.replies import ReplyKind
+from bot.suites import find_suites
 from tests.clinic_site.server import ClinicSite
-from tests.conftest import ARTIFACTS, KNOWLEDGE, NO_LIMITS, Server, launch_chromium
+from tests.conftest import ARTIFACTS, KNOWLEDGE, NO_LIMITS, PROJECT, Server, launch_chromium
 from tests.test_admin import PASSWORD, add_staff
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
@@ -143,6 +147,37 @@ def test_the_bot_answers_from_the_imported_pages_with_their_address(bot, site, q
     assert answer.kind == ReplyKind.ANSWER, (question, answer.kind, answer.text)
     assert answer.sources[0].url == site.url + path
     assert words in answer.sources[0].passage
+
+
+def test_definition_lists_and_nested_accordions_become_faq_entries():
+    page = extract(
+        """<html><body><main><h1>Aftercare</h1><p>What to do after your treatment at the clinic.</p>
+        <h2>Peels</h2><dl><dt>Can I wear make-up after a peel?</dt><dd>Wait until the next morning.</dd></dl>
+        <h2>Fillers</h2><details><summary>Can I fly after filler?</summary><p>Wait two days before flying.</p>
+        </details></main></body></html>""",
+        "https://www.clinic.example/aftercare",
+    )
+    assert "## Peels\n\n### Can I wear make-up after a peel?\n\nWait until the next morning." in page.markdown
+    assert "## Fillers\n\n### Can I fly after filler?\n\nWait two days before flying." in page.markdown
+
+
+def test_a_suite_published_as_a_website_comes_back_section_for_section(tmp_path):
+    """What the eval's imported figures rest on: every section of the hand-written pages, with the same text."""
+    suite = next(s for s in find_suites(PROJECT / "eval" / "visitors", KNOWLEDGE) if s.name == "harbour-aesthetics")
+    imported = imported_suite(suite, KNOWLEDGE / "safety.yaml", tmp_path)
+    folder = Path(shutil.copytree(suite.knowledge, tmp_path / "original"))
+    shutil.copy(KNOWLEDGE / "safety.yaml", folder / "safety.yaml")
+
+    def sections(root: Path) -> dict:
+        knowledge = load_knowledge(root)
+        assert not knowledge.errors
+        return {(d.title, s.headings): s.paragraphs for d in knowledge.documents for s in d.sections}
+
+    assert sections(imported.knowledge) == sections(folder)
+    expected = {section for q in imported.questions for section in q.sections}
+    files = {section.split(" > ")[0] for section in expected}
+    assert files <= {p.name for p in imported.knowledge.glob("*.md")}
+    assert "prices.md" in files and "prices-and-booking.md" not in files  # named after its address, /prices
 
 
 def test_reimport_changes_only_what_changed_and_keeps_staff_edits(site, imported, tmp_path):

@@ -163,11 +163,19 @@ def _open_accordions(tree) -> None:
             body.append(child)
         section.tail = details.tail
         details.getparent().replace(details, section)
-    for term in tree.xpath("//dl/dt"):
-        if _text(term).endswith("?"):
-            heading = _as_heading(_heading_level(term), _text(term))
-            heading.tail = term.tail
-            term.getparent().replace(term, heading)
+    for listing in tree.xpath("//dl[dt]"):  # a definition list of questions: headings over plain blocks
+        if not all(_text(term).endswith("?") for term in listing.findall("dt")):
+            continue
+        level = _heading_level(listing)
+        block = etree.Element("div")
+        for child in listing:
+            if child.tag == "dt":
+                block.append(_as_heading(level, _text(child)))
+            elif child.tag == "dd":
+                child.tag = "div"
+                block.append(child)
+        block.tail = listing.tail
+        listing.getparent().replace(listing, block)
     for element in tree.xpath("//*[@class]"):
         if _QUESTION_CLASS.search(element.get("class", "")) and _text(element).endswith("?"):
             inside_heading = element.xpath("ancestor::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5]")
