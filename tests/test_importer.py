@@ -7,6 +7,7 @@ addresses, and in a real Chromium staff run the import from the dashboard.
 from __future__ import annotations
 
 import ipaddress
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,9 @@ from playwright.sync_api import expect, sync_playwright
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
 from bot.import_eval import imported_suite
-from bot.importer.crawl import CrawlSettings, crawl
+from bot.importer.crawl import CrawlSettings, convert_fetched, crawl
 from bot.importer.extract import extract
-from bot.importer.fetch import FetchError, FetchSettings, Refusal, fetch, public_address
+from bot.importer.fetch import Fetched, FetchError, FetchSettings, Refusal, fetch, public_address
 from bot.importer.write import Status, apply, plan, previous_fetches
 from bot.knowledge import load_knowledge
 from bot.replies import ReplyKind
@@ -159,6 +160,20 @@ def test_definition_lists_and_nested_accordions_become_faq_entries():
     )
     assert "## Peels\n\n### Can I wear make-up after a peel?\n\nWait until the next morning." in page.markdown
     assert "## Fillers\n\n### Can I fly after filler?\n\nWait two days before flying." in page.markdown
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "reason"),
+    [
+        ("text/html", b"  ", "the page is empty"),
+        ("text/html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "no text found on the page"),
+        ("application/zip", b"PK\x03\x04", "not a web page or a PDF (application/zip)"),
+        ("application/pdf", b"%PDF-1.4 broken", "the PDF cannot be read"),
+    ],
+)
+def test_pages_with_nothing_to_import_are_reported_not_fatal(content_type, body, reason):
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        convert_fetched(Fetched("https://www.clinic.example/x", 200, content_type, body))
 
 
 def test_a_suite_published_as_a_website_comes_back_section_for_section(tmp_path):

@@ -126,7 +126,12 @@ def convert_fetched(fetched: Fetched) -> Found:
                      fetched.last_modified)  # fmt: skip
     if fetched.content_type not in ("text/html", "application/xhtml+xml", ""):
         raise ValueError(f"not a web page or a PDF ({fetched.content_type})")
-    page = extract(_decode(fetched), fetched.url)
+    if not fetched.body.strip():
+        raise ValueError("the page is empty")
+    try:
+        page = extract(_decode(fetched), fetched.url)
+    except etree.LxmlError as error:
+        raise ValueError(f"the page cannot be read as HTML ({error})") from error
     if not page.markdown.strip():
         raise ValueError("no text found on the page")
     canonical = page.canonical if page.canonical and site_of(page.canonical) == site_of(fetched.url) else None
