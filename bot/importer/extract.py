@@ -255,6 +255,9 @@ def to_markdown(fragment: str, base_url: str) -> str:
     _tables_as_lists(root)
     for element in root.xpath("//img|//picture|//video|//audio"):
         element.drop_tree()
+    for link in root.xpath("//a"):  # only links a visitor can follow safely; others keep just their words
+        if urlsplit(link.get("href", "")).scheme not in ("http", "https", "mailto", "tel"):
+            link.drop_tag()
     text = markdownify(
         lxml.html.tostring(root, encoding="unicode"),
         heading_style="ATX",
