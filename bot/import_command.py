@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -27,7 +28,8 @@ def progress_printer(max_pages: int):
         width = 30
         filled = round(width * progress.done / max(progress.total, 1))
         room = max(shutil.get_terminal_size().columns - width - 20, 10)
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} {progress.current[-room:]}"
+        where = urlsplit(progress.current).path or "/"
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} {where[:room]}"
         click.echo(line.ljust(width + room + 20), nl=False, err=True)
 
     return show
