@@ -221,6 +221,14 @@ def test_reimport_changes_only_what_changed_and_keeps_staff_edits(site, imported
         site.news_version = 1
 
 
+def test_an_address_given_may_move_to_another_host_name(site):
+    """Staff give the address they know; the site answers with a redirect to its new one, which is then its site."""
+    settings = CrawlSettings(FetchSettings(allowed_networks=(*LOOPBACK, ipaddress.ip_network("::1/128"))), delay=0)
+    moved = crawl([f"http://localhost:{site.port}/moved"], settings)  # localhost → 127.0.0.1
+    found = [f.url for f in moved.found]
+    assert found[0] == f"{site.url}/prices" and f"{site.url}/faq" in found  # its links followed on the new host
+
+
 def test_an_unchanged_leaflet_is_not_downloaded_again(site, imported):
     root, _ = imported
     settings = CrawlSettings(SETTINGS.fetch, delay=0, follow_links=False)

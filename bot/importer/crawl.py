@@ -239,6 +239,7 @@ class Crawler:
         if sitemap:
             start += [normal_url(u) for u in self.sitemap(sitemap, result)]
         sites = {site_of(u) for u in [*urls, *([sitemap] if sitemap else [])]}
+        given = {normal_url(u) for u in urls}
         queue = deque(dict.fromkeys(start))
         seen = set(queue)
         canonical_seen: set[str] = set()
@@ -258,8 +259,10 @@ class Crawler:
                 conditional = not self.settings.follow_links or url.lower().endswith(".pdf")
                 fetched = self._fetch(url, self.previous.get(url) if conditional else None)
                 if site_of(fetched.url) not in sites:
-                    result.failed.append(Failed(url, f"redirected off the clinic's site, to {fetched.url}"))
-                    continue
+                    if url not in given:
+                        result.failed.append(Failed(url, f"redirected off the clinic's site, to {fetched.url}"))
+                        continue
+                    sites.add(site_of(fetched.url))  # the address staff gave moved (clinic.com → clinic.co.uk)
                 found = convert_fetched(fetched)
             except FetchError as error:
                 result.failed.append(Failed(url, error.reason))

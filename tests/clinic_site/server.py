@@ -185,6 +185,8 @@ class ClinicSite:
             return self.redirect(handler, 301, "/prices")
         if path == "/to-private":
             return self.redirect(handler, 302, f"http://127.0.0.2:{self.port}/prices")
+        if path == "/moved":  # on another host name: the site moved to its new address
+            return self.redirect(handler, 301, f"{self.url}/prices")
         if path == "/to-file":
             return self.redirect(handler, 302, "file:///etc/passwd")
         if path == "/leaflets/filler-aftercare.pdf":
