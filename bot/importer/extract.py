@@ -149,6 +149,14 @@ def _as_heading(level: int, text: str):
 
 def _open_accordions(tree) -> None:
     """Accordion questions become headings and their hidden answers plain blocks, before extraction."""
+    _details_as_sections(tree)
+    _question_lists_as_sections(tree)
+    _question_blocks_as_headings(tree)
+    _show_hidden_answers(tree)
+
+
+def _details_as_sections(tree) -> None:
+    """<details><summary>Question?</summary>answer</details> → a heading over the answer."""
     for details in tree.xpath("//details"):
         summary = details.find("summary")
         if summary is None or not _text(summary):
@@ -163,7 +171,11 @@ def _open_accordions(tree) -> None:
             body.append(child)
         section.tail = details.tail
         details.getparent().replace(details, section)
-    for listing in tree.xpath("//dl[dt]"):  # a definition list of questions: headings over plain blocks
+
+
+def _question_lists_as_sections(tree) -> None:
+    """<dl><dt>Question?</dt><dd>answer</dd></dl> → headings over plain blocks."""
+    for listing in tree.xpath("//dl[dt]"):
         if not all(_text(term).endswith("?") for term in listing.findall("dt")):
             continue
         level = _heading_level(listing)
@@ -176,6 +188,10 @@ def _open_accordions(tree) -> None:
                 block.append(child)
         block.tail = listing.tail
         listing.getparent().replace(listing, block)
+
+
+def _question_blocks_as_headings(tree) -> None:
+    """<div class="faq-question">Question?</div> (and accordion headers) → a heading."""
     for element in tree.xpath("//*[@class]"):
         if _QUESTION_CLASS.search(element.get("class", "")) and _text(element).endswith("?"):
             inside_heading = element.xpath("ancestor::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5]")
@@ -184,10 +200,14 @@ def _open_accordions(tree) -> None:
             heading = _as_heading(_heading_level(element), _text(element))
             heading.tail = element.tail
             element.getparent().replace(element, heading)
-    for element in tree.xpath("//*[@hidden or @aria-hidden]"):  # an accordion's closed answer is content
-        if _ANSWER_CLASS.search(element.get("class", "")) or (element.getprevious() is not None and (
-            element.getprevious().get("data-accordion") is not None
-        )):
+
+
+def _show_hidden_answers(tree) -> None:
+    """An accordion's closed answer is content, though hidden until a visitor opens it."""
+    for element in tree.xpath("//*[@hidden or @aria-hidden]"):
+        before = element.getprevious()
+        after_question = before is not None and before.get("data-accordion") is not None
+        if after_question or _ANSWER_CLASS.search(element.get("class", "")):
             element.attrib.pop("hidden", None)
             element.attrib.pop("aria-hidden", None)
 
