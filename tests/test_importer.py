@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 import requests
 import yaml
 from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
 
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
@@ -28,8 +30,8 @@ from bot.knowledge import load_knowledge
 from bot.replies import ReplyKind
 from bot.suites import find_suites
 from tests.clinic_site.server import ClinicSite
-from tests.conftest import ARTIFACTS, KNOWLEDGE, NO_LIMITS, PROJECT, Server, launch_chromium
-from tests.test_admin import PASSWORD, add_staff
+from tests.conftest import ARTIFACTS, KNOWLEDGE, NO_LIMITS, PROJECT, launch_chromium
+from tests.test_admin import PASSWORD
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 SETTINGS = CrawlSettings(FetchSettings(allowed_networks=LOOPBACK), delay=0)
@@ -310,28 +312,37 @@ def test_kb_import_command(site, encoder, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def dashboard(encoder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app in this process, served by Werkzeug's threads (as `python wsgi.py` serves it): the import runs
+    on a thread of its own either way, and this spares the suite another server process and model load."""
     root = tmp_path_factory.mktemp("import-dashboard")
     knowledge = empty_knowledge(root / "knowledge")
     shutil.copy(KNOWLEDGE / "visiting-us.md", knowledge / "visiting-us.md")
-    server = Server(root, env={"BOT_IMPORT_ALLOW_NETWORKS": "127.0.0.1/32", "BOT_IMPORT_DELAY": "0"})
-    add_staff(server, "manager@clinic.test", PASSWORD)
-    server.start()
-    yield server
-    server.stop()
+    app = create_app(
+        {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(root / "instance"),
+         "WATCH_KNOWLEDGE": False, "STORE_QUESTIONS": False, "IMPORT_ALLOW_NETWORKS": "127.0.0.1/32",
+         "IMPORT_DELAY": 0, **NO_LIMITS},
+        encoder=encoder,
+    )  # fmt: skip
+    added = app.test_cli_runner().invoke(args=["staff", "add", "manager@clinic.test", "--password", PASSWORD])
+    assert "Created staff account" in added.output, added.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", knowledge
+    server.shutdown()
 
 
 def test_staff_import_the_website_from_the_dashboard(dashboard, site):
-    server = dashboard
+    url, knowledge = dashboard
     served = len(site.requests)
-    forged = requests.post(f"{server.url}/admin/import/", data={"address": site.url + "/"}, timeout=30)
+    forged = requests.post(f"{url}/admin/import/", data={"address": site.url + "/"}, timeout=30)
     assert forged.status_code == 400  # no CSRF token (and nobody signed in): refused, nothing read
     assert site.requests[served:] == []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page()
-        page.goto(f"{server.url}/admin/import/")
-        expect(page).to_have_url(f"{server.url}/admin/login?next=/admin/import/")  # staff only
+        page.goto(f"{url}/admin/import/")
+        expect(page).to_have_url(f"{url}/admin/login?next=/admin/import/")  # staff only
         page.fill("#email", "manager@clinic.test")
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
@@ -352,7 +363,7 @@ def test_staff_import_the_website_from_the_dashboard(dashboard, site):
         expect(page.locator("a.file-link", has_text="news.md")).to_have_count(0)
         browser.close()
     # Written and live before the Knowledge page showed: the server answers from the imported pages now.
-    answer = requests.post(f"{server.url}/api/ask", json={"question": "do students get a discount"}, timeout=30)
+    answer = requests.post(f"{url}/api/ask", json={"question": "do students get a discount"}, timeout=30)
     sources = answer.json()["sources"]
     assert sources and sources[0]["url"] == f"{site.url}/faq"
-    assert not (server.knowledge / "news.md").exists()
+    assert not (knowledge / "news.md").exists()
