@@ -178,6 +178,13 @@ def test_pages_with_nothing_to_import_are_reported_not_fatal(content_type, body,
         convert_fetched(Fetched("https://www.clinic.example/x", 200, content_type, body))
 
 
+def test_a_page_in_the_charset_its_meta_tag_names():
+    body = '<html><head><meta charset="windows-1252"></head><body><main><h1>Peels</h1><p>A peel costs £95 – '
+    body += "and leaves your skin brighter after a week or two of gentle flaking.</p></main></body></html>"
+    found = convert_fetched(Fetched("https://www.clinic.example/peels", 200, "text/html", body.encode("cp1252")))
+    assert "A peel costs £95 – and leaves" in found.markdown
+
+
 def test_a_suite_published_as_a_website_comes_back_section_for_section(tmp_path):
     """What the eval's imported figures rest on: every section of the hand-written pages, with the same text."""
     suite = next(s for s in find_suites(PROJECT / "eval" / "visitors", KNOWLEDGE) if s.name == "harbour-aesthetics")

@@ -6,6 +6,7 @@ by a polite delay (or the site's Crawl-delay, if longer), and the number of page
 from __future__ import annotations
 
 import gzip
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -99,12 +100,18 @@ def site_of(url: str) -> str:
     return host.removeprefix("www.")
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.I)
+
+
 def _decode(fetched: Fetched) -> str:
-    if fetched.charset:
-        try:
-            return fetched.body.decode(fetched.charset, errors="replace")
-        except LookupError:
-            pass
+    """The text of a response: in the charset its header names, else its <meta charset>, else UTF-8."""
+    declared = _META_CHARSET.search(fetched.body[:4096])
+    for charset in (fetched.charset, declared.group(1).decode("ascii") if declared else None):
+        if charset:
+            try:
+                return fetched.body.decode(charset, errors="replace")
+            except LookupError:
+                continue
     return fetched.body.decode("utf-8", errors="replace")
 
 
