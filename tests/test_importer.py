@@ -6,6 +6,7 @@ addresses, and in a real Chromium staff run the import from the dashboard.
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import re
 import shutil
@@ -22,7 +23,7 @@ from werkzeug.serving import make_server
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
 from bot.import_eval import imported_suite
-from bot.importer.crawl import CrawlSettings, convert_fetched, crawl
+from bot.importer.crawl import CrawlSettings, convert_fetched, crawl, sitemap_urls
 from bot.importer.extract import extract
 from bot.importer.fetch import Fetched, FetchError, FetchSettings, Refusal, fetch, public_address
 from bot.importer.write import Status, apply, plan, previous_fetches
@@ -176,6 +177,17 @@ def test_definition_lists_and_nested_accordions_become_faq_entries():
 def test_pages_with_nothing_to_import_are_reported_not_fatal(content_type, body, reason):
     with pytest.raises(ValueError, match=re.escape(reason)):
         convert_fetched(Fetched("https://www.clinic.example/x", 200, content_type, body))
+
+
+def test_sitemaps_plain_gzipped_nested_and_refused():
+    urlset = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://c.example/a</loc></url></urlset>'
+    index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://c.example/s2.xml'
+    index += b"</loc></sitemap></sitemapindex>"
+    assert sitemap_urls(urlset) == sitemap_urls(gzip.compress(urlset)) == (["https://c.example/a"], [])
+    assert sitemap_urls(index) == ([], ["https://c.example/s2.xml"])
+    for bad, reason in [(b"<urlset", "not valid XML"), (gzip.compress(b" " * 60_000_000), "too large")]:
+        with pytest.raises(ValueError, match=reason):
+            sitemap_urls(bad)
 
 
 def test_a_page_in_the_charset_its_meta_tag_names():

@@ -6,6 +6,7 @@ by a polite delay (or the site's Crawl-delay, if longer), and the number of page
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import time
 from collections import deque
@@ -28,6 +29,7 @@ SKIPPED_EXTENSIONS = {
 }  # fmt: skip
 TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "_ga")
 MAX_SITEMAPS = 20
+MAX_SITEMAP_BYTES = 50_000_000
 
 
 class Kind(StrEnum):
@@ -170,8 +172,13 @@ def settings_from(config: Mapping[str, object]) -> CrawlSettings:
 
 def sitemap_urls(data: bytes) -> tuple[list[str], list[str]]:
     """(page addresses, nested sitemap addresses) of a sitemap or sitemap index."""
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)[:50_000_000]
+    if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz, read up to a limit: a small file can unpack to gigabytes
+        try:
+            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_SITEMAP_BYTES + 1)
+        except (OSError, EOFError) as error:
+            raise ValueError(f"the sitemap cannot be unpacked ({error})") from error
+        if len(data) > MAX_SITEMAP_BYTES:
+            raise ValueError("the sitemap is too large")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
