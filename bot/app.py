@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 from pathlib import Path
@@ -15,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import DEFAULT_MODEL, Encoder
 from bot.extensions import csrf, db, limiter, login_manager, migrate, socketio
+from bot.fileops import file_lock
 from bot.security import (
     AskRateLimits,
     LogFloodFilter,
@@ -162,11 +162,11 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     if app.config["STORE_QUESTIONS"]:
         start_purging(app)
 
-    from bot import admin, cli, events, http, pages  # noqa: F401  (events registers its handlers on import)
+    from bot import cli, events, http, pages, staff  # noqa: F401  (events registers its handlers on import)
 
     app.register_blueprint(http.api)
     app.register_blueprint(pages.pages)
-    app.register_blueprint(admin.admin)
+    staff.init_app(app)
     csrf.exempt(http.api)
     cli.register(app)
     return app
@@ -175,8 +175,7 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
 def upgrade_database(instance_dir: Path) -> None:
     """Bring the schema up to date (Alembic), one process at a time. A database that cannot be reached
     does not stop the bot: it answers, and conversations are not stored until the database is back."""
-    with open(instance_dir / ".migrate.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(instance_dir / ".migrate.lock"):
         try:
             upgrade(directory=str(MIGRATIONS))
         except Exception as error:  # any driver's connection error

@@ -7,10 +7,8 @@ when the new one was built and checked, so an edit never breaks what visitors se
 from __future__ import annotations
 
 import atexit
-import fcntl
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -24,8 +22,10 @@ import numpy as np
 
 from bot.calibration import Calibration, calibrate
 from bot.embedding import Encoder
+from bot.fileops import file_lock, write_atomically
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
-from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, fill_placeholders, parse_markdown
+from bot.knowledge import Knowledge, KnowledgeError, fill_placeholders, parse_markdown
+from bot.knowledge_files import KnowledgeFiles
 from bot.lexical import WordTable
 from bot.meaning import calibration_questions, small_talk_examples
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
@@ -70,7 +70,7 @@ class Assistant:
         self.encoder = encoder or Encoder(
             config.model, threads=config.torch_threads, onnx_dir=config.models_dir or config.instance_dir / "models"
         )
-        self.reader = KnowledgeReader(config.knowledge_dir)
+        self.files = KnowledgeFiles(config.knowledge_dir, config.instance_dir)
         self.index_root = config.instance_dir / "index"
         self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was
         self._refresh_lock = threading.Lock()
@@ -92,7 +92,7 @@ class Assistant:
         """Read the knowledge folder; load the saved index if it matches, else build and save it.
         A file that fails to load keeps its passages from the last good version."""
         started = time.perf_counter()
-        knowledge = self.reader.read()
+        knowledge = self.files.load()
         passages = build_passages(knowledge.documents)
         failed = {error.file for error in knowledge.errors}
         last_good = previous.index.passages if previous else self._saved_passages()
@@ -216,13 +216,8 @@ class Assistant:
     @contextmanager
     def _build_lock(self):
         """One process builds at a time; the others then find its saved index and load it."""
-        self.index_root.mkdir(parents=True, exist_ok=True)
-        with open(self.index_root / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(self.index_root / ".lock"):
+            yield
 
     @property
     def marker(self) -> Path:
@@ -232,9 +227,7 @@ class Assistant:
     def _write_marker(self, fingerprint: str) -> None:
         if self._read_marker() == fingerprint:
             return
-        staging = self.marker.with_name(f".CURRENT.{os.getpid()}")
-        staging.write_text(fingerprint, "utf-8")
-        staging.replace(self.marker)
+        write_atomically(self.marker, fingerprint)
 
     def _read_marker(self) -> str | None:
         try:
@@ -265,7 +258,7 @@ class Assistant:
                 log.error("Knowledge not updated, the last good version keeps serving: %s", error)
                 raise
             except Exception as error:  # a disk or model failure: report it and try again on the next look
-                self.reader.forget()
+                self.files.forget()
                 self.refresh_error = KnowledgeError("(index)", None, f"could not rebuild the index: {error}")
                 log.exception("Knowledge not updated, the last good version keeps serving")
                 raise self.refresh_error from error
@@ -278,7 +271,7 @@ class Assistant:
         version) changed since this process last looked."""
         marker = self._read_marker()
         marker_moved, self._marker_seen = marker != self._marker_seen, marker
-        if self.reader.changed() or (marker_moved and marker != self.snapshot.index.fingerprint):
+        if self.files.changed() or (marker_moved and marker != self.snapshot.index.fingerprint):
             try:
                 self.refresh()
             except KnowledgeError:

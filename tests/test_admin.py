@@ -26,8 +26,9 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from bot.admin import FileRefused, _csv_cell, resolve_file
 from bot.extensions import db
+from bot.knowledge_files import FileRefused, KnowledgeFiles
+from bot.staff.gaps import _csv_cell
 from bot.store import Exchange, StaffUser, utcnow
 from tests.conftest import ARTIFACTS, PROJECT, Server, launch_chromium
 
@@ -291,25 +292,25 @@ def test_paths_outside_the_knowledge_pages_are_refused(app, client, name):
 
 def test_resolve_file_keeps_to_the_knowledge_pages(app):
     root = Path(app.config["KNOWLEDGE_DIR"])
-    with app.test_request_context():
-        assert resolve_file("microneedling.md") == root / "microneedling.md"
-        assert resolve_file("clinic.yaml") == root / "clinic.yaml"
-        assert resolve_file("treatments/botox.md") == root / "treatments" / "botox.md"
-        for name in (
-            "/etc/hosts.md",
-            str(root / "microneedling.md"),
-            "../x.md",
-            "a/../../x.md",
-            "./x.md",
-            "a//b.md",
-            "x.yaml",
-            "sub/clinic.yaml",
-            "",
-            "x.md/",
-            ".git/config.md",
-        ):
-            with pytest.raises(FileRefused):
-                resolve_file(name)
+    resolve_file = KnowledgeFiles(root, Path(app.config["INSTANCE_DIR"])).resolve
+    assert resolve_file("microneedling.md") == root / "microneedling.md"
+    assert resolve_file("clinic.yaml") == root / "clinic.yaml"
+    assert resolve_file("treatments/botox.md") == root / "treatments" / "botox.md"
+    for name in (
+        "/etc/hosts.md",
+        str(root / "microneedling.md"),
+        "../x.md",
+        "a/../../x.md",
+        "./x.md",
+        "a//b.md",
+        "x.yaml",
+        "sub/clinic.yaml",
+        "",
+        "x.md/",
+        ".git/config.md",
+    ):
+        with pytest.raises(FileRefused):
+            resolve_file(name)
 
 
 def test_missing_page_is_404_and_bad_new_page_names_are_refused(client):
