@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.extensions import db, limiter, login_manager
 from bot.staff.common import admin
-from bot.store import StaffUser
+from bot.store import StaffUser, staff_user_for_session
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.stylesheet"}
 DATA_ENDPOINTS = {"admin.gaps_csv", "admin.overview_json"}
@@ -21,6 +21,11 @@ DATA_ENDPOINTS = {"admin.gaps_csv", "admin.overview_json"}
 def _setup(state) -> None:
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please sign in to see the dashboard."
+
+
+@login_manager.user_loader
+def load_staff_user(user_id: str) -> StaffUser | None:
+    return staff_user_for_session(user_id)
 
 
 @admin.before_request
