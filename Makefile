@@ -6,7 +6,7 @@ DATA ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint eval index bench load clean
+.PHONY: run test quick lint eval index bench load clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ index: $(BIN)/.installed
 test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The fast loop while working (about a minute): no browser, server process, nginx, PostgreSQL or Redis.
+quick: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not e2e" -q
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

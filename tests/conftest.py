@@ -138,3 +138,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(tmp_path_factory.mktemp("server")).start()
     yield running
     running.stop()
+
+
+# End-to-end tests: a browser, a server in its own process, nginx, PostgreSQL or Redis. `make quick`
+# (pytest -m "not e2e") leaves them out; `make test` runs everything. A test is e2e when it uses one of
+# these fixtures, is in one of these modules, or is marked @pytest.mark.e2e itself.
+E2E_FIXTURES = {
+    "server", "dashboard", "strict_server", "roomy_server", "capped_server", "two_servers", "redis_url",
+    "postgres_url", "proxy", "browser", "bot", "clinic_site", "clinic_page", "tab", "page", "context", "visitor",
+}  # fmt: skip
+E2E_MODULES = {"test_proxy", "test_scale_out", "test_serving", "test_socketio", "test_store_postgres", "test_widget",
+               "test_widget_idle"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+        if module in E2E_MODULES or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
