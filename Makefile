@@ -42,11 +42,13 @@ index: $(BIN)/.installed
 
 test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The fast loop while working (about a minute): no browser, server process, nginx, PostgreSQL or Redis.
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not e2e" -q
 
 lint: $(BIN)/.dev-installed
