@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from bot.calibration import Calibration, calibrate
 from bot.embedding import Encoder
 from bot.fileops import file_lock, write_atomically
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
-from bot.knowledge import Knowledge, KnowledgeError, fill_placeholders, parse_markdown
+from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, fill_placeholders, parse_markdown
 from bot.knowledge_files import KnowledgeFiles
 from bot.lexical import WordTable
 from bot.meaning import calibration_questions, small_talk_examples
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 PROGRESS_BAR_PASSAGES = 200
 SETTLE_SECONDS = 0.3  # edits usually come in bursts (editor save = write + rename): wait for quiet
 MARKER_POLL_SECONDS = 1.0
+EMBED_BATCH = 32  # questions per model call for the gaps page: visitors' questions get their turn between
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,19 @@ class Snapshot:
     calibration: Calibration | None = None  # how the answer threshold was set (None: configured)
 
 
+@dataclass(frozen=True)
+class SourceTopic:
+    label: str
+    file: str | None
+
+
+@dataclass(frozen=True)
+class KnowledgeStatus:
+    live_passages: Counter[str]
+    kept: tuple[str, ...]
+    errors: list[KnowledgeError]
+
+
 class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
@@ -85,6 +100,7 @@ class Assistant:
         self._newest: str | None = None  # fingerprint of the newest version built or loaded
         self.snapshot = self.load(previous=None)
         self._marker_seen = self._read_marker()
+        self._topics: tuple[Any, dict[str, Passage], dict[str, Passage]] = (None, {}, {})  # by index, for topic_of
 
     # --- building versions --------------------------------------------------------------------
 
@@ -315,6 +331,45 @@ class Assistant:
     def errors(self) -> list[KnowledgeError]:
         problems = list(self.snapshot.knowledge.errors)
         return [self.refresh_error, *problems] if self.refresh_error else problems
+
+    @property
+    def clinic(self) -> ClinicSettings:
+        return self.snapshot.knowledge.clinic
+
+    def topic_of(self, source_id: str) -> SourceTopic:
+        """What a stored answer's passage id was about, for the dashboard: its page and section; for an
+        id from an earlier version, its page (the id names its file: stem-hash), or that it is gone."""
+        index = self.snapshot.index
+        if self._topics[0] is not index:
+            passages = {p.id: p for p in index.passages}
+            stems: dict[str, Passage] = {}
+            for passage in passages.values():
+                stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
+            self._topics = (index, passages, stems)
+        _, passages, stems = self._topics
+        passage = passages.get(source_id)
+        if passage is not None:
+            label = f"{passage.title} › {passage.heading}" if passage.heading else passage.title
+            return SourceTopic(label, passage.file)
+        page = stems.get(source_id.rsplit("-", 1)[0])
+        if page is not None:
+            return SourceTopic(f"{page.title} (text since changed)", page.file)
+        return SourceTopic("A page since removed", None)
+
+    def embed_questions(self, questions: list[str]) -> np.ndarray:
+        """Unit vectors for many questions (the gaps page), through the encoder's query cache. The ONNX
+        query path in small batches: no PyTorch model to load in the web process, and visitors' questions
+        get their turn between batches."""
+        if not questions:
+            return np.zeros((0, self.encoder.dimension), np.float32)
+        batches = [questions[i : i + EMBED_BATCH] for i in range(0, len(questions), EMBED_BATCH)]
+        return np.concatenate([self.encoder.encode_queries(batch) for batch in batches])
+
+    def knowledge_status(self) -> KnowledgeStatus:
+        """What the served version holds: passages per file, files kept from the last good version, problems."""
+        snapshot = self.snapshot
+        live = Counter(p.file for p in snapshot.index.passages)
+        return KnowledgeStatus(live_passages=live, kept=tuple(snapshot.kept), errors=self.errors)
 
     def starter_questions(self, limit: int = 4) -> list[str]:
         """Questions to offer before the visitor types: FAQ questions first, then section titles."""

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
-from bot.assistant import Assistant
+from bot.extensions import get_assistant
+from bot.knowledge import ClinicSettings
 from bot.knowledge_files import KnowledgeFiles
 from bot.replies import ReplyKind
 from bot.serving import Work
@@ -25,16 +26,15 @@ KIND_LABELS = {
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder=str(WEB / "templates"))
 
 
-def assistant() -> Assistant:
-    return current_app.extensions["assistant"]
+assistant = get_assistant
 
 
 def knowledge_files() -> KnowledgeFiles:
     return assistant().files
 
 
-def clinic():
-    return assistant().snapshot.knowledge.clinic
+def clinic() -> ClinicSettings:
+    return assistant().clinic
 
 
 def staff_work(function, *args):

@@ -4,7 +4,6 @@ bot/knowledge_files.py; this module only turns it into pages."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,12 +92,12 @@ class FileInfo:
 
 def _knowledge_listing() -> list[FileInfo]:
     root = files().root
-    snapshot = assistant().snapshot
-    live = Counter(p.file for p in snapshot.index.passages)
+    status = assistant().knowledge_status()
+    live = status.live_passages
     try:
         clinic = load_clinic(root)
     except KnowledgeError:
-        clinic = snapshot.knowledge.clinic
+        clinic = assistant().clinic
     infos = []
     for name, title in SETTINGS_FILES.items():
         path = root / name
@@ -114,7 +113,7 @@ def _knowledge_listing() -> list[FileInfo]:
             document = load_document(path, root, clinic)
         except KnowledgeError as problem:
             infos.append(
-                FileInfo(name, name, "page", problem, None, None, live[name], name in snapshot.kept, _mtime(path))
+                FileInfo(name, name, "page", problem, None, None, live[name], name in status.kept, _mtime(path))
             )
             continue
         infos.append(
@@ -244,7 +243,7 @@ def render_editor(
         error=error,
         lines=(draft or "").split("\n"),
         last_backup=backups[0].when if backups else None,
-        live_error=next((e for e in assistant().errors if e.file == name), None),
+        live_error=next((e for e in assistant().knowledge_status().errors if e.file == name), None),
         active="knowledge",
     )
 

@@ -6,17 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from flask import Response, current_app, render_template
 from sqlalchemy import or_, select
 
-from bot.embedding import Encoder
 from bot.extensions import db
 from bot.gaps import MAX_DISTINCT, group_questions
 from bot.replies import ReplyKind
@@ -26,31 +22,6 @@ from bot.store import Exchange, utcnow
 
 # Replies that show a gap in the knowledge: the bot did not know, or was not sure which topic was meant.
 UNANSWERED = (ReplyKind.FALLBACK, ReplyKind.CLARIFY)
-
-
-_vector_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_vector_lock = threading.Lock()
-VECTOR_CACHE_SIZE = 20_000
-EMBED_BATCH = 32
-
-
-def _embed(encoder: Encoder, questions: list[str]) -> np.ndarray:
-    """Unit vectors for questions, remembering the ones seen before (the gaps page is reloaded often)."""
-    with _vector_lock:
-        missing = list(dict.fromkeys(q for q in questions if (encoder.name, q) not in _vector_cache))
-        # The ONNX query path in small batches: no PyTorch model to load in the web process, and
-        # visitors' questions get their turn between batches.
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
-            for question, vector in zip(batch, encoder.encode_queries(batch), strict=True):
-                _vector_cache[encoder.name, question] = vector
-        vectors = []
-        for question in questions:
-            _vector_cache.move_to_end((encoder.name, question))
-            vectors.append(_vector_cache[encoder.name, question])
-        while len(_vector_cache) > VECTOR_CACHE_SIZE:
-            _vector_cache.popitem(last=False)
-    return np.stack(vectors) if vectors else np.zeros((0, encoder.dimension), np.float32)
 
 
 @dataclass(frozen=True)
@@ -77,7 +48,7 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
     if not rows:
         return []
     questions = [row.question for row in rows]
-    groups = group_questions(questions, staff_work(_embed, assistant().encoder, questions))
+    groups = group_questions(questions, staff_work(assistant().embed_questions, questions))
     result = []
     for group in groups:
         members = [rows[i] for i in group.members]

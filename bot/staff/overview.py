@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.extensions import db
 from bot.knowledge import KnowledgeError
-from bot.passages import Passage
 from bot.staff.common import DAYS, KIND_LABELS, admin, assistant
 from bot.store import Exchange, utcnow
 
@@ -25,17 +24,6 @@ class Topic:
 
 def day_start(now: datetime) -> datetime:
     return datetime(now.year, now.month, now.day)
-
-
-def _topic_key(source_id: str, passages: dict[str, Passage], stems: dict[str, Passage]) -> tuple[str, str | None]:
-    passage = passages.get(source_id)
-    if passage is not None:
-        return (f"{passage.title} › {passage.heading}" if passage.heading else passage.title), passage.file
-    # The page was edited since: the id still names its file (stem-hash).
-    page = stems.get(source_id.rsplit("-", 1)[0])
-    if page is not None:
-        return f"{page.title} (text since changed)", page.file
-    return "A page since removed", None
 
 
 def overview_stats(now: datetime | None = None) -> dict:
@@ -52,15 +40,12 @@ def overview_stats(now: datetime | None = None) -> dict:
     kinds = Counter(row.kind for row in rows)
     votes = Counter(row.vote for row in rows if row.vote)
 
-    passages = {p.id: p for p in assistant().snapshot.index.passages}
-    stems: dict[str, Passage] = {}
-    for passage in passages.values():
-        stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
     topics: Counter[tuple[str, str | None]] = Counter()
     for row in rows:
         ids = (row.source_ids or "").split()
         if ids:
-            topics[_topic_key(ids[0], passages, stems)] += 1
+            topic = assistant().topic_of(ids[0])
+            topics[topic.label, topic.file] += 1
 
     total = len(rows)
     rated = votes["up"] + votes["down"]
