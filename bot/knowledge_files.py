@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,9 +26,14 @@ from bot.knowledge import (
     KnowledgeReader,
     clinic_from_text,
     fill_placeholders,
+    knowledge_files,
+    load_clinic,
+    load_document,
+    load_safety,
     parse_markdown,
     safety_from_text,
 )
+from bot.passages import document_passages
 
 SETTINGS_FILES = {CLINIC_FILE: "Clinic details", SAFETY_FILE: "Safety phrases"}
 NEW_PAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\.md$")
@@ -72,6 +77,28 @@ def validate(name: str, text: str, clinic: ClinicSettings) -> KnowledgeError | N
     return None
 
 
+@dataclass(frozen=True)
+class FileInfo:
+    """A line of the dashboard's list of knowledge files."""
+
+    name: str
+    title: str
+    kind: str  # "page" | "settings"
+    error: KnowledgeError | None
+    passages: int | None
+    faq: int | None
+    live_passages: int
+    kept: bool
+    changed: datetime | None
+
+
+def _mtime(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:
+        return None
+
+
 class KnowledgeFiles:
     """The files of one knowledge folder, with backups kept under `instance_dir/backups`."""
 
@@ -93,6 +120,35 @@ class KnowledgeFiles:
     def forget(self) -> None:
         """Make the next `changed()` true, so that a failed read is tried again."""
         self._reader.forget()
+
+    def listing(self, live: Mapping[str, int], kept: tuple[str, ...], served_clinic: ClinicSettings) -> list[FileInfo]:
+        """Every file as it is on disk now: the settings files, then each page with its passages and FAQ
+        entries, beside what the bot serves (`live` passages per file, files `kept` at their last good version)."""
+        root = self.root
+        try:
+            clinic = load_clinic(root)
+        except KnowledgeError:
+            clinic = served_clinic
+        infos = []
+        for name, title in SETTINGS_FILES.items():
+            try:
+                (load_clinic if name == CLINIC_FILE else load_safety)(root)
+                error = None
+            except KnowledgeError as problem:
+                error = problem
+            infos.append(FileInfo(name, title, "settings", error, None, None, 0, False, _mtime(root / name)))
+        for path in knowledge_files(root):
+            name = path.relative_to(root).as_posix()
+            live_here = live.get(name, 0)
+            try:
+                document = load_document(path, root, clinic)
+            except KnowledgeError as problem:
+                infos.append(FileInfo(name, name, "page", problem, None, None, live_here, name in kept, _mtime(path)))
+                continue
+            faq = sum(1 for s in document.sections if s.question)
+            passages = len(document_passages(document))
+            infos.append(FileInfo(name, document.title, "page", None, passages, faq, live_here, False, _mtime(path)))
+        return infos
 
     # --- one file (the editor) ---
 

@@ -65,4 +65,3 @@ class IndexVersions:
             return [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
         except (OSError, ValueError, TypeError, KeyError):
             return []
-

@@ -4,8 +4,6 @@ bot/knowledge_files.py; this module only turns it into pages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -13,16 +11,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from bot.knowledge import (
-    CLINIC_FILE,
     KnowledgeError,
     fill_placeholders,
-    knowledge_files,
-    load_clinic,
-    load_document,
-    load_safety,
 )
-from bot.knowledge_files import EDITOR_MAX_BYTES, NEW_PAGE_NAME, SETTINGS_FILES, FileRefused, digest, validate
-from bot.passages import document_passages
+from bot.knowledge_files import EDITOR_MAX_BYTES, NEW_PAGE_NAME, SETTINGS_FILES, FileInfo, FileRefused, digest, validate
 from bot.policy import QuestionError
 from bot.replies import Answer
 from bot.staff.common import admin, assistant, clinic, staff_work
@@ -69,6 +61,11 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     ), 400
 
 
+def _listing() -> list[FileInfo]:
+    status = assistant().knowledge_status()
+    return files().listing(status.live_passages, status.kept, assistant().clinic)
+
+
 def _resolve_or_abort(name: str) -> Path:
     try:
         return files().resolve(name)
@@ -76,74 +73,11 @@ def _resolve_or_abort(name: str) -> Path:
         abort(400, "That is not a knowledge file this dashboard can open.")
 
 
-@dataclass(frozen=True)
-class FileInfo:
-    name: str
-    title: str
-    kind: str  # "page" | "settings"
-    error: KnowledgeError | None
-    passages: int | None
-    faq: int | None
-    live_passages: int
-    kept: bool
-    changed: datetime | None
-
-
-
-def _knowledge_listing() -> list[FileInfo]:
-    root = files().root
-    status = assistant().knowledge_status()
-    live = status.live_passages
-    try:
-        clinic = load_clinic(root)
-    except KnowledgeError:
-        clinic = assistant().clinic
-    infos = []
-    for name, title in SETTINGS_FILES.items():
-        path = root / name
-        try:
-            (load_clinic if name == CLINIC_FILE else load_safety)(root)
-            error = None
-        except KnowledgeError as problem:
-            error = problem
-        infos.append(FileInfo(name, title, "settings", error, None, None, 0, False, _mtime(path)))
-    for path in knowledge_files(root):
-        name = path.relative_to(root).as_posix()
-        try:
-            document = load_document(path, root, clinic)
-        except KnowledgeError as problem:
-            infos.append(
-                FileInfo(name, name, "page", problem, None, None, live[name], name in status.kept, _mtime(path))
-            )
-            continue
-        infos.append(
-            FileInfo(
-                name,
-                document.title,
-                "page",
-                None,
-                len(document_passages(document)),
-                sum(1 for s in document.sections if s.question),
-                live[name],
-                False,
-                _mtime(path),
-            )
-        )
-    return infos
-
-
-def _mtime(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-    except OSError:
-        return None
-
-
 @admin.get("/knowledge")
 def knowledge() -> str:
     return render_template(
         "admin/knowledge.html",
-        files=_knowledge_listing(),
+        files=_listing(),
         problems=knowledge_problems(),
         new_name=request.args.get("name", ""),
         question=request.args.get("question", ""),
@@ -165,7 +99,7 @@ def new_page() -> Response | tuple[str, int]:
     if problem:
         return render_template(
             "admin/knowledge.html",
-            files=_knowledge_listing(),
+            files=_listing(),
             problems=knowledge_problems(),
             new_name=name,
             question=question,

@@ -119,4 +119,3 @@ def gaps_csv() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-

@@ -118,7 +118,6 @@ def overview_json() -> Response:
     return jsonify(overview_stats())
 
 
-
 def knowledge_problems() -> list[KnowledgeError]:
     problems = {(e.file, e.line, e.message): e for e in assistant().errors}
     return list(problems.values())
