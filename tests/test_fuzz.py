@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.extensions import socketio
+from bot.replies import ReplyKind
 
-KINDS = {"answer", "fallback", "emergency", "smalltalk"}
+KINDS = {ReplyKind.ANSWER, ReplyKind.FALLBACK, ReplyKind.EMERGENCY, ReplyKind.SMALLTALK}
 CASES = {"count": 0}
 MIN_CASES = 230  # of FUZZ's 250 examples per test: hypothesis really ran the property, not a handful of cases
 
