@@ -45,7 +45,8 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-# The fast loop while working (about a minute): no browser, server process, nginx, PostgreSQL or Redis.
+# The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis (233 of 310 tests;
+# 18 min against 22 for `make test` on 2 cores shared with other work, 2026-12-01).
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
