@@ -19,6 +19,7 @@ from bot.extensions import db, socketio
 from bot.import_command import import_command
 from bot.import_eval import imported_report
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge_files import KnowledgeFiles
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer
@@ -124,9 +125,9 @@ kb = AppGroup("kb", help="Check the knowledge files.")
 @kb.command("check")
 def kb_check() -> None:
     """Validate every knowledge file; exit non-zero with the problems listed."""
-    root = _assistant().config.knowledge_dir
+    config = _assistant().config
     try:
-        knowledge = load_knowledge(root)
+        knowledge = KnowledgeFiles(config.knowledge_dir, config.instance_dir).load()
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
     for error in knowledge.errors:

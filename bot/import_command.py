@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.extensions import get_assistant
 from bot.importer.crawl import CrawlResult, Failed, Progress, convert_file, crawl, settings_from
 from bot.importer.write import Planned, Status, apply, plan, previous_fetches
 
@@ -64,8 +65,8 @@ def import_command(
     PDF files on disk. Each page becomes knowledge/<name>.md; importing again updates only what changed."""
     if not sources and not sitemap:
         raise click.UsageError("Give at least one address (or a PDF file), or --sitemap.")
-    assistant = current_app.extensions["assistant"]
-    root = Path(assistant.config.knowledge_dir)
+    assistant = get_assistant()
+    root = assistant.files.root
     settings = settings_from(current_app.config)
     settings = type(settings)(settings.fetch, settings.delay, max_pages or settings.max_pages, not no_follow)
     files = [Path(s) for s in sources if not s.startswith(("http://", "https://")) and Path(s).is_file()]
@@ -88,7 +89,7 @@ def import_command(
             click.echo("", err=True)
         result.found += crawled.found
         result.failed += crawled.failed
-    done = apply(plan(result, root, force=force), root, Path(assistant.config.instance_dir) / "backups")
+    done = apply(plan(result, root, force=force), assistant.files)
     for line in report(done):
         click.echo(line)
     if any(entry.status in (Status.ADDED, Status.CHANGED) for entry in done):

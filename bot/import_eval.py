@@ -28,6 +28,7 @@ from bot.importer.crawl import CrawlSettings, crawl
 from bot.importer.fetch import FetchSettings
 from bot.importer.write import apply, plan
 from bot.knowledge import ClinicSettings, fill_placeholders, knowledge_files, load_clinic, read_text
+from bot.knowledge_files import KnowledgeFiles
 from bot.suites import Outcome, Suite, ask_all, suite_report, temporary_folder
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
@@ -178,7 +179,7 @@ def imported_suite(suite: Suite, safety_file: Path, into: Path) -> Suite:
     settings = CrawlSettings(FetchSettings(allowed_networks=LOOPBACK), delay=0, max_pages=500)
     with LocalWebsite(pages) as site:
         result = crawl([], settings, sitemap=site.url + "/sitemap.xml")
-        written = apply(plan(result, knowledge), knowledge, into / "backups")
+        written = apply(plan(result, knowledge), KnowledgeFiles(knowledge, into / "instance"))
         base = site.url
     became = {shown[urlsplit(e.source).path]: e.file for e in written if e.file and urlsplit(e.source).path in shown}
     original_site = {f"{p.scheme}://{p.netloc}" for p in (urlsplit(q.page) for q in suite.questions if q.page)}

@@ -20,10 +20,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from bot.admin import WEB, _security_headers
 from bot.importer.crawl import CrawlResult, CrawlSettings, Progress, crawl, settings_from
 from bot.importer.write import Planned, Status, apply, plan, previous_fetches
-from bot.serving import Work
+from bot.staff.common import WEB, _security_headers, assistant, clinic, staff_work
 
 log = logging.getLogger(__name__)
 KEEP_JOBS = 20
@@ -101,10 +100,6 @@ def _jobs() -> ImportJobs:
     return current_app.extensions.setdefault("website_imports", ImportJobs())
 
 
-def _assistant():
-    return current_app.extensions["assistant"]
-
-
 @website_import.before_request
 def _require_staff() -> Response | None:
     if current_user.is_authenticated:
@@ -115,7 +110,7 @@ def _require_staff() -> Response | None:
 
 @website_import.context_processor
 def _layout() -> dict:
-    return {"clinic": _assistant().snapshot.knowledge.clinic, "active": "import"}
+    return {"clinic": clinic(), "active": "import"}
 
 
 def _address(value: str) -> str | None:
@@ -148,7 +143,7 @@ def start() -> Response | tuple[str, int]:
         problem = None if address or sitemap else "Give the address of your website, or of its sitemap."
     if problem is None:
         settings = settings_from(current_app.config)
-        root = Path(_assistant().config.knowledge_dir)
+        root = assistant().files.root
         job = ImportJob(
             secrets.token_urlsafe(9),
             [address] if address else [],
@@ -190,17 +185,17 @@ def write(job_id: str) -> Response:
         flash("This import has nothing (more) to write.", "info")
         return redirect(url_for("website_import.job_page", job_id=job.id))
     chosen = set(request.form.getlist("keep"))
-    root = Path(_assistant().config.knowledge_dir)
+    files = assistant().files
     # Planned again: a file staff edited while they read the preview is not overwritten.
-    fresh = plan(job.result, root, force=job.force)
+    fresh = plan(job.result, files.root, force=job.force)
     selected = [e if e.source in chosen else replace(e, status=Status.SKIPPED, text=None, reason="not chosen")
                 for e in fresh if e.status in (Status.ADDED, Status.CHANGED)]  # fmt: skip
-    done = apply(selected, root, Path(_assistant().config.instance_dir) / "backups")
+    done = apply(selected, files)
     written = [e for e in done if e.status in (Status.ADDED, Status.CHANGED)]
     job.planned = [*done, *(e for e in fresh if e.status not in (Status.ADDED, Status.CHANGED))]
     job.state = JobState.WRITTEN
     try:
-        current_app.extensions["offloader"].run(Work.STAFF, _assistant().refresh)
+        staff_work(assistant().refresh)
     except Exception as error:  # a KnowledgeError in clinic.yaml/safety.yaml: the files are written anyway
         flash(f"Imported, but the bot could not use the files yet: {error}", "error")
         return redirect(url_for("admin.knowledge"))

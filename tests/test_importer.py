@@ -28,10 +28,12 @@ from bot.importer.extract import extract
 from bot.importer.fetch import Fetched, FetchError, FetchSettings, Refusal, fetch, public_address
 from bot.importer.write import Status, apply, plan, previous_fetches
 from bot.knowledge import load_knowledge
+from bot.knowledge_files import KnowledgeFiles
 from bot.replies import ReplyKind
 from bot.suites import find_suites
 from tests.clinic_site.server import ClinicSite
-from tests.conftest import ARTIFACTS, KNOWLEDGE, NO_LIMITS, PROJECT, launch_chromium
+from tests.conftest import ARTIFACTS, NO_LIMITS, launch_chromium
+from tests.harness import KNOWLEDGE, PROJECT
 from tests.test_admin import PASSWORD
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
@@ -64,7 +66,7 @@ def front_matter(path: Path) -> tuple[dict, str]:
 
 def import_site(site: ClinicSite, root: Path, **options) -> list:
     result = crawl([site.url + "/"], SETTINGS, previous=previous_fetches(root))
-    return apply(plan(result, root, **options), root, root.parent / "backups")
+    return apply(plan(result, root, **options), KnowledgeFiles(root, root.parent / "instance"))
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +220,7 @@ def test_a_suite_published_as_a_website_comes_back_section_for_section(tmp_path)
 
 def test_reimport_changes_only_what_changed_and_keeps_staff_edits(site, imported, tmp_path):
     root = Path(shutil.copytree(imported[0], tmp_path / "knowledge"))
-    backups = tmp_path / "backups"
+    backups = tmp_path / "instance" / "backups"
     try:
         site.news_version = 2
         report = {e.file: e for e in import_site(site, root)}
@@ -351,6 +353,7 @@ def dashboard(encoder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     server.shutdown()
 
 
+@pytest.mark.e2e
 def test_staff_import_the_website_from_the_dashboard(dashboard, site):
     url, knowledge = dashboard
     served = len(site.requests)

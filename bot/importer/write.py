@@ -16,15 +16,13 @@ Each imported file records where it came from in its front matter:
 A re-import compares the site with that record: a page the site says is not modified (ETag/Last-Modified),
 or whose converted text hashes the same, is unchanged. A changed page replaces its file, unless staff
 edited the file since it was imported (its text no longer matches `content_hash`): then it is skipped
-unless forced, and the staff's version is kept as a backup like the editor keeps one at each save.
+unless forced. Files are written through the editor's file service, so every replaced version is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,8 +33,8 @@ import yaml
 
 from bot.importer.crawl import CrawlResult, Found, Previous, normal_url
 from bot.knowledge import KnowledgeError, knowledge_files, parse_markdown, read_text
+from bot.knowledge_files import KnowledgeFiles
 
-BACKUP_STAMP = "%Y%m%dT%H%M%S%fZ"  # the editor's backup names (instance/backups/<file>.<stamp>), so Undo finds them
 MAX_SLUG = 60
 
 
@@ -186,43 +184,22 @@ def plan(result: CrawlResult, root: Path, *, force: bool = False, now: datetime 
     return planned
 
 
-def keep_backup(backups: Path, name: str, text: str) -> Path:
-    """The editor's backup: instance/backups/<folder>/<file>.<stamp>, so "Undo last save" brings it back."""
-    folder = backups / PurePosixPath(name).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{PurePosixPath(name).name}.{datetime.now(UTC).strftime(BACKUP_STAMP)}"
-    path.write_text(text, "utf-8")
-    return path
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """A hidden temp file, then a rename: the folder watcher never reads half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def apply(planned: list[Planned], root: Path, backups: Path) -> list[Planned]:
-    """Write the ADDED and CHANGED files of `planned`; the others are left as they are. A file that
-    appeared since the plan was made (someone created it meanwhile) is not overwritten."""
+def apply(planned: list[Planned], files: KnowledgeFiles) -> list[Planned]:
+    """Write the ADDED and CHANGED files of `planned` into `files`' folder, as the editor saves: the
+    previous text kept as a backup ("Undo last save" brings it back), the new one written atomically, under
+    the editor's lock. The others are left as they are. A file that appeared since the plan was made
+    (someone created it meanwhile) is not overwritten."""
     done = []
-    for entry in planned:
-        if entry.status not in (Status.ADDED, Status.CHANGED) or not entry.file or entry.text is None:
-            done.append(entry)
-            continue
-        path = root / entry.file
-        if path.exists():
-            if entry.status == Status.ADDED:
+    with files.editing():
+        for entry in planned:
+            if entry.status not in (Status.ADDED, Status.CHANGED) or not entry.file or entry.text is None:
+                done.append(entry)
+                continue
+            path = files.root / entry.file
+            current = path.read_text("utf-8") if path.exists() else None
+            if current is not None and entry.status == Status.ADDED:
                 done.append(replace(entry, status=Status.SKIPPED, text=None, reason="a file of that name appeared"))
                 continue
-            keep_backup(backups, entry.file, path.read_text("utf-8"))
-        write_atomically(path, entry.text)
-        done.append(entry)
+            files.save(entry.file, path, current, entry.text)
+            done.append(entry)
     return done
