@@ -89,7 +89,8 @@ def on_ask(data: object) -> None:
 
 @socketio.on("feedback")
 def on_feedback(data: object) -> dict:
-    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`)."""
+    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`, after a thumbs
+    down optionally `"reason"`: one line); a later vote on the same answer replaces the earlier one."""
     if _retry_after(data, "feedback") is not None:
         return {"ok": False, "code": "rate_limited", "message": "Please wait a moment."}
     request_id = _request_id(data)
@@ -100,5 +101,7 @@ def on_feedback(data: object) -> dict:
             "code": "invalid_feedback",
             "message": "Feedback needs an answer id and a vote of up or down.",
         }
-    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"))
+    reason = data.get("reason")
+    reason = reason.strip() if isinstance(reason, str) and vote == "down" else None
+    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"), reason or None)
     return {"ok": True}

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.markdown import list_marker, safe_markdown
+
 MAX_FILE_BYTES = 5_000_000
 CLINIC_FILE = "clinic.yaml"
 SAFETY_FILE = "safety.yaml"
@@ -48,6 +50,8 @@ class Section:
     headings: tuple[str, ...]
     paragraphs: tuple[str, ...]
     line: int
+    # Each paragraph in the Markdown subset the widget renders (markdown.py), or () when none was kept.
+    markdown: tuple[str, ...] = ()
 
     @property
     def question(self) -> str | None:
@@ -180,15 +184,18 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
-    """Group body lines into paragraphs; each list item is a paragraph of its own."""
-    paragraphs: list[str] = []
+def _paragraphs(lines: list[str]) -> list[tuple[str, str]]:
+    """Group body lines into paragraphs, as (plain text, safe Markdown); each list item is a paragraph of
+    its own, its Markdown keeping its marker ("- ", "2. ")."""
+    paragraphs: list[tuple[str, str]] = []
     current: list[str] = []
+    marker = ""
 
     def flush() -> None:
-        joined = plain_text(" ".join(current))
+        raw = " ".join(current)
+        joined = plain_text(raw)
         if joined:
-            paragraphs.append(joined)
+            paragraphs.append((joined, marker + safe_markdown(raw)))
         current.clear()
 
     for raw in lines:
@@ -200,7 +207,9 @@ def _paragraphs(lines: list[str]) -> list[str]:
             flush()
             if item:
                 current.append(item.group(1))
+                marker = list_marker(raw)
                 flush()
+                marker = ""
             continue
         current.append(line)
     flush()
@@ -236,7 +245,8 @@ def parse_markdown(text: str, name: str) -> Document:
     def close_section() -> None:
         paragraphs = _paragraphs(body)
         if paragraphs:
-            sections.append(Section(tuple(h for _, h in stack), tuple(paragraphs), body_line))
+            plain, markdown = zip(*paragraphs, strict=True)
+            sections.append(Section(tuple(h for _, h in stack), plain, body_line, markdown))
         body.clear()
 
     for offset, line in enumerate(lines):
@@ -259,7 +269,8 @@ def parse_markdown(text: str, name: str) -> Document:
         title = top[0] if top else Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
     # A top heading that repeats the title is the page's name, not a section of it.
     sections = [
-        Section(s.headings[1:], s.paragraphs, s.line) if s.headings and s.headings[0] == title else s for s in sections
+        Section(s.headings[1:], s.paragraphs, s.line, s.markdown) if s.headings and s.headings[0] == title else s
+        for s in sections
     ]
     if not sections:
         raise KnowledgeError(name, first_line, "has no text to answer from (only headings or front matter)")

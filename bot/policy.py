@@ -20,6 +20,7 @@ from bot.retrieval import Hit, Retriever, TopicReading
 from bot.topics import TopicFinder
 
 MAX_QUESTION_CHARS = 1000
+MIN_KEY_SENTENCE_WORDS = 3  # "Yes." or "Not at all." is no key sentence: the one after it says what matters
 
 
 class QuestionError(ValueError):
@@ -271,6 +272,7 @@ class AnswerPolicy:
             passage=passage.text,
             highlights=self.key_sentences(hit, vector),
             score=round(hit.score, 4),
+            markdown=passage.markdown,
         )
 
     def fallback(self, confidence: float = 0.0, suggestions: list[str] | None = None) -> Answer:
@@ -330,10 +332,10 @@ class AnswerPolicy:
         if len(candidates) <= 1:
             return candidates
         if hit.sentence is not None and hit.sentence < len(candidates):
-            return [candidates[hit.sentence]]
+            return [with_content(text, candidates, hit.sentence)]
         # A large knowledge base keeps no sentence vectors: embed this passage's sentences now.
         sentence_vectors = self.retriever.encoder.encode_queries([text[a:b] for a, b in candidates])
-        return [candidates[int(np.argmax(sentence_vectors @ vector))]]
+        return [with_content(text, candidates, int(np.argmax(sentence_vectors @ vector)))]
 
     def suggestions(self, hits: list[Hit], exclude: Hit | None) -> list[str]:
         """Related questions: FAQ questions or section headings of the next-best passages."""
@@ -365,6 +367,15 @@ class AnswerPolicy:
         if not heading or heading.lower() == passage.title.lower():
             return passage.title
         return heading if passage.title.lower() in heading.lower() else f"{passage.title}: {heading}"
+
+
+def with_content(text: str, candidates: list[tuple[int, int]], best: int) -> tuple[int, int]:
+    """The key sentence, unless it says nothing on its own ("Yes.", "Not at all."): then the sentence with
+    content that follows it (or, at the end, the one before)."""
+    if len(text[slice(*candidates[best])].split()) >= MIN_KEY_SENTENCE_WORDS:
+        return candidates[best]
+    order = candidates[best + 1 :] + candidates[:best][::-1]
+    return next((span for span in order if len(text[slice(*span)].split()) >= MIN_KEY_SENTENCE_WORDS), candidates[best])
 
 
 def _span_text(source: Source) -> str | None:

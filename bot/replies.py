@@ -36,6 +36,7 @@ class Source:
     passage: str
     highlights: list[tuple[int, int]]
     score: float
+    markdown: str | None = None  # `passage` in the widget's Markdown subset (bot/markdown.py), if it has any
 
 
 @dataclass(frozen=True)
