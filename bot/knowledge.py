@@ -14,10 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.languages import ReplyText, ReplyTexts, language_code
 from bot.markdown import list_marker, safe_markdown
 
 MAX_FILE_BYTES = 5_000_000
 CLINIC_FILE = "clinic.yaml"
+REPLIES_KEY = "replies"  # in clinic.yaml: the bot's own sentences per language (bot/languages.py)
 SAFETY_FILE = "safety.yaml"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -115,6 +117,7 @@ class Knowledge:
     clinic: ClinicSettings
     safety: SafetyRules
     errors: list[KnowledgeError] = field(default_factory=list)
+    replies: ReplyTexts = field(default_factory=ReplyTexts)  # the bot's own sentences per language
 
 
 def read_text(path: Path, name: str) -> str:
@@ -296,7 +299,7 @@ def load_clinic(root: Path) -> ClinicSettings:
         raise KnowledgeError(CLINIC_FILE, None, "is missing: the bot needs the clinic's name and phone number")
     meta = _load_yaml(read_text(path, CLINIC_FILE), CLINIC_FILE)
     known = set(ClinicSettings.__dataclass_fields__)
-    unknown = sorted(set(meta) - known)
+    unknown = sorted(set(meta) - known - {REPLIES_KEY})
     if unknown:
         raise KnowledgeError(CLINIC_FILE, None, f"has unknown settings: {', '.join(unknown)}")
     values = {}
@@ -311,6 +314,33 @@ def load_clinic(root: Path) -> ClinicSettings:
         raise KnowledgeError(CLINIC_FILE, None, "'booking_url' must start with http:// or https://")
     clinic = ClinicSettings(**values)
     return ClinicSettings(**{**values, "disclaimer": fill_placeholders(clinic.disclaimer, clinic)})
+
+
+def load_replies(root: Path, clinic: ClinicSettings) -> ReplyTexts:
+    """clinic.yaml's `replies`: per language code, the bot's own sentences, placeholders filled in."""
+    meta = _load_yaml(read_text(root / CLINIC_FILE, CLINIC_FILE), CLINIC_FILE)
+    raw = meta.get(REPLIES_KEY) or {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(CLINIC_FILE, None, f"'{REPLIES_KEY}' must list languages, like 'en:' and 'es:'")
+    known = {key.value for key in ReplyText}
+    by_language: dict[str, dict[ReplyText, str]] = {}
+    for language, texts in raw.items():
+        code = language_code(str(language))
+        if code is None or not isinstance(texts, dict):
+            message = f"'{REPLIES_KEY}: {language}' must be a language code with its sentences"
+            raise KnowledgeError(CLINIC_FILE, None, message)
+        unknown = sorted(set(map(str, texts)) - known)
+        if unknown:
+            raise KnowledgeError(
+                CLINIC_FILE, None, f"'{REPLIES_KEY}: {language}' has unknown sentences: {', '.join(unknown)}"
+                f" (known: {', '.join(sorted(known))})"
+            )
+        by_language[code] = {
+            ReplyText(key): fill_placeholders(_string_field(texts, key, CLINIC_FILE, None) or "", clinic)
+            for key in texts
+            if texts[key]
+        }
+    return ReplyTexts(by_language)
 
 
 def load_safety(root: Path) -> SafetyRules:
@@ -398,6 +428,7 @@ class KnowledgeReader:
         stats = self._stats()
         self._seen = stats  # even if this read fails, the next one waits for the next edit
         clinic = load_clinic(self.root)
+        replies = load_replies(self.root, clinic)
         safety = load_safety(self.root)
         clinic_changed = stats.get(self.root / CLINIC_FILE) != self._clinic_stat
         self._clinic_stat = stats.get(self.root / CLINIC_FILE)
@@ -417,4 +448,4 @@ class KnowledgeReader:
             parsed[path] = (stat, result)
             (errors if isinstance(result, KnowledgeError) else documents).append(result)
         self._parsed = parsed
-        return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors)
+        return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors, replies=replies)

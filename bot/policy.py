@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.knowledge import ClinicSettings, SafetyRules
+from bot.languages import ReplyTexts, text_key
 from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
 from bot.passages import key_sentence_spans, split_sentences
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
@@ -162,12 +163,14 @@ class AnswerPolicy:
         settings: PolicySettings | None = None,
         topics: TopicFinder | None = None,
         embed: Callable[[list[str]], np.ndarray] | None = None,
+        replies: ReplyTexts | None = None,
     ) -> None:
         """`embed` turns example questions into vectors (the assistant passes a cached encoder)."""
         self.retriever = retriever
         self.clinic = clinic
         self.settings = settings = settings or PolicySettings()
         self.topics = topics
+        self.replies = replies or ReplyTexts()
         embed = embed or retriever.encoder.encode_fast
         self.emergency = PhraseMatcher(safety.emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
@@ -189,6 +192,16 @@ class AnswerPolicy:
         )
 
     def run(self, raw_question: object, context: Context | None = None) -> Answer:
+        return self.in_language(self.decide(raw_question, context), context.lang if context else None)
+
+    def in_language(self, answer: Answer, language: str | None) -> Answer:
+        """The bot's own sentence as the clinic wrote it in the visitor's language (English as written here
+        when the clinic wrote none); passages stay as they are."""
+        key = text_key(answer)
+        text = self.replies.pick(language, key) if key else None
+        return replace(answer, text=text) if text else answer
+
+    def decide(self, raw_question: object, context: Context | None = None) -> Answer:
         question = validate_question(raw_question)
         if self.emergency.find(question):
             return self.emergency_answer()

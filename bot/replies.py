@@ -66,6 +66,7 @@ class Context:
 
     page: str | None = None  # the page's address, without its query string
     previous: str | None = None  # the id of the passage the bot answered with last
+    lang: str | None = None  # the widget's language (data-lang): the bot's own sentences are picked in it
 
     @classmethod
     def from_payload(cls, raw: object) -> Context:
@@ -76,11 +77,11 @@ class Context:
             value = data.get(key)
             return value if isinstance(value, str) and 0 < len(value) <= limit else None
 
-        return cls(page=text("page", 2000), previous=text("previous", 200))
+        return cls(page=text("page", 2000), previous=text("previous", 200), lang=text("lang", 20))
 
     def after(self, answer: Answer) -> Context:
         """The context for the next question of the same conversation: the passage of an answer (or of a
         referral's general information) becomes its topic; other replies leave the topic as it was."""
         if answer.kind in (ReplyKind.ANSWER, ReplyKind.REFERRAL) and answer.sources:
-            return Context(self.page, answer.sources[0].id)
+            return Context(self.page, answer.sources[0].id, self.lang)
         return self

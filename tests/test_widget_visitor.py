@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests import test_widget
 from tests.conftest import ARTIFACTS, KNOWLEDGE, PROJECT, Server
-from tests.test_widget import GREETING, Widget, browser, host_page  # noqa: F401 (browser: the module's Chromium)
+from tests.test_widget import GREETING, Widget, host_page
+
+browser = test_widget.browser  # the widget tests' Chromium fixture, one per module
 
 SHOTS = ARTIFACTS / "issue15"
 AXE = PROJECT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -51,8 +54,9 @@ Day by day:
 1. Day one: cool compresses
 2. Day two: a plain moisturiser
 
-Read [our aftercare leaflet](https://www.example.com/leaflet), call [the nurses](tel:555-0142) or write to
-[our team](mailto:hello@example.com). Not [this link](javascript:window.__pwned=3) <img src=x onerror="window.__pwned=4">.
+Read [our aftercare leaflet](https://www.example.com/leaflet), call [the nurses](tel:555-0142) or write
+to [our team](mailto:hello@example.com). Not [this link](javascript:window.__pwned=3)
+<img src=x onerror="window.__pwned=4">.
 """
 
 
@@ -420,4 +424,23 @@ def test_axe_on_the_demo_page(browser: Browser, bot: Server, size: str) -> None:
     expect(answer.locator(".offer-team")).to_be_visible()
     found["conversation"] = axe(page)
     assert found == {"closed": [], "open": [], "conversation": []}, found
+    page.context.close()
+
+
+# --- 9. the bot's own sentences in the visitor's language -------------------------------------------------
+
+
+def test_spanish_widget_gets_spanish_replies(browser: Browser, bot: Server) -> None:
+    page = new_page(browser)
+    tag = '<script src="/widget.js" async data-lang="es"></script>'
+    host_page(page, f"{bot.url}/es", f"<!doctype html><html lang='es'><title>Clínica</title><body>{tag}</body></html>")
+    widget = Widget(page, title="¿Preguntas? Escríbanos")
+    widget.input = widget.panel.get_by_role("textbox", name="Su pregunta")
+    widget.open(greeting="¡Hola! Soy el asistente automático")
+    expect(widget.panel.locator(".disclaimer")).to_contain_text("no consejo médico")
+    expect(widget.ask("what is the capital of France?")).to_contain_text("No tengo información sobre eso")
+    expect(widget.ask("I have chest pain")).to_contain_text("Llame ya al 911")
+    answer = widget.ask("What are your opening hours?")
+    expect(answer).to_contain_text("Monday to Friday")  # the page as staff wrote it
+    shot(page, "p9-spanish")
     page.context.close()

@@ -77,6 +77,11 @@
       bot: "Assistant",
       answerFrom: "From “{title}”",
       aboutTopic: "Tell me about “{topic}”",
+      error_internal_error: "Sorry, something went wrong. Please try again in a moment.",
+      error_rate_limited: "You are sending questions very quickly. Please wait a moment and try again.",
+      error_empty_question: "Please type a question.",
+      error_question_too_long: "Questions can be up to 1000 characters.",
+      error_invalid_question: "Please type your question as text.",
       callShort: "Call",
       emailShort: "E-mail",
       bookShort: "Book",
@@ -138,6 +143,11 @@
       bot: "Asistente",
       answerFrom: "De «{title}»",
       aboutTopic: "Más sobre «{topic}»",
+      error_internal_error: "Lo sentimos, algo ha fallado. Inténtelo de nuevo en un momento.",
+      error_rate_limited: "Está enviando preguntas muy rápido. Espere un momento e inténtelo de nuevo.",
+      error_empty_question: "Escriba una pregunta.",
+      error_question_too_long: "Las preguntas pueden tener hasta 1000 caracteres.",
+      error_invalid_question: "Escriba su pregunta como texto.",
       callShort: "Llamar",
       emailShort: "E-mail",
       bookShort: "Pedir cita",
@@ -1345,7 +1355,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       for (const m of state.messages) {
         if (m.t !== "user" || m.state !== "queued") continue;
         m.state = "sent";
-        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId(), page: currentPage() });
+        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId(), page: currentPage(), lang });
         replaceMessage(m);
         answerTimers.set(
           m.id,
@@ -1405,7 +1415,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     }
     let message;
     if (isError) {
-      message = { t: "err", id: newId(), text: str(data.message, 500) || t("errorGeneric") };
+      message = { t: "err", id: newId(), text: errorText(data) };
     } else {
       message = { t: "bot", id: question.id, a: sanitizeAnswer(data), vote: null };
     }
@@ -1420,6 +1430,12 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       const spoken = message.t === "err" ? message.text : (message.a.sources[0] && message.a.sources[0].passage) || message.a.text;
       announce(t("bot") + ": " + spoken);
     }
+  }
+
+  /** An error in the widget's language when its code is one we know; else the server's words. */
+  function errorText(data) {
+    const key = "error_" + str(data.code, 40);
+    return key in T ? t(key) : str(data.message, 500) || t("errorGeneric");
   }
 
   const votesInFlight = new Set();
@@ -1517,6 +1533,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       reconnectionDelayMax: 5000,
       timeout: 10000,
       withCredentials: false,
+      auth: { lang }, // the greeting and disclaimer in the visitor's language, when the clinic wrote them
     });
     socket.on("connect", () => {
       everConnected = true;
