@@ -58,6 +58,7 @@ from bot.knowledge import (
     load_safety,
     parse_markdown,
 )
+from bot.page_checks import page_warnings
 from bot.passages import Passage, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer, ReplyKind
@@ -768,6 +769,7 @@ def render_editor(
     problem: str | None = None,
     error: KnowledgeError | None = None,
     base: str | None = None,
+    warn_before_save: bool = False,
 ) -> str:
     exists = path.exists()
     saved, unreadable = _read(path) if exists else (None, None)
@@ -792,6 +794,8 @@ def render_editor(
         lines=(draft or "").split("\n"),
         last_backup=backups[0][0] if backups else None,
         live_error=next((e for e in _assistant().errors if e.file == name), None),
+        warnings=page_warnings(draft or "", name) if name not in SETTINGS_FILES and not error else [],
+        warn_before_save=warn_before_save,
         active="knowledge",
     )
 
@@ -834,6 +838,8 @@ def save(name: str) -> Response | tuple[str, int]:
         error = validate(name, draft)
         if error:
             return render_editor(name, path, draft=draft, question=question, error=error, base=base), 422
+        if name not in SETTINGS_FILES and page_warnings(draft, name) and not request.form.get("confirm_warnings"):
+            return render_editor(name, path, draft=draft, question=question, base=base, warn_before_save=True), 422
         current, unreadable = _read(path) if exists else (None, None)
         if unreadable:
             return render_editor(
