@@ -1,0 +1,150 @@
+"""Issue 15, staff side: the editor's front-matter warnings (and `kb check`), the dashboard on a phone, its
+focus ring, the chart's table, and axe-core on every dashboard page, in Chromium at 1280×800 and 375×667.
+
+Screenshots go to test-artifacts/issue15/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect
+
+from tests import test_widget
+from tests.conftest import PROJECT, Server
+from tests.test_admin import PAGES, PASSWORD, add_staff
+from tests.test_widget_visitor import SHOTS, VIEWPORTS, axe
+
+browser = test_widget.browser  # the widget tests' Chromium fixture, one per module
+EMAIL = "editor@clinic.test"
+
+
+@pytest.fixture(scope="module")
+def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(tmp_path_factory.mktemp("staff-dashboard"))
+    add_staff(server, EMAIL, PASSWORD)
+    server.start()
+    yield server
+    server.stop()
+
+
+def signed_in(browser: Browser, server: Server, size: str = "desktop") -> Page:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_context(**VIEWPORTS[size], reduced_motion="reduce", bypass_csp=True).new_page()
+    page.goto(f"{server.url}/admin/login")
+    page.get_by_label("E-mail").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
+    return page
+
+
+def kb_check(server: Server) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BOT_KNOWLEDGE_DIR": str(server.knowledge), "BOT_INSTANCE_DIR": str(server.root / "instance")}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "kb", "check", "--strict"]
+    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+
+
+# --- 10. front-matter slips: warned before saving, and by kb check ----------------------------------------
+
+
+def test_editor_warns_about_front_matter_slips_before_saving(browser: Browser, staff_server: Server) -> None:
+    page = signed_in(browser, staff_server)
+    path = staff_server.knowledge / "microneedling.md"
+    original = path.read_text("utf-8")
+    page.goto(f"{staff_server.url}/admin/knowledge/microneedling.md")
+    text = page.locator("textarea#content")
+    slipped = original.replace("title:", "tittle:", 1).replace("\n## ", "\n## Is it safe?\n\n## ", 1)
+    text.fill(slipped)
+    page.get_by_role("button", name="Save changes").click()
+    shot_name = "p10-editor-warnings"
+    page.screenshot(path=str(SHOTS / f"{shot_name}.png"), full_page=True)
+    warnings = page.locator("#warnings")
+    expect(warnings).to_contain_text("unknown front-matter key 'tittle' is ignored: did you mean 'title'?")
+    expect(warnings).to_contain_text("the question “Is it safe?” has no answer under it")
+    assert path.read_text("utf-8") == original  # not saved yet
+    expect(text).to_have_value(slipped)  # nothing lost
+
+    # The first `---` deleted: the title and url would be read as text.
+    text.fill(original.split("\n", 1)[1])
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#warnings")).to_contain_text("no opening '---' line")
+    expect(page.locator("#warnings")).to_contain_text("has no 'url:'")
+    assert path.read_text("utf-8") == original
+
+    page.get_by_role("button", name="Save anyway").click()  # staff may still save, knowingly
+    expect(page.get_by_role("status").or_(page.locator(".notice-success"))).to_contain_text("Saved")
+    assert path.read_text("utf-8") == original.split("\n", 1)[1]
+    result = kb_check(staff_server)
+    assert result.returncode != 0
+    assert "microneedling.md, line 1: the front matter has no opening '---' line" in result.stderr, result.stderr
+    page.context.close()
+
+
+def test_kb_check_passes_the_shipped_knowledge(staff_server: Server, tmp_path) -> None:
+    shipped = Server(tmp_path)  # a fresh copy of knowledge/, never started
+    result = kb_check(shipped)
+    assert result.returncode == 0, result.stderr
+    assert "⚠" not in result.stderr
+
+
+# --- 13. the dashboard on a phone; the focus ring; the chart's numbers as a table; axe --------------------
+
+
+@pytest.mark.parametrize("size", ["desktop", "mobile"])
+def test_every_dashboard_page_fits_and_passes_axe(browser: Browser, staff_server: Server, size: str) -> None:
+    page = signed_in(browser, staff_server, size)
+    found, widths = {}, {}
+    for path in PAGES:
+        page.goto(staff_server.url + path)
+        name = path.strip("/").replace("/", "-") or "admin"
+        page.screenshot(path=str(SHOTS / f"p13-{name}-{size}.png"), full_page=True)
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+        found[path] = axe(page)
+    assert widths == {path: page.viewport_size["width"] for path in PAGES}, widths  # no sideways scrolling
+    assert found == {path: [] for path in PAGES}, found
+    page.goto(f"{staff_server.url}/admin/knowledge/microneedling.md")
+    undo = page.get_by_role("button", name="Undo last save")
+    expect(undo).to_be_visible()
+    box = undo.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], box
+    page.context.close()
+
+
+def contrast(rgb_a: tuple[int, ...], rgb_b: tuple[int, ...]) -> float:
+    def luminance(rgb: tuple[int, ...]) -> float:
+        channels = [c / 255 for c in rgb[:3]]
+        channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    high, low = sorted((luminance(rgb_a), luminance(rgb_b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_focus_ring_stands_out_and_the_chart_has_a_table(browser: Browser, staff_server: Server) -> None:
+    ask = requests.post(f"{staff_server.url}/api/ask", json={"question": "What are your opening hours?"}, timeout=30)
+    assert ask.ok  # the chart shows once there is a question
+    page = signed_in(browser, staff_server)
+    page.goto(f"{staff_server.url}/admin/")
+    for _ in range(20):  # to the first control on the page's white body (the top bar is teal)
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('main')"):
+            break
+    colours = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineColor, s.outlineStyle, s.outlineWidth]; }"
+    )
+    rgb = tuple(int(v) for v in colours[0].removeprefix("rgb(").removesuffix(")").split(",")[:3])
+    assert colours[1] != "none" and contrast(rgb, (255, 255, 255)) >= 3, colours  # WCAG 1.4.11, on white
+    page.get_by_text("The same numbers as a table").click()
+    table = page.get_by_role("table", name="Questions per day")
+    expect(table).to_have_count(1)
+    expect(table.locator("tbody tr")).to_have_count(30)
+    expect(table.locator("thead")).to_contain_text("Questions")
+    page.screenshot(path=str(SHOTS / "p13-chart-table.png"), full_page=True)
+    page.context.close()
