@@ -45,7 +45,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.embedding import Encoder
 from bot.extensions import db, limiter, login_manager
-from bot.gaps import MAX_DISTINCT, group_questions
+from bot.gap_dismissals import Dismissals
+from bot.gaps import MAX_DISTINCT, group_questions, normalise_question
 from bot.knowledge import (
     CLINIC_FILE,
     MAX_FILE_BYTES,
@@ -406,18 +407,35 @@ class GapRow:
     last_asked: datetime
     examples: list
     slug: str
+    rated_down: list = ()  # RatedAnswer: what visitors rated not helpful, with the answer they were given
+
+
+@dataclass(frozen=True)
+class RatedAnswer:
+    question: str
+    answer: str  # "Page title › heading" of the passage given, or the kind of reply
+    excerpt: str
+    reason: str | None
 
 
 def content_gaps(now: datetime | None = None) -> list[GapRow]:
     """Questions from the last 30 days the bot could not answer or a visitor marked unhelpful, grouped."""
     since = _day_start(now or utcnow()) - timedelta(days=DAYS - 1)
     rows = db.session.execute(
-        select(Exchange.question, Exchange.kind, Exchange.vote, Exchange.created_at)
+        select(
+            Exchange.question,
+            Exchange.kind,
+            Exchange.vote,
+            Exchange.created_at,
+            Exchange.source_ids,
+            Exchange.vote_reason,
+        )
         .where(Exchange.created_at >= since, or_(Exchange.kind.in_(UNANSWERED), Exchange.vote == "down"))
         .order_by(Exchange.created_at.desc())
         .limit(MAX_DISTINCT)
     ).all()
-    rows = [row for row in rows if row.question and row.question.strip()]
+    dismissed = Dismissals(_assistant().config.instance_dir).keys()
+    rows = [row for row in rows if row.question.strip() and normalise_question(row.question) not in dismissed]
     if not rows:
         return []
     questions = [row.question for row in rows]
@@ -434,14 +452,41 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
                 last_asked=max(r.created_at for r in members),
                 examples=list(group.examples),
                 slug=_slug(group.label),
+                rated_down=_rated_down(members),
             )
         )
     return result
 
 
+def _rated_down(rows: list) -> list[RatedAnswer]:
+    """The answers visitors rated not helpful: which passage they were given, and their reason."""
+    passages = {p.id: p for p in _assistant().snapshot.index.passages}
+    rated = []
+    for row in rows:
+        if row.vote != "down":
+            continue
+        passage = next((passages[i] for i in (row.source_ids or "").split() if i in passages), None)
+        if passage is None:
+            answer, excerpt = KIND_LABELS.get(row.kind, row.kind), ""
+        else:
+            answer = " › ".join(part for part in (passage.title, passage.heading) if part)
+            excerpt = passage.text if len(passage.text) <= 220 else passage.text[:220].rsplit(" ", 1)[0] + "…"
+        rated.append(RatedAnswer(row.question, answer, excerpt, row.vote_reason))
+    return rated
+
+
 def _slug(text: str) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-").split("-")
     return "-".join(words[:6])[:60].strip("-") or "new-page"
+
+
+@admin.post("/gaps/dismiss")
+def dismiss_gap() -> Response:
+    """Take a group of questions off the gaps page (off-topic): these wordings stay off it."""
+    questions = [q for q in request.form.getlist("question") if q.strip()][:MAX_DISTINCT]
+    count = Dismissals(_assistant().config.instance_dir).dismiss(questions)
+    flash(f"Dismissed {count} question{'s' if count != 1 else ''}: they no longer show here.", "success")
+    return redirect(url_for("admin.gaps"))
 
 
 @admin.get("/gaps")

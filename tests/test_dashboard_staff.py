@@ -7,8 +7,10 @@ Screenshots go to test-artifacts/issue15/ (git-ignored).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests import test_widget
 from tests.conftest import PROJECT, Server
 from tests.test_admin import PAGES, PASSWORD, add_staff
+from tests.test_widget import Widget
 from tests.test_widget_visitor import SHOTS, VIEWPORTS, axe
 
 browser = test_widget.browser  # the widget tests' Chromium fixture, one per module
@@ -108,7 +111,10 @@ def test_every_dashboard_page_fits_and_passes_axe(browser: Browser, staff_server
         found[path] = axe(page)
     assert widths == {path: page.viewport_size["width"] for path in PAGES}, widths  # no sideways scrolling
     assert found == {path: [] for path in PAGES}, found
-    page.goto(f"{staff_server.url}/admin/knowledge/microneedling.md")
+    page.goto(f"{staff_server.url}/admin/knowledge/visiting-us.md")  # a save, so that there is an Undo
+    text = page.locator("textarea#content")
+    text.fill(text.input_value() + f"\nParking: ask us ({size}).\n")
+    page.get_by_role("button", name="Save changes").click()
     undo = page.get_by_role("button", name="Undo last save")
     expect(undo).to_be_visible()
     box = undo.bounding_box()
@@ -147,4 +153,41 @@ def test_focus_ring_stands_out_and_the_chart_has_a_table(browser: Browser, staff
     expect(table.locator("tbody tr")).to_have_count(30)
     expect(table.locator("thead")).to_contain_text("Questions")
     page.screenshot(path=str(SHOTS / "p13-chart-table.png"), full_page=True)
+    page.context.close()
+
+
+# --- 14. content gaps: dismiss a group; the answer a visitor rated down ------------------------------------
+
+
+def test_gaps_show_the_answer_rated_down_and_a_group_can_be_dismissed(browser: Browser, staff_server: Server) -> None:
+    for question in ("what's the weather in Paris tomorrow?", "what will the weather be in Paris tomorrow"):
+        assert requests.post(f"{staff_server.url}/api/ask", json={"question": question}, timeout=30).ok
+    visitor = browser.new_context(**VIEWPORTS["desktop"], reduced_motion="reduce").new_page()
+    visitor.goto(staff_server.url)
+    widget = Widget(visitor)
+    widget.open()
+    reply = widget.ask("What are your opening hours?")
+    reply.get_by_role("button", name="No, this did not help").click()
+    reply.get_by_role("textbox", name="What was wrong? (optional)").fill("I wanted Sunday hours")
+    reply.get_by_role("textbox", name="What was wrong? (optional)").press("Enter")
+    expect(reply.get_by_text("we will look at it")).to_be_visible()
+    visitor.context.close()
+
+    page = signed_in(browser, staff_server)
+    deadline = time.monotonic() + 15
+    while True:  # the store writes on its own thread
+        page.goto(f"{staff_server.url}/admin/gaps")
+        if "I wanted Sunday hours" in page.content() or time.monotonic() > deadline:
+            break
+    rated = page.locator(".rated li").filter(has_text="What are your opening hours?")
+    expect(rated).to_contain_text("got Visiting us")
+    expect(rated).to_contain_text("Monday to Friday")  # the answer that was given
+    expect(rated).to_contain_text("Visitor's reason: I wanted Sunday hours")
+    weather = page.locator(".gap").filter(has_text="weather")
+    expect(weather).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "p14-gaps.png"), full_page=True)
+    weather.get_by_role("button", name=re.compile("Dismiss .*off-topic")).click()
+    expect(page.locator(".notice-success")).to_contain_text("Dismissed 2 questions")
+    expect(page.locator(".gap").filter(has_text="weather")).to_have_count(0)
+    expect(page.get_by_text("weather", exact=False)).to_have_count(0)
     page.context.close()
