@@ -43,6 +43,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.authoring import as_question, best_pages, starter_page, with_faq_entry
 from bot.embedding import Encoder
 from bot.extensions import db, limiter, login_manager
 from bot.gap_dismissals import Dismissals
@@ -480,6 +481,16 @@ def _slug(text: str) -> str:
     return "-".join(words[:6])[:60].strip("-") or "new-page"
 
 
+@admin.get("/gaps/write")
+def write_answer() -> str:
+    """"Write an answer" for a gap: add it as an FAQ entry to one of the best-matching pages, or start a page."""
+    question = as_question(request.args.get("question", "")[:300])
+    pages = _staff_work(best_pages, _assistant(), question)
+    return render_template(
+        "admin/write_answer.html", question=question, pages=pages, slug=_slug(question), active="gaps"
+    )
+
+
 @admin.post("/gaps/dismiss")
 def dismiss_gap() -> Response:
     """Take a group of questions off the gaps page (off-topic): these wordings stay off it."""
@@ -725,10 +736,13 @@ def new_page() -> Response | tuple[str, int]:
             new_problem=problem,
             active="knowledge",
         ), 400
-    return redirect(url_for("admin.editor", name=name, question=question or None))
+    title, url = request.form.get("title", "").strip()[:200], request.form.get("url", "").strip()[:2000]
+    return redirect(url_for("admin.editor", name=name, question=question or None, title=title or None, url=url or None))
 
 
 def _starter_page(name: str, question: str) -> str:
+    if request.args.get("title"):
+        return starter_page(request.args["title"], request.args.get("url", ""), question)
     title = name.removesuffix(".md").replace("-", " ").capitalize()
     heading = question.strip() or "A question visitors ask?"
     if not heading.endswith("?"):
@@ -850,6 +864,11 @@ def editor(name: str) -> str:
     path = _resolve_or_abort(name)
     if not path.exists() and not NEW_PAGE_NAME.match(name):
         abort(404, "There is no such knowledge file.")
+    add = request.args.get("add_question", "").strip()[:300]
+    if add and path.exists() and name not in SETTINGS_FILES:
+        saved, _ = _read(path)
+        if saved is not None:
+            return render_editor(name, path, draft=with_faq_entry(saved, add))
     return render_editor(name, path)
 
 

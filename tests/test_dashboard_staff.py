@@ -191,3 +191,41 @@ def test_gaps_show_the_answer_rated_down_and_a_group_can_be_dismissed(browser: B
     expect(page.locator(".gap").filter(has_text="weather")).to_have_count(0)
     expect(page.get_by_text("weather", exact=False)).to_have_count(0)
     page.context.close()
+
+
+# --- 11. "Write an answer": an FAQ entry on a matching page, or a new page with its title and url ----------
+
+
+def test_write_an_answer_offers_matching_pages_or_a_new_page(browser: Browser, staff_server: Server) -> None:
+    question = "can I buy a gift voucher for a friend"
+    answer = requests.post(f"{staff_server.url}/api/ask", json={"question": question}, timeout=30).json()
+    assert answer["kind"] in ("fallback", "clarify"), answer
+    page = signed_in(browser, staff_server)
+    deadline = time.monotonic() + 15
+    while True:
+        page.goto(f"{staff_server.url}/admin/gaps")
+        if question in page.content() or time.monotonic() > deadline:
+            break
+    page.get_by_role("row").filter(has_text=question).get_by_role("link", name="Write an answer").click()
+    expect(page.get_by_role("heading", name="Write an answer")).to_be_visible()
+    choices = page.get_by_role("link", name=re.compile("^Add to “"))
+    expect(choices.first).to_have_text(re.compile("^Add to “(Microneedling|Visiting us)”$"))  # best match first
+    page.screenshot(path=str(SHOTS / "p11-write-an-answer.png"), full_page=True)
+    assert axe(page) == []
+    name = re.search(r"/admin/knowledge/([\w.-]+)\?", choices.first.get_attribute("href")).group(1)
+    before = (staff_server.knowledge / name).read_text("utf-8")
+    choices.first.click()
+    draft = page.locator("textarea#content").input_value()
+    assert draft.startswith(before.rstrip()) and draft.rstrip().endswith("if you have more questions.")
+    assert f"## {question}?" in draft
+    assert (staff_server.knowledge / name).read_text("utf-8") == before  # only when saved
+
+    page.go_back()
+    page.get_by_label("Title").fill("Gift vouchers")
+    page.get_by_label("Address of the page on your website").fill("https://www.example.com/gift-vouchers")
+    page.get_by_label("File name").fill("gift-vouchers")
+    page.get_by_role("button", name="Start the page").click()
+    draft = page.locator("textarea#content").input_value()
+    assert draft.startswith("---\ntitle: Gift vouchers\nurl: https://www.example.com/gift-vouchers\n---\n"), draft
+    expect(page.locator("#warnings")).to_have_count(0)  # a url from the start: nothing to warn about
+    page.context.close()
