@@ -17,6 +17,7 @@ from bot.embedding import Encoder
 from bot.evaluation import quality_report
 from bot.extensions import db, socketio
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge_files import KnowledgeFiles
 from bot.page_checks import folder_warnings
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
@@ -120,12 +121,12 @@ kb = AppGroup("kb", help="Check the knowledge files.")
 def kb_check(strict: bool) -> None:
     """Validate every knowledge file; exit non-zero with the problems listed. Warnings (pages that load but
     lose something, the editor's warnings) are listed too."""
-    root = _assistant().config.knowledge_dir
+    config = _assistant().config
     try:
-        knowledge = load_knowledge(root)
+        knowledge = KnowledgeFiles(config.knowledge_dir, config.instance_dir).load()
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
-    warnings = folder_warnings(root)
+    warnings = folder_warnings(config.knowledge_dir)
     for warning in warnings:
         click.echo(f"⚠ {warning}", err=True)
     for error in knowledge.errors:

@@ -75,16 +75,16 @@ def on_ask(data: object) -> None:
         error = {"id": request_id, "code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "retry_after": round(wait)}
         emit("error", error)
         return
-    asked = Context.from_payload(data)
+    sent = Context.from_payload(data)
     context = _contexts.get(request.sid, Context())
-    context = Context(asked.page or context.page, context.previous, asked.lang)
+    context = Context(sent.page or context.page, context.previous, context.asked, sent.lang)
     try:
         assistant = current_app.extensions["assistant"]
         answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return
-    _contexts[request.sid] = context.after(answer)
+    _contexts[request.sid] = context.after(answer, question)
     emit("answer", {**answer.to_dict(), "id": request_id})
     current_app.extensions["store"].record(question, answer, conversation, request_id)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from bot.embedding import Encoder
@@ -69,6 +69,10 @@ class RetrievalSettings:
         """A fused score on 0..1: a perfect meaning and word match scores 1."""
         return float(np.clip(score / (1.0 + self.lexical_weight), 0.0, 1.0))
 
+    def score_of(self, confidence: float) -> float:
+        """The fused score that has this confidence (the inverse of `confidence`, for scores in range)."""
+        return confidence * (1.0 + self.lexical_weight)
+
 
 class SpellingCorrector:
     """Replace a misspelt word with the closest word the knowledge uses ("strech" → "stretch").
@@ -86,7 +90,7 @@ class SpellingCorrector:
         if len(lower) < 5 or lower in self.vocabulary or lower in self.dictionary:
             return word
         limit = 1 if len(lower) < 8 else 2
-        match = extractOne(lower, self.choices, scorer=Levenshtein.distance, score_cutoff=limit)
+        match = extractOne(lower, self.choices, scorer=OSA.distance, score_cutoff=limit)
         return match[0] if match else word
 
     def __call__(self, text: str) -> str:
