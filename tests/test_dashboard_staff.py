@@ -25,6 +25,7 @@ from tests.test_widget_visitor import SHOTS, VIEWPORTS, axe
 
 browser = test_widget.browser  # the widget tests' Chromium fixture, one per module
 EMAIL = "editor@clinic.test"
+pytestmark = pytest.mark.e2e  # a server process, a browser, the CLI in its own process
 
 
 @pytest.fixture(scope="module")
