@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask_socketio import emit
 
 from bot.extensions import socketio
+from bot.languages import language_code
 from bot.policy import QuestionError
 from bot.replies import Context
 from bot.security import RATE_LIMITED_MESSAGE
@@ -55,7 +56,8 @@ def on_unexpected_error(error: Exception) -> None:
 @socketio.on("connect")
 def on_connect(auth: object = None) -> None:
     """Greet each new connection with what the widget shows before the first question."""
-    emit("welcome", current_app.extensions["assistant"].welcome())
+    language = language_code(auth.get("lang")) if isinstance(auth, dict) else None
+    emit("welcome", current_app.extensions["assistant"].welcome(language))
 
 
 @socketio.on("disconnect")
@@ -73,9 +75,9 @@ def on_ask(data: object) -> None:
         error = {"id": request_id, "code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "retry_after": round(wait)}
         emit("error", error)
         return
-    page = Context.from_payload(data).page
+    sent = Context.from_payload(data)
     context = _contexts.get(request.sid, Context())
-    context = Context(page or context.page, context.previous, context.asked)
+    context = Context(sent.page or context.page, context.previous, context.asked, sent.lang)
     try:
         assistant = current_app.extensions["assistant"]
         answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
@@ -89,7 +91,8 @@ def on_ask(data: object) -> None:
 
 @socketio.on("feedback")
 def on_feedback(data: object) -> dict:
-    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`)."""
+    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`, after a thumbs
+    down optionally `"reason"`: one line); a later vote on the same answer replaces the earlier one."""
     if _retry_after(data, "feedback") is not None:
         return {"ok": False, "code": "rate_limited", "message": "Please wait a moment."}
     request_id = _request_id(data)
@@ -100,5 +103,7 @@ def on_feedback(data: object) -> dict:
             "code": "invalid_feedback",
             "message": "Feedback needs an answer id and a vote of up or down.",
         }
-    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"))
+    reason = data.get("reason")
+    reason = reason.strip() if isinstance(reason, str) and vote == "down" else None
+    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"), reason or None)
     return {"ok": True}
