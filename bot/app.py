@@ -162,11 +162,13 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     if app.config["STORE_QUESTIONS"]:
         start_purging(app)
 
-    from bot import admin, cli, events, http, pages  # noqa: F401  (events registers its handlers on import)
+    from bot import admin, cli, events, handoff_events, http, inbox, pages  # noqa: F401  (events register on import)
 
     app.register_blueprint(http.api)
     app.register_blueprint(pages.pages)
     app.register_blueprint(admin.admin)
+    handoff_events.init_app(app)
+    app.register_blueprint(inbox.inbox)
     csrf.exempt(http.api)
     cli.register(app)
     return app
