@@ -75,7 +75,8 @@ def on_ask(data: object) -> None:
         error = {"id": request_id, "code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "retry_after": round(wait)}
         emit("error", error)
         return
-    if (relayed := handoff_events.relay_question(data)) is not None:  # a person has this conversation: the bot is silent
+    # While a person has this conversation the bot is silent: the question goes to them.
+    if (relayed := handoff_events.relay_question(data)) is not None:
         emit("error", {"id": request_id, "code": relayed["code"], "message": relayed["message"]})
         return
     page = Context.from_payload(data).page

@@ -277,9 +277,7 @@ def callbacks(status: CallbackStatus | None = None) -> list[CallbackRequest]:
 
 
 def set_callback_status(callback_id: int, status: CallbackStatus) -> bool:
-    result = db.session.execute(
-        update(CallbackRequest).where(CallbackRequest.id == callback_id).values(status=status)
-    )
+    result = db.session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id).values(status=status))
     db.session.commit()
     return bool(result.rowcount)
 

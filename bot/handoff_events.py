@@ -124,7 +124,9 @@ def on_handoff_request(data: object) -> dict:
     if created:
         _broadcast_queue()
         app = current_app._get_current_object()
-        socketio.start_background_task(_expire_later, app, item.id, conversation, float(app.config["HANDOFF_WAIT_SECONDS"]))
+        socketio.start_background_task(
+            _expire_later, app, item.id, conversation, float(app.config["HANDOFF_WAIT_SECONDS"])
+        )
     return {"ok": True, "state": item.state, "staff_name": item.staff_name, **_contact_details()}
 
 
@@ -171,7 +173,10 @@ def relay_question(data: object) -> dict | None:
     if relayed.get("code") == "not_with_staff":
         return None
     if relayed["ok"]:
-        return {"code": "with_staff", "message": "A member of our team has this conversation: your message was passed on."}
+        return {
+            "code": "with_staff",
+            "message": "A member of our team has this conversation: your message was passed on.",
+        }
     return relayed
 
 
@@ -188,7 +193,12 @@ def on_callback_request(data: object) -> dict:
     try:
         form = validate_callback(data)
     except CallbackError as error:
-        return {"ok": False, "code": "invalid_callback", "message": "Please check the marked fields.", "errors": error.errors}
+        return {
+            "ok": False,
+            "code": "invalid_callback",
+            "message": "Please check the marked fields.",
+            "errors": error.errors,
+        }
     keys = [f"callback:{request.sid}"] + ([f"callback:{c}"] if (c := _conversation(data)) else [])
     if limited := _limited(keys, "callback_limits"):
         return limited
@@ -285,7 +295,9 @@ def on_claim(data: dict) -> dict:
     if item is None or not handoff.claim(item.id, _staff()):
         return {"ok": False, "code": "taken", "message": "Someone else has this conversation, or it has ended."}
     name = handoff.first_name(_staff())
-    socketio.emit("handoff_joined", {"staff_name": name, "clinic": _clinic().name}, to=visitor_room(item.conversation_id))
+    socketio.emit(
+        "handoff_joined", {"staff_name": name, "clinic": _clinic().name}, to=visitor_room(item.conversation_id)
+    )
     _broadcast_queue()
     return {"ok": True}
 
@@ -301,9 +313,7 @@ def on_reply(data: dict) -> dict:
     except QuestionError as error:
         return {"ok": False, "code": error.code, "message": error.message}
     handoff.add_message(item.id, Sender.STAFF, text)
-    socketio.emit(
-        "handoff_reply", {"staff_name": item.staff_name, "text": text}, to=visitor_room(item.conversation_id)
-    )
+    socketio.emit("handoff_reply", {"staff_name": item.staff_name, "text": text}, to=visitor_room(item.conversation_id))
     return {"ok": True}
 
 

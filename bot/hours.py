@@ -40,7 +40,9 @@ def _day_numbers(spec: str) -> set[int]:
     for item in spec.split(","):
         first, _, last = item.strip().partition("-")
         if first not in DAYS or (last and last not in DAYS):
-            raise HoursError(f"'{item.strip()}' is not a day: use mon, tue, wed, thu, fri, sat, sun or a range like mon-fri")
+            raise HoursError(
+                f"'{item.strip()}' is not a day: use mon, tue, wed, thu, fri, sat, sun or a range like mon-fri"
+            )
         start, end = DAYS.index(first), DAYS.index(last or first)
         if end < start:
             raise HoursError(f"'{item.strip()}' runs backwards: write the earlier day first")

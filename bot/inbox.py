@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 
 from bot import handoff
@@ -87,7 +98,16 @@ def callback_status(callback_id: int) -> Response:
 @inbox.get("/callbacks.csv")
 def callbacks_csv_download() -> Response:
     rows = [
-        (r.created_at.isoformat(timespec="minutes"), r.status, r.name, r.phone, r.email, r.preferred_time, r.topic, r.reason)
+        (
+            r.created_at.isoformat(timespec="minutes"),
+            r.status,
+            r.name,
+            r.phone,
+            r.email,
+            r.preferred_time,
+            r.topic,
+            r.reason,
+        )
         for r in handoff.callbacks(_status_filter())
     ]
     return Response(

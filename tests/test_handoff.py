@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -37,7 +38,7 @@ class Inbox:
         self.messages: list = []
         self.arrived = threading.Event()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(envelope)
         self.arrived.set()
         return "250 OK"
@@ -53,11 +54,11 @@ def smtp():
 
 
 def set_hours(app, hours: str) -> None:
-    path = app.config["KNOWLEDGE_DIR"] + "/clinic.yaml"
-    text = open(path).read()
+    path = Path(app.config["KNOWLEDGE_DIR"]) / "clinic.yaml"
+    text = path.read_text()
     start = text.index("\nhours: ") + 1
     end = text.index("\n", start)
-    open(path, "w").write(text[:start] + f'hours: "{hours}"' + text[end:])
+    path.write_text(text[:start] + f'hours: "{hours}"' + text[end:])
     app.extensions["assistant"].refresh()
     assert app.extensions["assistant"].snapshot.knowledge.clinic.hours == hours
 
@@ -155,7 +156,9 @@ def test_hand_off_both_ways_then_back_to_the_bot(app):
     staff = staff_socket(app)
     visitor = socketio.test_client(app)
     conversation = "conv-full"
-    first = visitor.emit("ask", {"id": "q1", "question": "can microneedling help my acne scars?", "conversation": conversation})
+    first = visitor.emit(
+        "ask", {"id": "q1", "question": "can microneedling help my acne scars?", "conversation": conversation}
+    )
     assert first is None
     assert received(visitor, "answer")[0]["kind"] == "answer"
 
@@ -173,7 +176,9 @@ def test_hand_off_both_ways_then_back_to_the_bot(app):
 
     # Both ways, twice; a visitor's message with a phone number is stored redacted.
     for text in ("Hello, I'd like to book", "My number is 555 123 4567"):
-        assert visitor.emit("handoff_message", {"conversation": conversation, "text": text}, callback=True) == {"ok": True}
+        assert visitor.emit("handoff_message", {"conversation": conversation, "text": text}, callback=True) == {
+            "ok": True
+        }
         assert received(staff, "visitor_message", "/staff")[-1] == {"id": handoff_id, "text": text}
     for text in ("Hi, happy to help.", "Thursday at 10 works."):
         assert staff.emit("reply", {"id": handoff_id, "text": text}, namespace="/staff", callback=True) == {"ok": True}
@@ -236,7 +241,9 @@ def test_unclaimed_hand_off_ends_in_a_callback_request_and_an_email(app, smtp):
     assert offered["reply_time"] == "We call back within one working day."
     before = count(app, CallbackRequest)
     inbox.arrived.clear()
-    reply = visitor.emit("callback_request", {**GOOD_FORM, "conversation": "conv-late", "reason": "unclaimed"}, callback=True)
+    reply = visitor.emit(
+        "callback_request", {**GOOD_FORM, "conversation": "conv-late", "reason": "unclaimed"}, callback=True
+    )
     assert reply["ok"] is True
     assert count(app, CallbackRequest) == before + 1
     assert inbox.arrived.wait(10)
@@ -310,8 +317,17 @@ def test_retention_purges_old_callback_requests_and_hand_off_messages(app):
     with app.app_context():
         old = utcnow() - timedelta(days=31)
         db.session.add(
-            CallbackRequest(name="Old", phone="5550100", email="", preferred_time="", topic="x", reason="asked",
-                            status="new", created_at=old, consent_at=old)
+            CallbackRequest(
+                name="Old",
+                phone="5550100",
+                email="",
+                preferred_time="",
+                topic="x",
+                reason="asked",
+                status="new",
+                created_at=old,
+                consent_at=old,
+            )
         )
         db.session.add(HandoffMessage(handoff_id=0, sender="visitor", text="old", created_at=old))
         db.session.commit()
