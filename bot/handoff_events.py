@@ -29,6 +29,7 @@ from bot.handoff import HandoffState, Presence, Sender
 from bot.hours import parse_hours
 from bot.policy import QuestionError, validate_question
 from bot.security import RATE_LIMITED_MESSAGE, AskRateLimits
+from bot.serving import Work
 
 log = logging.getLogger(__name__)
 STAFF = "/staff"
@@ -122,6 +123,9 @@ def on_handoff_request(data: object) -> dict:
     join_room(visitor_room(conversation))
     _handoff_sids[request.sid] = conversation
     if created:
+        # Staff see the visitor's questions to the bot: let this process's store write the last ones first
+        # (on a staff thread: the store's writer is an OS thread, and waiting for it here would hold the loop).
+        current_app.extensions["offloader"].run(Work.STAFF, current_app.extensions["store"].flush)
         _broadcast_queue()
         app = current_app._get_current_object()
         socketio.start_background_task(

@@ -1,0 +1,258 @@
+"""The live hand-off in Chromium: a visitor's page with the widget and a signed-in staff member's inbox, on two
+gunicorn processes that share Redis (Socket.IO rooms) and PostgreSQL (the queue). The first run has both
+pages on one process, the second has them on different processes. Out-of-hours and unclaimed paths end in a
+stored callback request; screenshots of the inbox and the visitor's view go to test-artifacts/."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import socketio
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, func, insert, select
+from werkzeug.security import generate_password_hash
+
+from bot.handoff import CallbackRequest
+from bot.store import StaffUser, utcnow
+
+from .conftest import Server
+from .test_scale_out import redis_url  # noqa: F401  (the fixture)
+from .test_widget import Widget, browser, shot  # noqa: F401  (browser is a fixture)
+
+PASSWORD = "correct horse battery staple"
+WAIT_SECONDS = 10
+ALWAYS = "mon-sun 00:00-24:00"  # nobody takes a waiting visitor this long: the callback form
+
+
+@pytest.fixture(scope="module")
+def pair(redis_url, postgres_url, tmp_path_factory) -> Iterator[list[Server]]:  # noqa: F811
+    root = tmp_path_factory.mktemp("handoff-pair")
+    env = {"REDIS_URL": redis_url, "DATABASE_URL": postgres_url, "BOT_HANDOFF_WAIT_SECONDS": str(WAIT_SECONDS)}
+    servers = [Server(root, env=env) for _ in range(2)]
+    write_hours(servers[0], ALWAYS)  # the shipped hours would make the result depend on the time of day
+    for server in servers:
+        server.start()
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def database(postgres_url):
+    engine = create_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def staff_email(database) -> str:
+    email = f"anna.{uuid.uuid4().hex[:6]}@clinic.test"
+    with database.begin() as connection:
+        connection.execute(
+            insert(StaffUser.__table__).values(
+                email=email, password_hash=generate_password_hash(PASSWORD), created_at=utcnow(), session_generation=0
+            )
+        )
+    return email
+
+
+def callbacks_about(database, topic: str) -> int:
+    with database.connect() as connection:
+        return connection.scalar(select(func.count()).where(CallbackRequest.__table__.c.topic == topic))
+
+
+def open_inbox(browser: Browser, server: Server, email: str) -> Page:  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server.url}/admin/inbox")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+    expect(page.locator("#connection")).to_contain_text("Connected")
+    expect(page.locator("#team")).to_contain_text("Anna (online)")
+    return page
+
+
+def open_widget(browser: Browser, server: Server) -> tuple[Page, Widget]:  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 800}, reduced_motion="reduce").new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url)
+    widget = Widget(page)
+    widget.open()
+    page.errors = errors  # checked at the end of each test
+    return page, widget
+
+
+def team_says(widget: Widget, text: str) -> None:
+    expect(widget.panel.locator(".messages .row.staff").last).to_contain_text(text)
+
+
+@pytest.mark.parametrize("staff_on", [0, 1], ids=["same-process", "other-process"])
+def test_full_hand_off_and_back_to_the_bot(browser, pair, staff_email, staff_on):  # noqa: F811
+    inbox = open_inbox(browser, pair[staff_on], staff_email)
+    page, widget = open_widget(browser, pair[0])
+
+    # The bot cannot answer: the fallback offers a person.
+    fallback = widget.ask("Do you validate parking tickets for the garage?")
+    expect(fallback).to_have_attribute("data-kind", "fallback")
+    fallback.get_by_role("button", name="Talk to our team").click()
+    expect(widget.panel.locator(".row.sys").last).to_contain_text("You're in the queue")
+
+    card = inbox.locator("#waiting .conversation")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Do you validate parking tickets")  # the bot's part, as stored
+    expect(inbox).to_have_title("(1) Inbox · Example Skin Clinic assistant")
+    if staff_on == 0:
+        shot(inbox, "handoff-inbox-waiting")
+    card.get_by_role("button", name="Take this conversation").click()
+    expect(widget.panel.locator(".row.sys").last).to_contain_text("Anna from Example Skin Clinic has joined.")
+    active = inbox.locator("#active .conversation")
+    expect(active).to_have_count(1)
+
+    for n in range(2):
+        widget.input.fill(f"visitor message {n}")
+        widget.input.press("Enter")
+        expect(active.locator(".transcript li.visitor").last).to_contain_text(f"visitor message {n}")
+        active.get_by_label("Your reply").fill(f"staff reply {n}")
+        active.get_by_role("button", name="Send").click()
+        team_says(widget, f"staff reply {n}")
+    if staff_on == 0:
+        shot(inbox, "handoff-inbox-active")
+        shot(page, "handoff-visitor-active")
+    # No bot answer arrived while a person had the conversation.
+    expect(widget.panel.locator(".messages .row.bot.answer")).to_have_count(0)
+    expect(widget.panel.locator(".messages .row.bot.fallback")).to_have_count(1)
+
+    active.get_by_role("button", name="Hand back to the assistant").click()
+    expect(widget.panel.locator(".row.sys").last).to_contain_text("handed you back to the automated assistant")
+    expect(inbox.locator("#active .conversation")).to_have_count(0)
+    answer = widget.ask("can microneedling help my acne scars?")
+    expect(answer).to_have_attribute("data-kind", "answer")
+    assert not page.errors, page.errors
+    inbox.context.close()
+    page.context.close()
+
+
+def fill_form(widget: Widget, **values: str) -> None:
+    form = widget.panel.locator("form.callback").last
+    for label, value in values.items():
+        form.get_by_label(label, exact=True).fill(value)
+
+
+def test_unclaimed_hand_off_ends_in_a_stored_callback(browser, pair, staff_email, database):  # noqa: F811
+    inbox = open_inbox(browser, pair[1], staff_email)
+    page, widget = open_widget(browser, pair[0])
+    expect(widget.ask("Can I talk to a real person?")).to_have_attribute("data-kind", "smalltalk")
+    widget.replies.last.get_by_role("button", name="Talk to our team").click()  # the "human" intent offers it
+    expect(widget.panel.locator(".row.sys").last).to_contain_text("You're in the queue")
+    expect(inbox.locator("#waiting .conversation")).to_have_count(1)
+    started = time.monotonic()
+    expect(widget.panel.locator(".row.sys").last).to_contain_text(
+        "nobody could join", timeout=(WAIT_SECONDS + 20) * 1000
+    )
+    assert time.monotonic() - started > WAIT_SECONDS / 2
+    expect(inbox.locator("#waiting .conversation")).to_have_count(0)
+    form = widget.panel.locator("form.callback")
+    expect(form).to_contain_text("Only our reception team sees your details")  # the clinic's privacy text
+    expect(form).to_contain_text("We call back within one working day.")
+    topic = f"Laser consultation {uuid.uuid4().hex[:6]}"
+
+    # Bad input on every field: clear errors, nothing stored.
+    fill_form(
+        widget,
+        **{
+            "Your name": "<script>x</script>",
+            "Phone": "call me",
+            "E-mail": "nope@",
+            "Best time to reach you (optional)": "t" * 101,
+        },
+    )
+    form.get_by_role("button", name="Send request").click()
+    expect(form.locator(".field-error[id]:visible")).to_have_count(6)  # name, phone, e-mail, time, topic, consent
+    expect(form).to_contain_text("does not look like a phone number")
+    expect(form).to_contain_text("Please tick the box")
+    assert callbacks_about(database, topic) == 0
+    shot(page, "handoff-visitor-callback-errors")
+
+    fill_form(
+        widget,
+        **{
+            "Your name": "Maria Lopez",
+            "Phone": "+1 555 0100",
+            "E-mail": "",
+            "Best time to reach you (optional)": "mornings",
+        },
+    )
+    form.get_by_label("What is it about?").fill(topic)
+    form.get_by_role("checkbox").check()
+    form.get_by_role("button", name="Send request").click()
+    expect(widget.panel.locator(".row.form").last).to_contain_text("Thank you, Maria. Your request was sent.")
+    assert callbacks_about(database, topic) == 1
+    inbox.goto(f"{pair[1].url}/admin/callbacks")
+    expect(inbox.locator("table.callbacks")).to_contain_text(topic)
+    shot(inbox, "handoff-callbacks")
+    assert not page.errors, page.errors
+    inbox.context.close()
+    page.context.close()
+
+
+def hand_off_state(server: Server) -> str:
+    client = socketio.Client(reconnection=False)
+    client.connect(server.url, transports=["websocket"], wait_timeout=10)
+    try:
+        return client.call("handoff_request", {"conversation": f"probe-{uuid.uuid4().hex}"}, timeout=10)["state"]
+    finally:
+        client.disconnect()
+
+
+def write_hours(server: Server, hours: str) -> None:
+    path = Path(server.knowledge) / "clinic.yaml"
+    text = path.read_text()
+    start = text.index("\nhours: ") + 1
+    path.write_text(text[:start] + f'hours: "{hours}"' + text[text.index("\n", start) :])
+
+
+def set_hours(server: Server, hours: str, expected: str) -> None:
+    """Edit clinic.yaml as staff would; the servers pick it up by themselves. `expected` is what a probe
+    hears then: closed, or no_staff (the probe must not join the queue)."""
+    write_hours(server, hours)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if hand_off_state(server) == expected:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the server did not read the new hours ({expected})")
+
+
+def test_out_of_hours_ends_in_a_stored_callback(browser, pair, staff_email, database):  # noqa: F811
+    inbox = open_inbox(browser, pair[0], staff_email)  # someone online, but the clinic is closed
+    set_hours(pair[0], "mon-sun 00:00-00:01", "closed")
+    try:
+        page, widget = open_widget(browser, pair[0])
+        widget.panel.locator(".team-btn").click()  # the menu
+        expect(widget.panel.locator(".row.sys").last).to_contain_text("Our team is not available right now")
+        expect(widget.panel.locator(".row.sys").last).to_contain_text("Monday to Friday")
+        topic = f"Peel aftercare {uuid.uuid4().hex[:6]}"
+        form = widget.panel.locator("form.callback")
+        form.get_by_role("button", name="Send request").click()
+        expect(form.locator(".field-error[id]:visible")).to_have_count(4)  # name, phone-or-email, topic, consent
+        fill_form(widget, **{"Your name": "Sam", "E-mail": "sam@example.org"})
+        form.get_by_label("What is it about?").fill(topic)
+        form.get_by_role("button", name="Send request").click()
+        expect(form).to_contain_text("Please tick the box")
+        assert callbacks_about(database, topic) == 0  # nothing stored without consent
+        form.get_by_role("checkbox").check()
+        shot(page, "handoff-visitor-out-of-hours")
+        form.get_by_role("button", name="Send request").click()
+        expect(widget.panel.locator(".row.form").last).to_contain_text("Thank you, Sam.")
+        assert callbacks_about(database, topic) == 1
+        assert not page.errors, page.errors
+        page.context.close()
+    finally:
+        inbox.context.close()
+        set_hours(pair[0], ALWAYS, "no_staff")
