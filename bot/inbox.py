@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,12 +19,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from bot import handoff
 from bot.callbacks import CallbackStatus, callbacks_csv
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-DATA_ENDPOINTS = {"inbox.callbacks_csv_download"}
+DATA_ENDPOINTS = {"inbox.callbacks_csv_download", "inbox.socket_token"}
 STATUS_LABELS = {CallbackStatus.NEW: "New", CallbackStatus.CALLED: "Called", CallbackStatus.DONE: "Done"}
 
 inbox = Blueprint("inbox", __name__, url_prefix="/admin", template_folder=str(WEB / "templates"))
@@ -61,6 +63,13 @@ def inbox_page() -> str:
     return render_template(
         "admin/inbox.html", active="inbox", my_name=handoff.first_name(current_user), my_id=current_user.id
     )
+
+
+@inbox.get("/inbox/token")
+def socket_token() -> Response:
+    """A fresh CSRF token for the /staff connection: the page's own expires after an hour, and a reconnect
+    later needs a new one. Readable by the dashboard's own pages only (no CORS on /admin)."""
+    return jsonify({"csrf": generate_csrf()})
 
 
 @inbox.get("/static/inbox.js")

@@ -141,6 +141,26 @@ def test_staff_namespace_needs_the_pages_csrf_token(app):
         assert not client.is_connected("/staff")
 
 
+def test_a_fresh_token_from_the_inbox_reopens_the_staff_namespace(app):
+    assert app.test_client().get("/admin/inbox/token").status_code == 401
+    http = app.test_client()
+    sign_in(http, STAFF_EMAIL, PASSWORD)
+    csrf = http.get("/admin/inbox/token").get_json()["csrf"]
+    client = socketio.test_client(app, namespace="/staff", flask_test_client=http, auth={"csrf": csrf})
+    assert client.is_connected("/staff")
+    client.disconnect(namespace="/staff")
+
+
+def test_a_signed_out_session_can_do_nothing_more(app):
+    client = staff_socket(app)
+    with app.app_context():
+        user = db.session.query(StaffUser).filter(StaffUser.email == STAFF_EMAIL).one()
+        user.end_sessions()  # what signing out, or a password change, does
+        db.session.commit()
+    reply = client.emit("presence", {"status": "online"}, namespace="/staff", callback=True)
+    assert reply["code"] == "signed_out"
+
+
 # --- the whole hand-off ---------------------------------------------------------------------------
 
 

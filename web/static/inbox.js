@@ -11,7 +11,21 @@
   let known = new Set(); // waiting conversations already seen: a new one rings
   let first = true;
 
-  const socket = io("/staff", { auth: { csrf: box.dataset.csrf }, transports: ["websocket", "polling"] });
+  // The page's token first; on every reconnect a fresh one (a token expires after an hour).
+  let token = box.dataset.csrf;
+  const socket = io("/staff", {
+    transports: ["websocket", "polling"],
+    auth: (send) => {
+      if (token) {
+        send({ csrf: token });
+        token = null;
+        return;
+      }
+      fetch("/admin/inbox/token", { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : {}))
+        .then((data) => send({ csrf: data.csrf || "" }), () => send({ csrf: "" }));
+    },
+  });
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);

@@ -510,6 +510,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   .log { scroll-behavior: auto; }
   .typing span, .spinner { animation: none; opacity: .7; }
 }
+.row.team .bubble { max-width: 92%; }
 .row.sys { align-items: center; }
 .row.sys .bubble { background: transparent; color: var(--muted); font-size: 13px; text-align: center; padding: 4px 8px; }
 .row.staff .who { display: block; font-size: 12px; font-weight: 700; color: var(--accent-text); margin-bottom: 2px; }
@@ -1170,7 +1171,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   }
 
   function renderHandoff(message) {
-    const row = el("div", { class: "row bot " + message.t, "data-id": message.id, "data-kind": message.t });
+    const row = el("div", { class: "row team " + message.t, "data-id": message.id, "data-kind": message.t });
     if (message.t === "sys") {
       row.append(el("div", { class: "bubble", role: "status", text: message.text }));
     } else if (message.t === "staff") {
