@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import disconnect, join_room
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
@@ -268,7 +268,9 @@ def _signed_in(handler):
     """Every staff event re-checks the session: a sign-out elsewhere ends what this page may do."""
 
     def wrapper(data: object = None) -> dict:
-        if _staff() is None:
+        if _staff() is None:  # no longer counts as online, and the page is told why it lost its connection
+            handoff.drop_presence(request.sid)
+            disconnect()
             return {"ok": False, "code": "signed_out", "message": "Please sign in again."}
         return handler(data if isinstance(data, dict) else {})
 

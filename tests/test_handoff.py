@@ -71,6 +71,9 @@ def app(encoder, smtp, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("handoff")
     knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
+    # Flask-SocketIO binds `@socketio.on` handlers to the server that exists when their module is first
+    # imported, i.e. the first app made in this process (in a full run, another module's). Ours gets them too.
+    first_server = socketio.server
     app = create_app(
         {
             "TESTING": True,
@@ -85,6 +88,10 @@ def app(encoder, smtp, tmp_path_factory):
         },
         encoder=encoder,
     )
+    if first_server is not None:
+        for namespace, handlers in first_server.handlers.items():
+            for event, handler in handlers.items():
+                socketio.server.handlers.setdefault(namespace, {}).setdefault(event, handler)
     with app.app_context():
         for email in (STAFF_EMAIL, OTHER_EMAIL):
             user = StaffUser(email=email)
@@ -159,6 +166,9 @@ def test_a_signed_out_session_can_do_nothing_more(app):
         db.session.commit()
     reply = client.emit("presence", {"status": "online"}, namespace="/staff", callback=True)
     assert reply["code"] == "signed_out"
+    assert not client.is_connected("/staff")
+    visitor = socketio.test_client(app)
+    assert visitor.emit("handoff_request", {"conversation": "conv-after"}, callback=True)["state"] == "no_staff"
 
 
 # --- the whole hand-off ---------------------------------------------------------------------------
