@@ -1530,6 +1530,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     (document.body || document.documentElement).append(host);
     fitAccentContrast();
     renderAll();
+    if (state.handoff === "active" && state.staffName) subtitleText.textContent = state.staffName;
     if (state.open) openPanel({ focus: false });
     else if (state.messages.some((m) => m.t === "user" && m.state === "queued")) ensureSocket();
     updateBadge();
