@@ -53,12 +53,16 @@ def smtp():
     controller.stop()
 
 
-def set_hours(app, hours: str) -> None:
-    path = Path(app.config["KNOWLEDGE_DIR"]) / "clinic.yaml"
+def write_hours(knowledge: Path, hours: str) -> None:
+    path = knowledge / "clinic.yaml"
     text = path.read_text()
     start = text.index("\nhours: ") + 1
     end = text.index("\n", start)
     path.write_text(text[:start] + f'hours: "{hours}"' + text[end:])
+
+
+def set_hours(app, hours: str) -> None:
+    write_hours(Path(app.config["KNOWLEDGE_DIR"]), hours)
     app.extensions["assistant"].refresh()
     assert app.extensions["assistant"].snapshot.knowledge.clinic.hours == hours
 
@@ -71,6 +75,7 @@ def app(encoder, smtp, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("handoff")
     knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
+    write_hours(knowledge, "mon-sun 00:00-24:00")  # the shipped hours would make the results depend on the time
     # Flask-SocketIO binds `@socketio.on` handlers to the server that exists when their module is first
     # imported, i.e. the first app made in this process (in a full run, another module's). Ours gets them too.
     first_server = socketio.server
@@ -98,7 +103,6 @@ def app(encoder, smtp, tmp_path_factory):
             user.set_password(PASSWORD)
             db.session.add(user)
         db.session.commit()
-    set_hours(app, "mon-sun 00:00-24:00")
     return app
 
 
