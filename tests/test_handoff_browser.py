@@ -21,7 +21,7 @@ from bot.store import StaffUser, utcnow
 
 from .conftest import Server
 from .test_scale_out import redis_url  # noqa: F401  (the fixture)
-from .test_widget import Widget, browser, shot  # noqa: F401  (browser is a fixture)
+from .test_widget import XSS, Widget, browser, shot  # noqa: F401  (browser is a fixture)
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 10
@@ -123,12 +123,15 @@ def test_full_hand_off_and_back_to_the_bot(browser, pair, staff_email, staff_on)
     expect(active).to_have_count(1)
 
     for n in range(2):
-        widget.input.fill(f"visitor message {n}")
+        text = f"visitor message {n}" + (XSS if n else "")
+        widget.input.fill(text)
         widget.input.press("Enter")
-        expect(active.locator(".transcript li.visitor").last).to_contain_text(f"visitor message {n}")
-        active.get_by_label("Your reply").fill(f"staff reply {n}")
+        expect(active.locator(".transcript li.visitor").last).to_contain_text(text)  # as text, never as markup
+        reply_text = f"staff reply {n}" + (XSS if n else "")
+        active.get_by_label("Your reply").fill(reply_text)
         active.get_by_role("button", name="Send").click()
-        team_says(widget, f"staff reply {n}")
+        team_says(widget, reply_text)
+    assert inbox.evaluate("window.__pwned") is None and page.evaluate("window.__pwned") is None
     if staff_on == 0:
         shot(inbox, "handoff-inbox-active")
         shot(page, "handoff-visitor-active")
