@@ -1513,7 +1513,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     if (state.open || !socket) return;
     idleTimer = setTimeout(() => {
       if (state.open || !socket) return;
-      if (state.messages.some((m) => m.t === "user" && (m.state === "sent" || m.state === "queued"))) {
+      const withTeam = state.handoff === "waiting" || state.handoff === "active"; // replies may still come
+      if (withTeam || state.messages.some((m) => m.t === "user" && (m.state === "sent" || m.state === "queued"))) {
         scheduleIdleDrop();
         return;
       }
