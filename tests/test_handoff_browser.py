@@ -21,7 +21,7 @@ from bot.store import StaffUser, utcnow
 
 from .conftest import Server
 from .test_scale_out import redis_url  # noqa: F401  (the fixture)
-from .test_widget import XSS, Widget, browser, shot  # noqa: F401  (browser is a fixture)
+from .test_widget import XSS, Widget, browser, host_page, shot  # noqa: F401  (browser is a fixture)
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 10
@@ -144,6 +144,31 @@ def test_full_hand_off_and_back_to_the_bot(browser, pair, staff_email, staff_on)
     answer = widget.ask("can microneedling help my acne scars?")
     expect(answer).to_have_attribute("data-kind", "answer")
     assert not page.errors, page.errors
+    inbox.context.close()
+    page.context.close()
+
+
+def test_a_closed_chat_keeps_its_connection_for_the_teams_reply(browser, pair, staff_email):  # noqa: F811
+    """A chat closed and quiet lets its connection go after data-idle-seconds, but not while the team has it."""
+    inbox = open_inbox(browser, pair[1], staff_email)
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    tag = f"<script src='{pair[0].url}/widget.js' data-title='Questions? Ask us' data-idle-seconds='1'></script>"
+    host_page(page, f"{pair[0].url}/idle", f"<!doctype html><html lang='en'><body><h1>Clinic</h1>{tag}</body></html>")
+    widget = Widget(page)
+    widget.open()
+    widget.panel.locator(".team-btn").click()
+    inbox.locator("#waiting .conversation").get_by_role("button", name="Take this conversation").click()
+    expect(widget.panel.locator(".row.sys").last).to_contain_text("has joined")
+    widget.panel.get_by_role("button", name="Close chat").click()
+    page.wait_for_timeout(2500)  # past the idle time: nothing to observe but that the connection stays
+    active = inbox.locator("#active .conversation")
+    active.get_by_label("Your reply").fill("Are you still there?")
+    active.get_by_role("button", name="Send").click()
+    expect(widget.badge).to_have_text("1")
+    widget.launcher.click()
+    team_says(widget, "Are you still there?")
+    active.get_by_role("button", name="Close conversation").click()
+    expect(widget.panel.locator(".row.sys").last).to_contain_text("has closed this conversation")
     inbox.context.close()
     page.context.close()
 

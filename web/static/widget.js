@@ -13,7 +13,7 @@
  *
  * Nothing is requested from the bot (no Socket.IO client, no connection, no cookie)
  * until the visitor opens the chat for the first time in the tab. Once the visitor has closed
- * it and no answer is awaited, the connection is dropped after a quiet while, and made again
+ * it and no answer is awaited (nor a reply from the clinic's team), the connection is dropped after a quiet while, and made again
  * when the chat is opened: a tab left open all day holds nothing on the server.
  *
  * Theming from the clinic's own CSS also works, through custom properties that cross
