@@ -105,7 +105,8 @@ def bot_ranker(
 
     def rank(questions: list[str]) -> list[list[tuple[str, float]]]:
         results = []
-        for question, vector in zip(questions, encoder.encode_queries(questions), strict=True):
+        readings = [retriever.correct_spelling(q) for q in questions]  # as the answer policy reads them
+        for question, vector in zip(readings, encoder.encode_queries(readings), strict=True):
             best: dict[str, float] = {}
             for hit in retriever.search(question, vector, k=30):
                 best.setdefault(hit.passage.file, hit.score)

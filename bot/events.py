@@ -81,14 +81,14 @@ def on_ask(data: object) -> None:
         return
     page = Context.from_payload(data).page
     context = _contexts.get(request.sid, Context())
-    context = Context(page or context.page, context.previous)
+    context = Context(page or context.page, context.previous, context.asked)
     try:
         assistant = current_app.extensions["assistant"]
         answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})
         return
-    _contexts[request.sid] = context.after(answer)
+    _contexts[request.sid] = context.after(answer, question)
     emit("answer", {**answer.to_dict(), "id": request_id})
     current_app.extensions["store"].record(question, answer, conversation, request_id)
 

@@ -49,7 +49,7 @@ class PolicySettings:
     answer_threshold: float = 0.35
     # Just below the threshold, when the best passages come from different sections, the bot asks
     # "Did you mean…" with those sections instead of saying it does not know.
-    clarify_band: float = 0.08
+    clarify_band: float = 0.05
     max_suggestions: int = 3
     # Red flags by meaning: tuned on the visitor suites (eval/visitors) for recall 1.0 with few false
     # alarms on worried-but-ordinary questions (see README: "Quality").
@@ -142,6 +142,11 @@ _HUMAN = re.compile(
 )
 
 
+# A follow-up that leaves out what it asks: "and for ipl?", "what about lip filler?", "how about kids?".
+_ELLIPSIS = re.compile(r"(ok |okay |so )?(and|what about|how about|same for)\b")
+ELLIPSIS_MAX_WORDS = 5
+
+
 def small_talk_intent(question: str) -> Intent | None:
     text = normalise(question)
     if not text:
@@ -194,13 +199,17 @@ class AnswerPolicy:
         intent = small_talk_intent(question)
         if intent:
             return self.small_talk(intent)
+        # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on
+        # the visitor suites' typo questions, 0.XX → 0.YY right.
+        question = self.retriever.correct_spelling(question)
         topic_file = self.topics.topic(question, context) if self.topics else None
         topic_text = TopicReading.text_for(self.topics.title_of(topic_file), question) if topic_file else None
-        vectors, topic_vector = self.question_vectors(question, topic_text)
+        carried = None if topic_file else self.carried_over(question, context)
+        vectors, extra_vector = self.question_vectors(question, topic_text or carried)
         vector = vectors[0]
         if self.emergency_meaning.matches(vectors):
             return self.emergency_answer()
-        topic = TopicReading(topic_file, topic_text, topic_vector) if topic_file else None
+        topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
         if (
             self.personal_advice.find(question)
             or self.own_health.find(question)
@@ -213,16 +222,32 @@ class AnswerPolicy:
                 return self.small_talk(intent)
         if not self.retriever.understands(question):
             return self.fallback()
-        hits = self.retriever.search(question, vector, k=8, topic=topic)
+        if carried:
+            vector = extra_vector
+            hits = self.retriever.search(carried, vector, k=8)
+        else:
+            hits = self.retriever.search(question, vector, k=8, topic=topic)
         return self.from_hits(hits, vector)
 
-    def question_vectors(self, question: str, topic_text: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def carried_over(self, question: str, context: Context | None) -> str | None:
+        """A short follow-up that names a new topic and nothing else ("and what about fillers?" after "how
+        long do the results last?") asks the previous question of it: it is read with the previous
+        question's other words ("and what about fillers? how long do the results last")."""
+        if not (self.topics and context and context.asked) or len(question.split()) > ELLIPSIS_MAX_WORDS:
+            return None
+        if not _ELLIPSIS.match(normalise(question)) or not self.topics.named(question):
+            return None
+        rest = self.topics.without_topics(context.asked)
+        return f"{rest} {question}" if rest else None
+
+    def question_vectors(self, question: str, reading: str | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The question's vector, then its sentences' when it has several (a red flag may be one sentence
-        of a longer message); and the vector of its topical reading. One call to the model for all."""
+        of a longer message); and the vector of its `reading` in context (topical or carried over), when
+        it has one. One call to the model for all."""
         parts = split_sentences(question) if len(question.split()) >= self.settings.long_message_words else []
         texts = [question, *parts] if len(parts) > 1 else [question]
-        vectors = self.retriever.encoder.encode_queries([*texts, topic_text] if topic_text else texts)
-        return (vectors[:-1], vectors[-1]) if topic_text else (vectors, None)
+        vectors = self.retriever.encoder.encode_queries([*texts, reading] if reading else texts)
+        return (vectors[:-1], vectors[-1]) if reading else (vectors, None)
 
     # --- the kinds of reply -------------------------------------------------------------------
 

@@ -60,11 +60,13 @@ class Answer:
 
 @dataclass(frozen=True)
 class Context:
-    """Where a question is asked: the page the visitor is reading and the passage answered last.
-    Either may be None; a question that names its own topic is not bent by them."""
+    """Where a question is asked: the page the visitor is reading, the passage answered last and the
+    question it answered. Any may be None; a question that names its own topic is not bent by them
+    (only "and what about fillers?" takes the rest of the previous question: see AnswerPolicy)."""
 
     page: str | None = None  # the page's address, without its query string
     previous: str | None = None  # the id of the passage the bot answered with last
+    asked: str | None = None  # the question that passage answered (kept for the conversation only)
 
     @classmethod
     def from_payload(cls, raw: object) -> Context:
@@ -75,11 +77,12 @@ class Context:
             value = data.get(key)
             return value if isinstance(value, str) and 0 < len(value) <= limit else None
 
-        return cls(page=text("page", 2000), previous=text("previous", 200))
+        return cls(page=text("page", 2000), previous=text("previous", 200), asked=text("asked", 1000))
 
-    def after(self, answer: Answer) -> Context:
+    def after(self, answer: Answer, question: str | None = None) -> Context:
         """The context for the next question of the same conversation: the passage of an answer (or of a
-        referral's general information) becomes its topic; other replies leave the topic as it was."""
+        referral's general information) becomes its topic, with the `question` it answered; other
+        replies leave the context as it was."""
         if answer.kind in (ReplyKind.ANSWER, ReplyKind.REFERRAL) and answer.sources:
-            return Context(self.page, answer.sources[0].id)
+            return Context(self.page, answer.sources[0].id, question)
         return self

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from bot.embedding import Encoder
@@ -86,7 +86,7 @@ class SpellingCorrector:
         if len(lower) < 5 or lower in self.vocabulary or lower in self.dictionary:
             return word
         limit = 1 if len(lower) < 8 else 2
-        match = extractOne(lower, self.choices, scorer=Levenshtein.distance, score_cutoff=limit)
+        match = extractOne(lower, self.choices, scorer=OSA.distance, score_cutoff=limit)
         return match[0] if match else word
 
     def __call__(self, text: str) -> str:

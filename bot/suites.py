@@ -116,7 +116,7 @@ def ask_all(questions: Iterable[VisitorQuestion], answer: Callable[[str, Context
     for question in questions:
         context = Context(page=question.page)
         if question.after:
-            context = context.after(answer(question.after, context))
+            context = context.after(answer(question.after, context), question.after)
         outcomes.append(Outcome(question, answer(question.text, context)))
     return outcomes
 

@@ -64,6 +64,12 @@ class TopicFinder:
         """The files whose particular title or tag words the question uses."""
         return {file for term in self._terms(question) for file in self.files_of_term.get(term, ())}
 
+    def without_topics(self, text: str) -> str:
+        """The text without its particular title and tag words: "how long do fillers last" → "how long do
+        last", what the question asks with its topic taken out."""
+        kept = [w for w in text.split() if not self.named(w)]
+        return " ".join(kept)
+
     def page_file(self, page: str | None) -> str | None:
         """The knowledge file for the page a visitor reads: its url, or an address it starts with."""
         if not page or not re.match(r"^https?://", page):

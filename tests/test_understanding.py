@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ def after_microneedling(assistant) -> Context:
     """The context after the bot answered a question about microneedling."""
     first = assistant.answer("what is microneedling?")
     assert first.kind == ReplyKind.ANSWER and first.sources[0].file == "microneedling.md"
-    return Context().after(first)
+    return Context().after(first, "what is microneedling?")
 
 
 @pytest.mark.parametrize(
@@ -53,10 +54,96 @@ def test_a_question_that_names_its_own_topic_is_not_bent_by_the_context(assistan
     assert section_of(answer) == "visiting-us.md > What are your opening hours?"
 
 
+FILLERS = """---
+title: Dermal fillers
+url: https://www.example.com/fillers
+---
+# Dermal fillers
+
+## What areas can fillers treat?
+Lips, cheeks, the jawline and the lines from the nose to the mouth.
+
+## How long do fillers last?
+Most fillers last between six and eighteen months, depending on the area and the product.
+
+## Does it hurt?
+Most fillers contain a local anaesthetic, so the injections feel like a pinch at most.
+
+## Aftercare
+Avoid make-up, saunas and hard exercise for a day.
+"""
+
+PEELS = """---
+title: Chemical peels
+url: https://www.example.com/peels
+---
+# Chemical peels
+
+## What does a peel do?
+A peel removes the top layer of skin cells so that fresher skin shows.
+
+## How long do the results of a peel last?
+The glow lasts about a month; a course of peels keeps it for longer.
+
+## Does a peel hurt?
+You feel tingling or warmth for a few minutes while the peel is on.
+"""
+
+
+@pytest.fixture(scope="module")
+def two_treatments(encoder, tmp_path_factory) -> Iterator[Assistant]:
+    root = tmp_path_factory.mktemp("two-treatments")
+    knowledge = shutil.copytree(Path(__file__).parent.parent / "knowledge", root / "knowledge")
+    (knowledge / "microneedling.md").unlink()
+    (knowledge / "fillers.md").write_text(FILLERS, "utf-8")
+    (knowledge / "peels.md").write_text(PEELS, "utf-8")
+    assistant = Assistant(AssistantConfig(knowledge_dir=knowledge, instance_dir=root / "instance"), encoder=encoder)
+    yield assistant
+    assistant.close()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "section"),
+    [
+        ("how long does a peel last", "and what about fillers?", "fillers.md > How long do fillers last?"),
+        ("does a chemical peel hurt", "what about filler?", "fillers.md > Does it hurt?"),
+    ],
+)
+def test_a_follow_up_naming_a_new_topic_asks_the_previous_question_of_it(two_treatments, first, then, section):
+    context = Context().after(two_treatments.answer(first), first)
+    answer = two_treatments.answer(then, context)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+
+
+@pytest.fixture(scope="module")
+def dental(encoder, tmp_path_factory) -> Iterator[Assistant]:
+    """The fictional dental practice of the visitor suites (eval/visitors/riverside-dental)."""
+    root = tmp_path_factory.mktemp("dental")
+    project = Path(__file__).parent.parent
+    knowledge = shutil.copytree(project / "eval/visitors/riverside-dental/knowledge", root / "knowledge")
+    shutil.copy(project / "knowledge/safety.yaml", knowledge / "safety.yaml")
+    assistant = Assistant(AssistantConfig(knowledge_dir=knowledge, instance_dir=root / "instance"), encoder=encoder)
+    yield assistant
+    assistant.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("what is dry sockit", "extractions.md > Dry socket"),
+        ("do u do sedatoin", "new-patients.md > Sedation for dental treatment"),
+    ],
+)
+def test_misspelt_words_are_read_as_the_knowledge_spells_them(dental, question, section):
+    answer = dental.answer(question)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+
+
 def test_context_follows_the_last_answer_and_ignores_junk():
     assert Context.from_payload({"page": 42, "previous": "x" * 500}) == Context()
     assert Context.from_payload("not a dict") == Context()
     assert Context.from_payload({"page": MICRONEEDLING_PAGE}).page == MICRONEEDLING_PAGE
+    assert Context.from_payload({"asked": "how long does it last", "previous": "p1"}).asked == "how long does it last"
 
 
 @pytest.mark.parametrize(
