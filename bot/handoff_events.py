@@ -185,8 +185,12 @@ def relay_question(data: object) -> dict | None:
 
 
 def forget(sid: str) -> None:
-    """The visitor's connection closed (the hand-off stays in the queue; staff see it and can close it)."""
-    _handoff_sids.pop(sid, None)
+    """The visitor's connection closed. The hand-off stays (the visitor may come back: a reload rejoins it);
+    staff are told, and can close it."""
+    conversation = _handoff_sids.pop(sid, None)
+    current = handoff.current_handoff(conversation) if conversation else None
+    if current is not None:
+        socketio.emit("visitor_left", {"id": current.id}, to=STAFF_ROOM, namespace=STAFF)
 
 
 @socketio.on("callback_request")

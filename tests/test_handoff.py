@@ -235,6 +235,12 @@ def test_hand_off_both_ways_then_back_to_the_bot(app):
     assert other.emit("close", {"id": handoff_id}, namespace="/staff", callback=True)["ok"] is False
     other.disconnect(namespace="/staff")
 
+    # The visitor reloads: staff are told they left, and the new connection rejoins the conversation.
+    visitor.disconnect()
+    assert received(staff, "visitor_left", "/staff")[-1] == {"id": handoff_id}
+    visitor = socketio.test_client(app)
+    assert visitor.emit("handoff_request", {"conversation": conversation}, callback=True)["state"] == "active"
+
     assert staff.emit("hand_back", {"id": handoff_id}, namespace="/staff", callback=True) == {"ok": True}
     assert received(visitor, "handoff_ended")[-1] == {"reason": "returned"}
     visitor.emit("ask", {"id": "q3", "question": "can microneedling help my acne scars?", "conversation": conversation})

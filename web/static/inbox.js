@@ -136,6 +136,10 @@
     const list = box.querySelector(`.conversation[data-id="${Number(data.id)}"] .transcript`);
     if (list) list.append(el("li", { class: "visitor" }, el("span", { class: "who", text: "Visitor" }), String(data.text)));
   });
+  socket.on("visitor_left", (data) => {
+    const list = box.querySelector(`.conversation[data-id="${Number(data.id)}"] .transcript`);
+    if (list) list.append(el("li", { class: "note", text: "The visitor closed the chat or lost the connection (a reload brings them back)." }));
+  });
   presence.addEventListener("change", () => socket.emit("presence", { status: presence.value }));
   setInterval(() => socket.connected && socket.emit("presence", { status: presence.value }), 30000);
 })();
