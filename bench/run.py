@@ -14,7 +14,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import requests
+
+from tests.harness import eventually, free_port, gunicorn
 
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "instance" / "bench"
@@ -84,46 +85,28 @@ def save(name: str, data: dict) -> None:
     (OUT / f"{name}.json").write_text(json.dumps(data, indent=1), "utf-8")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """The app as `make run` serves it (gunicorn), in its own process."""
 
     def __init__(self, knowledge: Path, instance: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "BIND": f"127.0.0.1:{self.port}",
-            "BOT_KNOWLEDGE_DIR": str(knowledge),
-            "BOT_INSTANCE_DIR": str(instance),
-            "ACCESS_LOG": "",
-            "BOT_LOG_LEVEL": "WARNING",
-            **(env or {}),
-        }
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.process = gunicorn(
+            self.port, knowledge, instance, {"BOT_LOG_LEVEL": "WARNING", **(env or {})}, subprocess.DEVNULL
         )
 
     def wait_until_answering(self, timeout: float = 600) -> float:
         """Seconds from process start to the first answer."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             try:
-                if requests.post(f"{self.url}/api/ask", json={"question": "hello"}, timeout=2).ok:
-                    return time.perf_counter() - self.started
+                return requests.post(f"{self.url}/api/ask", json={"question": "hello"}, timeout=2).ok
             except requests.RequestException:
-                time.sleep(0.05)
-        raise TimeoutError("server did not answer")
+                return False
+
+        eventually(answers, timeout, what="server answering")
+        return time.perf_counter() - self.started
 
     def worker_pids(self) -> list[int]:
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout

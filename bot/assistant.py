@@ -7,15 +7,11 @@ when the new one was built and checked, so an edit never breaks what visitors se
 from __future__ import annotations
 
 import atexit
-import fcntl
-import json
 import logging
-import os
 import re
 import threading
 import time
-from collections.abc import Callable
-from contextlib import contextmanager
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +21,8 @@ import numpy as np
 from bot.calibration import Calibration, calibrate
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
-from bot.knowledge import Knowledge, KnowledgeError, KnowledgeReader, fill_placeholders, parse_markdown
+from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, fill_placeholders, parse_markdown
+from bot.knowledge_files import KnowledgeFiles
 from bot.lexical import WordTable
 from bot.meaning import calibration_questions, small_talk_examples
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
@@ -33,11 +30,12 @@ from bot.policy import AnswerPolicy, PolicySettings
 from bot.replies import Answer, Context
 from bot.retrieval import Retriever
 from bot.topics import TopicFinder
+from bot.versions import IndexVersions
+from bot.watcher import KnowledgeWatcher, NewestOnlyWorker
 
 log = logging.getLogger(__name__)
 PROGRESS_BAR_PASSAGES = 200
-SETTLE_SECONDS = 0.3  # edits usually come in bursts (editor save = write + rename): wait for quiet
-MARKER_POLL_SECONDS = 1.0
+EMBED_BATCH = 32  # questions per model call for the gaps page: visitors' questions get their turn between
 
 
 @dataclass(frozen=True)
@@ -64,14 +62,28 @@ class Snapshot:
     calibration: Calibration | None = None  # how the answer threshold was set (None: configured)
 
 
+@dataclass(frozen=True)
+class SourceTopic:
+    label: str
+    file: str | None
+
+
+@dataclass(frozen=True)
+class KnowledgeStatus:
+    live_passages: Counter[str]
+    kept: tuple[str, ...]
+    errors: list[KnowledgeError]
+
+
 class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
         self.encoder = encoder or Encoder(
             config.model, threads=config.torch_threads, onnx_dir=config.models_dir or config.instance_dir / "models"
         )
-        self.reader = KnowledgeReader(config.knowledge_dir)
+        self.files = KnowledgeFiles(config.knowledge_dir, config.instance_dir)
         self.index_root = config.instance_dir / "index"
+        self.versions = IndexVersions(self.index_root)
         self.refresh_error: KnowledgeError | None = None  # why the last refresh was refused, if it was
         self._refresh_lock = threading.Lock()
         self._watcher: KnowledgeWatcher | None = None
@@ -81,10 +93,9 @@ class Assistant:
         self.word_table = WordTable()
         self._example_texts: list[str] = []  # embedded for the policy; kept in the cache with the index
         self._saver = NewestOnlyWorker("index-saver", self._save_in_background)
-        self._marker_lock = threading.Lock()
-        self._newest: str | None = None  # fingerprint of the newest version built or loaded
         self.snapshot = self.load(previous=None)
-        self._marker_seen = self._read_marker()
+        self._marker_seen = self.versions.read_marker()
+        self._topics: tuple[Any, dict[str, Passage], dict[str, Passage]] = (None, {}, {})  # by index, for topic_of
 
     # --- building versions --------------------------------------------------------------------
 
@@ -92,10 +103,10 @@ class Assistant:
         """Read the knowledge folder; load the saved index if it matches, else build and save it.
         A file that fails to load keeps its passages from the last good version."""
         started = time.perf_counter()
-        knowledge = self.reader.read()
+        knowledge = self.files.load()
         passages = build_passages(knowledge.documents)
         failed = {error.file for error in knowledge.errors}
-        last_good = previous.index.passages if previous else self._saved_passages()
+        last_good = previous.index.passages if previous else self.versions.saved_passages()
         kept = [p for p in last_good if p.file in failed]
         passages += kept
         for error in knowledge.errors:
@@ -106,18 +117,18 @@ class Assistant:
             )
 
         fingerprint = passages_fingerprint(passages, self.encoder.name)
-        with self._build_lock():
+        with self.versions.build_lock():
             index = PassageIndex.load(self.index_root, self.encoder.name, fingerprint, self.word_table)
             embedded = 0
             if index is None:
                 index, embedded = self._build(passages, previous.index if previous else None)
-                self._newest_is(fingerprint, saved=False)
+                self.versions.newest_is(fingerprint, saved=False)
                 if previous is None:
                     self._save(index)  # at start-up: saved before serving, for the processes that follow
                 else:
                     self._saver.submit(index)  # after an edit: serve the new version first, save it meanwhile
             else:
-                self._newest_is(fingerprint, saved=True)
+                self.versions.newest_is(fingerprint, saved=True)
         seconds = time.perf_counter() - started
         log.info(
             "Knowledge ready: %d passages from %d files (%d embedded) in %.2fs",
@@ -193,16 +204,7 @@ class Assistant:
         texts += self._example_texts
         self.embeddings.save(keep={self.embeddings.key(t) for t in texts})
         self.word_table.forget_texts_except({p.search_text for p in index.passages})
-        self._newest_is(index.fingerprint, saved=True)
-
-    def _newest_is(self, fingerprint: str, saved: bool) -> None:
-        """Note the newest version of this process; once it is saved, CURRENT names it (a late save of
-        an older version must not send the other processes back to it)."""
-        with self._marker_lock:
-            if not saved:
-                self._newest = fingerprint
-            elif fingerprint == self._newest:
-                self._write_marker(fingerprint)
+        self.versions.newest_is(index.fingerprint, saved=True)
 
     def _save_in_background(self, index: PassageIndex) -> None:
         try:
@@ -212,46 +214,6 @@ class Assistant:
 
     def wait_until_saved(self, timeout: float = 300) -> None:
         self._saver.wait(timeout)
-
-    @contextmanager
-    def _build_lock(self):
-        """One process builds at a time; the others then find its saved index and load it."""
-        self.index_root.mkdir(parents=True, exist_ok=True)
-        with open(self.index_root / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    @property
-    def marker(self) -> Path:
-        """instance/index/CURRENT names the version every process should serve."""
-        return self.index_root / "CURRENT"
-
-    def _write_marker(self, fingerprint: str) -> None:
-        if self._read_marker() == fingerprint:
-            return
-        staging = self.marker.with_name(f".CURRENT.{os.getpid()}")
-        staging.write_text(fingerprint, "utf-8")
-        staging.replace(self.marker)
-
-    def _read_marker(self) -> str | None:
-        try:
-            return self.marker.read_text("utf-8").strip()
-        except OSError:
-            return None
-
-    def _saved_passages(self) -> list[Passage]:
-        """Passages of the version last served (for files that fail at start-up)."""
-        fingerprint = self._read_marker()
-        if not fingerprint:
-            return []
-        try:
-            raw = json.loads((self.index_root / fingerprint[:16] / "passages.json").read_text("utf-8"))
-            return [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
-        except (OSError, ValueError, TypeError, KeyError):
-            return []
 
     def refresh(self) -> Snapshot:
         """Re-read the knowledge folder and swap in the new version. If it cannot be built (a bad
@@ -265,7 +227,7 @@ class Assistant:
                 log.error("Knowledge not updated, the last good version keeps serving: %s", error)
                 raise
             except Exception as error:  # a disk or model failure: report it and try again on the next look
-                self.reader.forget()
+                self.files.forget()
                 self.refresh_error = KnowledgeError("(index)", None, f"could not rebuild the index: {error}")
                 log.exception("Knowledge not updated, the last good version keeps serving")
                 raise self.refresh_error from error
@@ -276,9 +238,9 @@ class Assistant:
     def refresh_if_changed(self) -> bool:
         """Refresh when the knowledge files or the version marker (another process saved a new
         version) changed since this process last looked."""
-        marker = self._read_marker()
+        marker = self.versions.read_marker()
         marker_moved, self._marker_seen = marker != self._marker_seen, marker
-        if self.reader.changed() or (marker_moved and marker != self.snapshot.index.fingerprint):
+        if self.files.changed() or (marker_moved and marker != self.snapshot.index.fingerprint):
             try:
                 self.refresh()
             except KnowledgeError:
@@ -323,6 +285,45 @@ class Assistant:
         problems = list(self.snapshot.knowledge.errors)
         return [self.refresh_error, *problems] if self.refresh_error else problems
 
+    @property
+    def clinic(self) -> ClinicSettings:
+        return self.snapshot.knowledge.clinic
+
+    def topic_of(self, source_id: str) -> SourceTopic:
+        """What a stored answer's passage id was about, for the dashboard: its page and section; for an
+        id from an earlier version, its page (the id names its file: stem-hash), or that it is gone."""
+        index = self.snapshot.index
+        if self._topics[0] is not index:
+            passages = {p.id: p for p in index.passages}
+            stems: dict[str, Passage] = {}
+            for passage in passages.values():
+                stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
+            self._topics = (index, passages, stems)
+        _, passages, stems = self._topics
+        passage = passages.get(source_id)
+        if passage is not None:
+            label = f"{passage.title} › {passage.heading}" if passage.heading else passage.title
+            return SourceTopic(label, passage.file)
+        page = stems.get(source_id.rsplit("-", 1)[0])
+        if page is not None:
+            return SourceTopic(f"{page.title} (text since changed)", page.file)
+        return SourceTopic("A page since removed", None)
+
+    def embed_questions(self, questions: list[str]) -> np.ndarray:
+        """Unit vectors for many questions (the gaps page), through the encoder's query cache. The ONNX
+        query path in small batches: no PyTorch model to load in the web process, and visitors' questions
+        get their turn between batches."""
+        if not questions:
+            return np.zeros((0, self.encoder.dimension), np.float32)
+        batches = [questions[i : i + EMBED_BATCH] for i in range(0, len(questions), EMBED_BATCH)]
+        return np.concatenate([self.encoder.encode_queries(batch) for batch in batches])
+
+    def knowledge_status(self) -> KnowledgeStatus:
+        """What the served version holds: passages per file, files kept from the last good version, problems."""
+        snapshot = self.snapshot
+        live = Counter(p.file for p in snapshot.index.passages)
+        return KnowledgeStatus(live_passages=live, kept=tuple(snapshot.kept), errors=self.errors)
+
     def starter_questions(self, limit: int = 4) -> list[str]:
         """Questions to offer before the visitor types: FAQ questions first, then section titles."""
         passages = self.snapshot.index.passages
@@ -354,92 +355,3 @@ class Assistant:
             "model": self.encoder.name,
             "loaded_at": snapshot.loaded_at,
         }
-
-
-class NewestOnlyWorker:
-    """Runs `work` on one background thread for the newest item submitted: when items come faster than
-    they are worked on, the ones a newer item replaced before their turn are skipped."""
-
-    def __init__(self, name: str, work: Callable[[Any], None]) -> None:
-        self.name = name
-        self.work = work
-        self._lock = threading.Lock()
-        self._next: Any = None
-        self._thread: threading.Thread | None = None
-        self._stopped = threading.Event()
-
-    def submit(self, item: Any) -> None:
-        with self._lock:
-            self._next = item
-            if self._thread and self._thread.is_alive():
-                return
-            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-            self._thread.start()
-
-    @property
-    def busy(self) -> bool:
-        thread = self._thread
-        return bool(thread and thread.is_alive())
-
-    def wait(self, timeout: float) -> None:
-        thread = self._thread
-        if thread and thread.is_alive():
-            thread.join(timeout)
-
-    def stop(self) -> None:
-        """Take nothing more after the item in hand (the work may also watch its own stop signal)."""
-        self._stopped.set()
-
-    def _run(self) -> None:
-        while not self._stopped.is_set():
-            with self._lock:
-                item, self._next = self._next, None
-                if item is None:
-                    self._thread = None
-                    return
-            self.work(item)
-
-
-class KnowledgeWatcher:
-    """Rebuilds a moment after edits in the knowledge folder settle (watchdog events), and picks up
-    versions other processes saved (the CURRENT marker), so every server process follows."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        self.assistant = assistant
-        self.edited = threading.Event()
-        self.stopped = threading.Event()
-        watcher = self
-
-        class Handler(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
-                if event.event_type not in ("opened", "closed_no_write"):
-                    watcher.edited.set()
-
-        self.observer = Observer()
-        self.observer.schedule(Handler(), str(assistant.config.knowledge_dir), recursive=True)
-        self.thread = threading.Thread(target=self._run, name="knowledge-watcher", daemon=True)
-
-    def start(self) -> None:
-        self.observer.start()
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.observer.stop()
-        self.thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self.stopped.is_set():
-            if self.edited.wait(MARKER_POLL_SECONDS):
-                while self.edited.is_set() and not self.stopped.is_set():  # wait until edits settle
-                    self.edited.clear()
-                    time.sleep(SETTLE_SECONDS)
-            if self.stopped.is_set():
-                return
-            try:
-                self.assistant.refresh_if_changed()
-            except Exception:  # a watcher that dies silently would freeze the knowledge: log and go on
-                log.exception("Knowledge refresh failed; the last good version keeps serving")

@@ -17,6 +17,7 @@ from bot.embedding import Encoder
 from bot.evaluation import quality_report
 from bot.extensions import db, socketio
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge_files import KnowledgeFiles
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer
@@ -117,9 +118,9 @@ kb = AppGroup("kb", help="Check the knowledge files.")
 @kb.command("check")
 def kb_check() -> None:
     """Validate every knowledge file; exit non-zero with the problems listed."""
-    root = _assistant().config.knowledge_dir
+    config = _assistant().config
     try:
-        knowledge = load_knowledge(root)
+        knowledge = KnowledgeFiles(config.knowledge_dir, config.instance_dir).load()
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
     for error in knowledge.errors:

@@ -8,7 +8,6 @@ Questions that arrive together are encoded in one batch, and repeated texts come
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -21,6 +20,8 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from bot.fileops import file_lock, write_atomically
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -217,12 +218,11 @@ class OnnxModel:
         stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in encoder.name)
         onnx_file, report_file = folder / f"{stem}.onnx", folder / f"{stem}.json"
         tokenizer_file = Path(encoder.path) / "tokenizer.json"
-        with open(folder / f".{stem}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with file_lock(folder / f".{stem}.lock"):
             report = _read_json(report_file)
             if report.get("source") != encoder.path or not onnx_file.exists():
                 report = cls._export(encoder, onnx_file, tokenizer_file)
-                report_file.write_text(json.dumps(report, indent=1), "utf-8")
+                write_atomically(report_file, json.dumps(report, indent=1))
         if report.get("min_cosine", 0.0) < ONNX_MIN_COSINE:
             log.warning(
                 "ONNX copy of %s differs from PyTorch (cosine %s): questions use PyTorch",

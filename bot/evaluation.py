@@ -22,6 +22,7 @@ from bot.knowledge import Document, Section
 from bot.lexical import LexicalIndex
 from bot.meaning import calibration_questions
 from bot.passages import build_passages
+from bot.replies import ReplyKind
 from bot.retrieval import RetrievalSettings, Retriever
 
 Ranker = Callable[[list[str]], list[list[tuple[str, float]]]]  # questions -> [(doc id, score)] best first
@@ -245,7 +246,7 @@ def quality_report(
             questions_off = list(calibration_questions())
             calibration = calibrate(retriever, questions_off, encoder.encode_queries(questions_off))
             calibration_lines.append(f"  {name} / {view}: {calibration.describe()}")
-            score_of_threshold = calibration.threshold * (1.0 + retriever.settings.lexical_weight)
+            score_of_threshold = retriever.settings.score_of(calibration.threshold)
             ours = abstention(dataset, rankings["ours"], score_of_threshold)
             for system, ranked in rankings.items():
                 cut = score_of_threshold if system == "ours" else threshold_abstaining_on(ranked, ours.abstained)
@@ -262,7 +263,7 @@ def quality_report(
         lines += _table(header, abstention_rows)
     if clinic_reply_kind:
         questions = [q["text"] for q in datasets[0].queries]
-        declined = sum(clinic_reply_kind(q) != "answer" for q in questions)
+        declined = sum(clinic_reply_kind(q) != ReplyKind.ANSWER for q in questions)
         lines += [
             "",
             f"Off-topic: {datasets[0].name}'s questions asked of the clinic's own knowledge/",

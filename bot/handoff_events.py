@@ -11,7 +11,6 @@ processes through the Redis message queue, and the queue's state is in the datab
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from wtforms.validators import ValidationError
 
 from bot import handoff
 from bot.callbacks import CallbackError, SmtpSettings, notification, send, validate_callback
-from bot.extensions import socketio
+from bot.extensions import get_assistant, socketio
 from bot.handoff import HandoffState, Presence, Sender
 from bot.hours import parse_hours
 from bot.policy import QuestionError, validate_question
@@ -40,13 +39,7 @@ _handoff_sids: dict[str, str] = {}
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("HANDOFF_WAIT_SECONDS", 120)  # unclaimed this long: offer the callback form
-    app.config.setdefault("CALLBACK_RETENTION_DAYS", 30)
-    app.config.setdefault("SMTP_URL", os.environ.get("SMTP_URL"))
-    app.config.setdefault("SMTP_FROM", None)  # the clinic's e-mail address when unset
-    app.config.setdefault("CALLBACK_EMAIL", None)  # where requests are sent; the clinic's e-mail when unset
-    app.config.setdefault("RATE_LIMIT_CALLBACK", "3 per hour")  # per visitor
-    app.config.setdefault("RATE_LIMIT_CALLBACK_IP", "20 per hour")
+    """Callback rate limits and the hourly purge; the settings are in bot/config.py."""
     app.extensions["callback_limits"] = AskRateLimits(
         app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_CALLBACK"], app.config["RATE_LIMIT_CALLBACK_IP"]
     )
@@ -67,7 +60,7 @@ def _purge_forever(app: Flask, every_seconds: float = 3600) -> None:
 
 
 def _clinic():
-    return current_app.extensions["assistant"].snapshot.knowledge.clinic
+    return get_assistant().clinic
 
 
 def _conversation(data: object) -> str | None:

@@ -23,6 +23,7 @@ from flask_wtf.csrf import generate_csrf
 
 from bot import handoff
 from bot.callbacks import CallbackStatus, callbacks_csv
+from bot.extensions import get_assistant
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 DATA_ENDPOINTS = {"inbox.callbacks_csv_download", "inbox.socket_token"}
@@ -55,7 +56,7 @@ def _security_headers(response: Response) -> Response:
 
 @inbox.context_processor
 def _layout() -> dict:
-    return {"clinic": current_app.extensions["assistant"].snapshot.knowledge.clinic}
+    return {"clinic": get_assistant().clinic}
 
 
 @inbox.get("/inbox")

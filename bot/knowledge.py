@@ -128,6 +128,11 @@ def read_text(path: Path, name: str) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise KnowledgeError(name, None, f"cannot be read ({exc.strerror})") from exc
+    return decode_text(data, name)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """The bytes of a knowledge file as text, refusing binary, oversized and empty files."""
     if len(data) > MAX_FILE_BYTES:
         raise KnowledgeError(name, None, f"is too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})")
     if b"\x00" in data:
@@ -292,7 +297,12 @@ def load_clinic(root: Path) -> ClinicSettings:
     path = root / CLINIC_FILE
     if not path.exists():
         raise KnowledgeError(CLINIC_FILE, None, "is missing: the bot needs the clinic's name and phone number")
-    meta = _load_yaml(read_text(path, CLINIC_FILE), CLINIC_FILE)
+    return clinic_from_text(read_text(path, CLINIC_FILE))
+
+
+def clinic_from_text(text: str) -> ClinicSettings:
+    """The clinic's settings from the text of clinic.yaml (the editor checks a draft with this too)."""
+    meta = _load_yaml(text, CLINIC_FILE)
     known = set(ClinicSettings.__dataclass_fields__)
     unknown = sorted(set(meta) - known)
     if unknown:
@@ -319,7 +329,12 @@ def load_safety(root: Path) -> SafetyRules:
     path = root / SAFETY_FILE
     if not path.exists():
         raise KnowledgeError(SAFETY_FILE, None, "is missing: the bot will not answer without its emergency phrases")
-    meta = _load_yaml(read_text(path, SAFETY_FILE), SAFETY_FILE)
+    return safety_from_text(read_text(path, SAFETY_FILE))
+
+
+def safety_from_text(text: str) -> SafetyRules:
+    """The safety rules from the text of safety.yaml (the editor checks a draft with this too)."""
+    meta = _load_yaml(text, SAFETY_FILE)
     lists = {}
     for key in ("emergency", "personal_advice"):
         phrases = meta.get(key)

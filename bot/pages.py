@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory
+from flask import Blueprint, Response, abort, render_template, send_from_directory
+
+from bot.extensions import get_assistant
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 SOCKET_IO_CLIENT = WEB / "node_modules" / "socket.io-client" / "dist"
@@ -15,7 +17,7 @@ pages = Blueprint("pages", __name__, template_folder=str(WEB / "templates"))
 @pages.get("/")
 def demo() -> str:
     """A plain clinic page with the widget embedded by its one script tag, as a clinic would."""
-    return render_template("demo.html", clinic=current_app.extensions["assistant"].snapshot.knowledge.clinic)
+    return render_template("demo.html", clinic=get_assistant().clinic)
 
 
 @pages.get("/demo.css")

@@ -69,6 +69,10 @@ class RetrievalSettings:
         """A fused score on 0..1: a perfect meaning and word match scores 1."""
         return float(np.clip(score / (1.0 + self.lexical_weight), 0.0, 1.0))
 
+    def score_of(self, confidence: float) -> float:
+        """The fused score that has this confidence (the inverse of `confidence`, for scores in range)."""
+        return confidence * (1.0 + self.lexical_weight)
+
 
 class SpellingCorrector:
     """Replace a misspelt word with the closest word the knowledge uses ("strech" → "stretch").

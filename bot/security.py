@@ -14,9 +14,13 @@ from urllib.parse import urlsplit
 
 import socketio
 from flask import Flask, Response, request
+from flask_cors import CORS
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.extensions import csrf, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -211,3 +215,21 @@ class LogFloodFilter(logging.Filter):
             record.msg = f"{record.getMessage()} ({left_out} more like this not logged)"
             record.args = None
         return True
+
+
+def init_app(app: Flask) -> None:
+    """CSRF on forms, staff sign-in, rate limits, CORS for the allowed origins, the proxy's headers
+    (behind nginx) and the security headers. After sockets.init_app: ProxyFix must wrap Socket.IO too."""
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    origins = app.config["ALLOWED_ORIGINS_LIST"]
+    if origins:
+        CORS(app, resources={r"/api/*": {"origins": origins}})
+    if int(app.config["PROXY_COUNT"]):  # behind nginx: trust its X-Forwarded-For/-Proto, and only its
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    app.extensions["ask_limits"] = AskRateLimits(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_VISITOR"], app.config["RATE_LIMIT_IP"]
+    )
+    app.after_request(add_security_headers)

@@ -16,17 +16,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import DateTime, Float, Integer, String, Text, delete, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bot.extensions import db
+from bot.extensions import db, migrate
+from bot.fileops import file_lock
 from bot.policy import validate_question
 from bot.redaction import redact
 from bot.replies import Answer
 
 log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MAX_ID_CHARS = 100
 
 
@@ -219,3 +222,28 @@ def start_purging(app, every_seconds: float = 3600) -> threading.Thread:
 
 def _short_id(value: object) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
+
+
+def init_app(app: Flask) -> None:
+    """The database (SQLAlchemy, with Alembic migrations run at start-up) and the conversation store,
+    with its hourly purge of exchanges past the retention period."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    restrict_database_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    with app.app_context():
+        upgrade_database(Path(app.config["INSTANCE_DIR"]))
+    app.extensions["store"] = ConversationStore(
+        app, enabled=bool(app.config["STORE_QUESTIONS"]), retention_days=int(app.config["RETENTION_DAYS"])
+    )
+    if app.config["STORE_QUESTIONS"]:
+        start_purging(app)
+
+
+def upgrade_database(instance_dir: Path) -> None:
+    """Bring the schema up to date (Alembic), one process at a time. A database that cannot be reached
+    does not stop the bot: it answers, and conversations are not stored until the database is back."""
+    with file_lock(instance_dir / ".migrate.lock"):
+        try:
+            upgrade(directory=str(MIGRATIONS))
+        except Exception as error:  # any driver's connection error
+            log.warning("Database unavailable, conversations will not be stored: %s", error)

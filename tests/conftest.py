@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Playwright
 
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
+from tests import harness
+from tests.harness import KNOWLEDGE, PROJECT, eventually, free_port
 
-PROJECT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = PROJECT / "knowledge"
 ARTIFACTS = PROJECT / "test-artifacts"  # screenshots, git-ignored
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -90,62 +86,12 @@ def launch_chromium(playwright: Playwright) -> Browser:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """The real app in its own process, as `make run` starts it (gunicorn, gthread)."""
+class Server(harness.Server):
+    """The real app in its own process, as `make run` starts it, with the tests' limits and shared model."""
 
     def __init__(self, root: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
-        self.root = root
-        self.env = {f"BOT_{key}": value for key, value in NO_LIMITS.items()} | {"BOT_MODELS_DIR": str(SHARED_MODELS)}
-        self.env |= env or {}
-        self.knowledge = root / "knowledge"
-        if not self.knowledge.exists():
-            shutil.copytree(KNOWLEDGE, self.knowledge)
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 120) -> Server:
-        env = {
-            **os.environ,
-            "BIND": f"127.0.0.1:{self.port}",
-            "BOT_KNOWLEDGE_DIR": str(self.knowledge),
-            "BOT_INSTANCE_DIR": str(self.root / "instance"),
-            "ACCESS_LOG": "",
-            **self.env,
-        }
-        log = open(self.root / "server.log", "ab")  # noqa: SIM115 (closed with the process)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.root / 'server.log').read_text()[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise TimeoutError("server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        limits = {f"BOT_{key}": value for key, value in NO_LIMITS.items()}
+        super().__init__(root, port, limits | {"BOT_MODELS_DIR": str(SHARED_MODELS)} | (env or {}))
 
 
 @pytest.fixture(scope="session")
@@ -173,12 +119,14 @@ def postgres_url() -> Iterator[str]:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     import psycopg
 
-    for _ in range(100):
+    def accepts_connections() -> bool:
         try:
             psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres").close()
-            break
+            return True
         except psycopg.OperationalError:
-            time.sleep(0.1)
+            return False
+
+    eventually(accepts_connections, timeout=10, interval=0.1, what="PostgreSQL started")
     yield url
     process.terminate()
     process.wait(timeout=20)
@@ -190,3 +138,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(tmp_path_factory.mktemp("server")).start()
     yield running
     running.stop()
+
+
+# End-to-end tests: a browser, a server in its own process, nginx, PostgreSQL or Redis. `make quick`
+# (pytest -m "not e2e") leaves them out; `make test` runs everything. A test is e2e when it uses one of
+# these fixtures, is in one of these modules, or is marked @pytest.mark.e2e itself.
+E2E_FIXTURES = {
+    "server", "dashboard", "strict_server", "roomy_server", "capped_server", "two_servers", "redis_url",
+    "postgres_url", "proxy", "browser", "bot", "clinic_site", "clinic_page", "tab", "page", "context", "visitor",
+}  # fmt: skip
+E2E_MODULES = {"test_proxy", "test_scale_out", "test_serving", "test_socketio", "test_store_postgres", "test_widget",
+               "test_widget_idle"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+        if module in E2E_MODULES or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)

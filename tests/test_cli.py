@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import PROJECT
 
 
@@ -48,6 +50,7 @@ def test_eval_command_prints_tables(app, tmp_path):
     assert ours.split()[4] == "1.000"  # Hit@1 of ours on three easy questions
 
 
+@pytest.mark.e2e
 def test_flask_cli_in_a_real_process(tmp_path):
     env = {**os.environ, "BOT_INSTANCE_DIR": str(tmp_path / "instance")}
     result = subprocess.run(

@@ -4,7 +4,6 @@ client), a real SMTP server (aiosmtpd on a free port) for the clinic's e-mail, a
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from bot.handoff import CallbackRequest, Handoff, HandoffMessage, purge
 from bot.store import StaffUser, utcnow
 
 from .conftest import NO_LIMITS, free_port
+from .harness import eventually
 from .test_admin import PASSWORD, sign_in, token
 
 STAFF_EMAIL = "anna.jones@clinic.test"
@@ -76,9 +76,6 @@ def app(encoder, smtp, tmp_path_factory):
     root = tmp_path_factory.mktemp("handoff")
     knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
     write_hours(knowledge, "mon-sun 00:00-24:00")  # the shipped hours would make the results depend on the time
-    # Flask-SocketIO binds `@socketio.on` handlers to the server that exists when their module is first
-    # imported, i.e. the first app made in this process (in a full run, another module's). Ours gets them too.
-    first_server = socketio.server
     app = create_app(
         {
             "TESTING": True,
@@ -93,10 +90,6 @@ def app(encoder, smtp, tmp_path_factory):
         },
         encoder=encoder,
     )
-    if first_server is not None:
-        for namespace, handlers in first_server.handlers.items():
-            for event, handler in handlers.items():
-                socketio.server.handlers.setdefault(namespace, {}).setdefault(event, handler)
     with app.app_context():
         for email in (STAFF_EMAIL, OTHER_EMAIL):
             user = StaffUser(email=email)
@@ -117,14 +110,13 @@ def staff_socket(app, email: str = STAFF_EMAIL):
 
 def received(client, name: str, namespace: str | None = None, timeout: float = 5) -> list:
     """Wait (up to `timeout`) for at least one `name` event; returns every `name` event's first argument."""
-    deadline = time.monotonic() + timeout
     got: list = []
-    while time.monotonic() < deadline:
-        got += [e["args"][0] for e in client.get_received(namespace) if e["name"] == name]
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"no {name} event within {timeout} s")
+
+    def arrived() -> list:
+        got.extend(e["args"][0] for e in client.get_received(namespace) if e["name"] == name)
+        return got
+
+    return eventually(arrived, timeout, what=f"a {name} event")
 
 
 def latest_queue(client) -> dict:

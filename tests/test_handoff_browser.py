@@ -20,6 +20,7 @@ from bot.handoff import CallbackRequest
 from bot.store import StaffUser, utcnow
 
 from .conftest import Server
+from .harness import eventually
 from .test_scale_out import redis_url  # noqa: F401  (the fixture)
 from .test_widget import XSS, Widget, browser, host_page, shot  # noqa: F401  (browser is a fixture)
 
@@ -256,12 +257,7 @@ def set_hours(server: Server, hours: str, expected: str) -> None:
     """Edit clinic.yaml as staff would; the servers pick it up by themselves. `expected` is what a probe
     hears then: closed, or no_staff (the probe must not join the queue)."""
     write_hours(server, hours)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if hand_off_state(server) == expected:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"the server did not read the new hours ({expected})")
+    eventually(lambda: hand_off_state(server) == expected, 60, 0.5, f"the server reads the new hours ({expected})")
 
 
 def test_out_of_hours_ends_in_a_stored_callback(browser, pair, staff_email, database):  # noqa: F811

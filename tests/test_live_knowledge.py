@@ -6,17 +6,16 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Assistant, AssistantConfig
+from tests.harness import eventually
 
 SCARS = "can microneedling help my acne scars?"
 
 
 def wait_for(condition, timeout: float = 10.0) -> float:
+    """Seconds until `condition` held."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+    eventually(condition, timeout)
+    return time.monotonic() - started
 
 
 @pytest.fixture
@@ -90,7 +89,7 @@ def test_an_unreadable_clinic_file_keeps_the_whole_last_version(live, knowledge_
     wait_for(lambda: live.refresh_error is not None)
     assert live.refresh_error.file == "clinic.yaml" and live.refresh_error.line == 1
     edit(knowledge_dir / "microneedling.md", "minor surgery", "minor surgery or chickenpox")
-    time.sleep(1.0)
+    wait_for(lambda: not live.files.changed())  # the watcher has read the folder since the edit
     assert live.snapshot is version
     assert live.answer("hello").text == version.knowledge.clinic.greeting
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.retrieval import SpellingCorrector
+from bot.retrieval import RetrievalSettings, SpellingCorrector
 
 # Paraphrases a visitor might type, each with the seed section that answers it.
 SEED_QUESTIONS = [
@@ -61,3 +61,28 @@ def test_sentence_evidence_is_the_same_with_or_without_the_full_scan(assistant, 
     assert [(h.passage.id, round(h.score, 5), h.sentence) for h in scanned][:3] == [
         (h.passage.id, round(h.score, 5), h.sentence) for h in candidates_only
     ][:3]
+
+
+@pytest.mark.parametrize("lexical_weight", [0.0, 0.5, 1.25])
+def test_score_of_is_the_inverse_of_confidence(lexical_weight):
+    """Evaluation cuts rankings at score_of(threshold): it must be the score the policy calls that confidence."""
+    settings = RetrievalSettings(lexical_weight=lexical_weight)
+    for confidence in (0.0, 0.31, 0.5, 0.87, 1.0):
+        assert settings.confidence(settings.score_of(confidence)) == pytest.approx(confidence)
+
+
+def test_the_assistant_names_the_topic_of_a_stored_source(assistant):
+    passage = assistant.snapshot.index.passages[0]
+    topic = assistant.topic_of(passage.id)
+    assert topic.file == passage.file and topic.label.startswith(passage.title)
+    changed = assistant.topic_of(passage.id.rsplit("-", 1)[0] + "-0000000000")
+    assert changed.file == passage.file and changed.label.endswith("(text since changed)")
+    assert assistant.topic_of("gone-page-1234").file is None
+
+
+def test_embedded_questions_are_unit_vectors_in_order(assistant):
+    questions = [f"question number {i}?" for i in range(40)]
+    vectors = assistant.embed_questions(questions)
+    assert vectors.shape == (40, assistant.encoder.dimension)
+    assert vectors[3] == pytest.approx(assistant.encoder.encode_queries([questions[3]])[0], abs=1e-5)
+    assert assistant.embed_questions([]).shape == (0, assistant.encoder.dimension)

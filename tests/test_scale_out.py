@@ -12,6 +12,8 @@ import pytest
 import requests
 import socketio
 
+from tests.harness import eventually
+
 from .conftest import PROJECT, Server, free_port
 
 SCARS = "can microneedling help my acne scars?"
@@ -85,13 +87,12 @@ def test_a_visitor_on_either_server_gets_answers(two_servers, postgres_url):
         listener.client.disconnect()
     import psycopg
 
-    deadline = time.monotonic() + 10
-    stored = 0
-    while stored < 2 and time.monotonic() < deadline:  # both servers wrote to the one PostgreSQL store
+
+    def stored() -> int:  # both servers wrote to the one PostgreSQL store
         with psycopg.connect(postgres_url.replace("+psycopg", "")) as connection:
-            stored = connection.execute("select count(*) from exchanges where answer_id in ('s0', 's1')").fetchone()[0]
-        time.sleep(0.2)
-    assert stored == 2
+            return connection.execute("select count(*) from exchanges where answer_id in ('s0', 's1')").fetchone()[0]
+
+    eventually(lambda: stored() == 2, timeout=10, interval=0.2, what="both answers stored")
 
 
 def test_a_broadcast_reaches_clients_on_both_servers(two_servers, redis_url):
@@ -113,9 +114,7 @@ def test_a_broadcast_reaches_clients_on_both_servers(two_servers, redis_url):
     )
     assert result.returncode == 0, result.stderr
     for listener in listeners:
-        deadline = time.monotonic() + 10
-        while not listener.events["announcement"] and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda listener=listener: listener.events["announcement"], timeout=10, what="the announcement")
         assert listener.events["announcement"] == [{"text": "Closed on Friday."}]
         listener.client.disconnect()
 
@@ -134,18 +133,18 @@ def test_a_knowledge_edit_reaches_both_servers(two_servers):
     page = two_servers[0].knowledge / "microneedling.md"
     page.write_text(page.read_text("utf-8").replace("minor surgery", "minor surgery or chickenpox"), "utf-8")
     for server in two_servers:
-        deadline = time.monotonic() + 15
-        text, n = "", 0
-        while "chickenpox" not in text and time.monotonic() < deadline:
-            n += 1
-            payload = {"question": SCARS, "conversation": f"edit-{server.port}-{n}"}
-            text = requests.post(f"{server.url}/api/ask", json=payload, timeout=30).json()["text"]
-            time.sleep(0.3)
-        assert "chickenpox" in text
+        asked = iter(range(1_000_000))
+
+        def answer_text(server=server, asked=asked) -> str:
+            payload = {"question": SCARS, "conversation": f"edit-{server.port}-{next(asked)}"}
+            return requests.post(f"{server.url}/api/ask", json=payload, timeout=30).json()["text"]
+
+        eventually(lambda answer_text=answer_text: "chickenpox" in answer_text(), timeout=15, interval=0.3)
 
 
 def test_killed_during_a_rebuild_it_restarts_on_a_whole_index(tmp_path):
     server = Server(tmp_path).start()
+    shipped = requests.get(f"{server.url}/healthz", timeout=30).json()["passages"]
     extra = "\n".join(
         f"## Question {i} about aftercare?\n\nAnswer number {i} says to keep skin number {i} clean.\n"
         for i in range(400)
@@ -160,7 +159,7 @@ def test_killed_during_a_rebuild_it_restarts_on_a_whole_index(tmp_path):
         answer = requests.post(f"{restarted.url}/api/ask", json={"question": SCARS}, timeout=30).json()
         assert answer["kind"] == "answer" and answer["sources"][0]["heading"] == "Microneedling reduces scars"
         health = requests.get(f"{restarted.url}/healthz", timeout=30).json()
-        assert health["passages"] == 410 and health["knowledge_errors"] == []
+        assert health["passages"] == shipped + 400 and health["knowledge_errors"] == []
     finally:
         restarted.stop()
 

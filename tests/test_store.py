@@ -2,7 +2,6 @@ import os
 import sqlite3
 import stat
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from bot.app import create_app
 from bot.extensions import db
 from bot.redaction import redact
 from bot.store import Exchange, utcnow
+from tests.harness import eventually
 
 from .conftest import NO_LIMITS
 
@@ -78,11 +78,13 @@ def test_feedback_is_stored_against_its_answer(server):
     assert client.call("feedback", {"id": "v1", "vote": "down", "conversation": "c9"}, timeout=10) == {"ok": True}
     client.disconnect()
     database = server.root / "instance" / "bot.db"
-    deadline, row = time.monotonic() + 10, None
-    while (row is None or row[0] is None) and time.monotonic() < deadline:
+
+    def voted_row():
         with sqlite3.connect(database) as connection:
             row = connection.execute("select vote, voted_at, kind from exchanges where answer_id = 'v1'").fetchone()
-        time.sleep(0.05)
+        return row if row and row[0] is not None else None
+
+    row = eventually(voted_row, timeout=10, what="the vote stored")
     assert row[0] == "down" and row[1] is not None and row[2] == "answer"
 
 

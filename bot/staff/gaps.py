@@ -1,0 +1,121 @@
+"""Content gaps: questions from the last 30 days the bot could not answer or a visitor marked unhelpful,
+grouped by meaning, as a page and as a CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Response, current_app, render_template
+from sqlalchemy import or_, select
+
+from bot.extensions import db
+from bot.gaps import MAX_DISTINCT, group_questions
+from bot.replies import ReplyKind
+from bot.staff.common import DAYS, admin, assistant, staff_work
+from bot.staff.overview import day_start
+from bot.store import Exchange, utcnow
+
+# Replies that show a gap in the knowledge: the bot did not know, or was not sure which topic was meant.
+UNANSWERED = (ReplyKind.FALLBACK, ReplyKind.CLARIFY)
+
+
+@dataclass(frozen=True)
+class GapRow:
+    label: str
+    count: int
+    unanswered: int
+    thumbs_down: int
+    last_asked: datetime
+    examples: list
+    slug: str
+
+
+def content_gaps(now: datetime | None = None) -> list[GapRow]:
+    """Questions from the last 30 days the bot could not answer or a visitor marked unhelpful, grouped."""
+    since = day_start(now or utcnow()) - timedelta(days=DAYS - 1)
+    rows = db.session.execute(
+        select(Exchange.question, Exchange.kind, Exchange.vote, Exchange.created_at)
+        .where(Exchange.created_at >= since, or_(Exchange.kind.in_(UNANSWERED), Exchange.vote == "down"))
+        .order_by(Exchange.created_at.desc())
+        .limit(MAX_DISTINCT)
+    ).all()
+    rows = [row for row in rows if row.question and row.question.strip()]
+    if not rows:
+        return []
+    questions = [row.question for row in rows]
+    groups = group_questions(questions, staff_work(assistant().embed_questions, questions))
+    result = []
+    for group in groups:
+        members = [rows[i] for i in group.members]
+        result.append(
+            GapRow(
+                label=group.label,
+                count=group.count,
+                unanswered=sum(1 for r in members if r.kind in UNANSWERED),
+                thumbs_down=sum(1 for r in members if r.vote == "down"),
+                last_asked=max(r.created_at for r in members),
+                examples=list(group.examples),
+                slug=_slug(group.label),
+            )
+        )
+    return result
+
+
+def _slug(text: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-").split("-")
+    return "-".join(words[:6])[:60].strip("-") or "new-page"
+
+
+@admin.get("/gaps")
+def gaps() -> str:
+    groups = content_gaps()
+    repeated = [g for g in groups if g.count > 1]
+    once = [g for g in groups if g.count == 1]
+    return render_template(
+        "admin/gaps.html",
+        repeated=repeated,
+        once=once,
+        total=sum(g.count for g in groups),
+        days=DAYS,
+        retention=current_app.extensions["store"].retention_days,
+        active="gaps",
+    )
+
+
+# Invisible characters a spreadsheet skips before it sees a leading "=": zero-width spaces and joiners,
+# the word joiner, the byte-order mark and the soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
+
+
+def _csv_cell(value: object) -> object:
+    """Visitors' words could be formulas ("=HYPERLINK(...)") that a spreadsheet would run: quote them.
+    NFKC first, so that a full-width "＝" is the "=" a spreadsheet reads, and without invisible characters,
+    so that none can hide the "=" from this check."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@admin.get("/gaps.csv")
+def gaps_csv() -> Response:
+    out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(out)
+    writer.writerow(["group", "count", "question"])
+    for group in content_gaps():
+        for example in group.examples:
+            writer.writerow([_csv_cell(group.label), group.count, _csv_cell(example.question)])
+    filename = f"content-gaps-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
