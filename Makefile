@@ -43,14 +43,14 @@ index: $(BIN)/.installed
 test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis (233 of 310 tests;
 # 18 min against 22 for `make test` on 2 cores shared with other work, 2026-12-01).
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -m "not e2e" -q
+	$(BIN)/python -m pytest -n 2 -m "not e2e" -q
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

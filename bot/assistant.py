@@ -23,6 +23,7 @@ from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, fill_placeholders, parse_markdown
 from bot.knowledge_files import KnowledgeFiles
+from bot.languages import ReplyText
 from bot.lexical import WordTable
 from bot.meaning import calibration_questions, small_talk_examples
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
@@ -178,6 +179,7 @@ class Assistant:
             PolicySettings(answer_threshold=threshold),
             topics=topics,
             embed=self._embed,
+            replies=knowledge.replies,
         )
         return policy, calibration
 
@@ -276,7 +278,9 @@ class Assistant:
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
         index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table, previous=current.index)
         documents = [d for d in current.knowledge.documents if d.file != file] + [document]
-        knowledge = Knowledge(documents, current.knowledge.clinic, current.knowledge.safety)
+        knowledge = Knowledge(
+            documents, current.knowledge.clinic, current.knowledge.safety, replies=current.knowledge.replies
+        )
         policy, _ = self._policy(knowledge, index, threshold=current.policy.settings.answer_threshold)
         return policy.run(question)
 
@@ -331,14 +335,16 @@ class Assistant:
         headings = [p.headings[-1] for p in passages if p.headings and not p.question]
         return list(dict.fromkeys(faq + headings))[:limit]
 
-    def welcome(self) -> dict:
-        """What a chat window shows when it opens: greeting, disclaimer, contacts, first questions."""
-        clinic = self.snapshot.knowledge.clinic
+    def welcome(self, language: str | None = None) -> dict:
+        """What a chat window shows when it opens: greeting, disclaimer, contacts, first questions; the
+        greeting and disclaimer in the visitor's language when the clinic wrote them in it."""
+        knowledge = self.snapshot.knowledge
+        clinic = knowledge.clinic
         keys = ("name", "phone", "email", "booking_url", "emergency_number", "crisis_line")
         return {
             "clinic": {key: getattr(clinic, key) for key in keys},
-            "greeting": clinic.greeting,
-            "disclaimer": clinic.disclaimer,
+            "greeting": knowledge.replies.pick(language, ReplyText.GREETING) or clinic.greeting,
+            "disclaimer": knowledge.replies.pick(language, ReplyText.DISCLAIMER) or clinic.disclaimer,
             "suggestions": self.starter_questions(),
         }
 

@@ -18,6 +18,7 @@ from bot.evaluation import quality_report
 from bot.extensions import db, socketio
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.knowledge_files import KnowledgeFiles
+from bot.page_checks import folder_warnings
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer
@@ -116,19 +117,28 @@ kb = AppGroup("kb", help="Check the knowledge files.")
 
 
 @kb.command("check")
-def kb_check() -> None:
-    """Validate every knowledge file; exit non-zero with the problems listed."""
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
+def kb_check(strict: bool) -> None:
+    """Validate every knowledge file; exit non-zero with the problems listed. Warnings (pages that load but
+    lose something, the editor's warnings) are listed too."""
     config = _assistant().config
     try:
         knowledge = KnowledgeFiles(config.knowledge_dir, config.instance_dir).load()
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
+    warnings = folder_warnings(config.knowledge_dir)
+    for warning in warnings:
+        click.echo(f"⚠ {warning}", err=True)
     for error in knowledge.errors:
         click.echo(f"✗ {error}", err=True)
+    if strict and warnings and not knowledge.errors:
+        raise click.ClickException(f"{len(warnings)} warning(s).")
     if knowledge.errors:
         raise click.ClickException(f"{len(knowledge.errors)} file(s) need fixing; the others are fine.")
     passages = build_passages(knowledge.documents)
-    click.echo(f"✓ {len(knowledge.documents)} pages, clinic.yaml and safety.yaml are fine ({len(passages)} passages).")
+    note = f"; {len(warnings)} warning(s) above" if warnings else ""
+    pages = len(knowledge.documents)
+    click.echo(f"✓ {pages} pages, clinic.yaml and safety.yaml are fine ({len(passages)} passages){note}.")
 
 
 @kb.command("stats")

@@ -9,6 +9,7 @@ from flask_socketio import emit
 
 from bot import handoff_events
 from bot.extensions import socketio
+from bot.languages import language_code
 from bot.policy import QuestionError
 from bot.replies import Context
 from bot.security import RATE_LIMITED_MESSAGE
@@ -56,7 +57,8 @@ def on_unexpected_error(error: Exception) -> None:
 @socketio.on("connect")
 def on_connect(auth: object = None) -> None:
     """Greet each new connection with what the widget shows before the first question."""
-    emit("welcome", current_app.extensions["assistant"].welcome())
+    language = language_code(auth.get("lang")) if isinstance(auth, dict) else None
+    emit("welcome", current_app.extensions["assistant"].welcome(language))
 
 
 @socketio.on("disconnect")
@@ -79,9 +81,9 @@ def on_ask(data: object) -> None:
     if (relayed := handoff_events.relay_question(data)) is not None:
         emit("error", {"id": request_id, "code": relayed["code"], "message": relayed["message"]})
         return
-    page = Context.from_payload(data).page
+    sent = Context.from_payload(data)
     context = _contexts.get(request.sid, Context())
-    context = Context(page or context.page, context.previous, context.asked)
+    context = Context(sent.page or context.page, context.previous, context.asked, sent.lang)
     try:
         assistant = current_app.extensions["assistant"]
         answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
@@ -95,7 +97,8 @@ def on_ask(data: object) -> None:
 
 @socketio.on("feedback")
 def on_feedback(data: object) -> dict:
-    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`)."""
+    """A visitor's thumbs up or down on one answer (`{"id": answer id, "vote": "up"|"down"}`, after a thumbs
+    down optionally `"reason"`: one line); a later vote on the same answer replaces the earlier one."""
     if _retry_after(data, "feedback") is not None:
         return {"ok": False, "code": "rate_limited", "message": "Please wait a moment."}
     request_id = _request_id(data)
@@ -106,5 +109,7 @@ def on_feedback(data: object) -> dict:
             "code": "invalid_feedback",
             "message": "Feedback needs an answer id and a vote of up or down.",
         }
-    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"))
+    reason = data.get("reason")
+    reason = reason.strip() if isinstance(reason, str) and vote == "down" else None
+    current_app.extensions["store"].record_vote(request_id, vote, data.get("conversation"), reason or None)
     return {"ok": True}

@@ -42,13 +42,34 @@ def normalise_question(question: str) -> str:
     return " ".join(question.casefold().split()).rstrip(" ?!.").strip()
 
 
-def average_linkage(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+# What a question asks for: two questions that ask for different things ("how long does a session take" /
+# "how many sessions will I need") are never one gap, however alike their words are to the model.
+_ASKS_FOR = (
+    ("duration", re.compile(r"\bhow long\b|\bhow many (?:minutes|hours|days|weeks|months)\b")),
+    ("number", re.compile(r"\bhow many\b")),
+    ("price", re.compile(r"\bhow much\b|\b(?:cost|costs|price|prices|fee|fees)\b")),
+    ("frequency", re.compile(r"\bhow often\b")),
+    ("place", re.compile(r"\bwhere\b")),
+    ("time", re.compile(r"\bwhen\b|\bwhat time\b")),
+)
+
+
+def asks_for(question: str) -> str | None:
+    """The kind of answer a question wants (duration, number, price, …), or None when it does not say."""
+    text = question.casefold()
+    return next((kind for kind, pattern in _ASKS_FOR if pattern.search(text)), None)
+
+
+def average_linkage(vectors: np.ndarray, threshold: float, apart: np.ndarray | None = None) -> list[list[int]]:
     """Cluster unit vectors: merge the two most alike clusters (mean pairwise cosine) while that
-    mean is at least `threshold`. Returns clusters as lists of row positions."""
+    mean is at least `threshold`. `apart[i, j]` true keeps rows i and j (and so their clusters) apart.
+    Returns clusters as lists of row positions."""
     n = len(vectors)
     if n == 0:
         return []
     sim = (vectors @ vectors.T).astype(np.float64)
+    if apart is not None:
+        sim[apart] = -np.inf  # an average with -inf in it stays -inf: the clusters never merge
     np.fill_diagonal(sim, -np.inf)
     sizes = np.ones(n)
     members: list[list[int]] = [[i] for i in range(n)]
@@ -112,7 +133,9 @@ def group_questions(
     distinct = np.asarray(vectors, dtype=np.float32)[firsts]
     weights = np.array([len(group) for group in positions], dtype=np.float64)
     groups = []
-    for cluster in average_linkage(distinct, threshold):
+    kinds = np.array([asks_for(questions[first]) or "" for first in firsts], dtype=object)
+    apart = (kinds[:, None] != kinds[None, :]) & (kinds[:, None] != "") & (kinds[None, :] != "")
+    for cluster in average_linkage(distinct, threshold, apart):
         rows = np.array(cluster)
         centrality = (distinct[rows] @ distinct[rows].T) @ weights[rows]
         order = sorted(range(len(rows)), key=lambda k: (-weights[rows[k]], -centrality[k], firsts[rows[k]]))

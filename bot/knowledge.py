@@ -15,9 +15,13 @@ from pathlib import Path
 import yaml
 
 from bot.hours import HoursError, parse_hours
+from bot.languages import ReplyText, ReplyTexts, language_code
+from bot.markdown import list_marker, safe_markdown
 
 MAX_FILE_BYTES = 5_000_000
 CLINIC_FILE = "clinic.yaml"
+FRONT_MATTER_KEYS = ("title", "url", "tags", "pages")  # what a page's front matter may set
+REPLIES_KEY = "replies"  # in clinic.yaml: the bot's own sentences per language (bot/languages.py)
 SAFETY_FILE = "safety.yaml"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -50,6 +54,8 @@ class Section:
     headings: tuple[str, ...]
     paragraphs: tuple[str, ...]
     line: int
+    # Each paragraph in the Markdown subset the widget renders (markdown.py), or () when none was kept.
+    markdown: tuple[str, ...] = ()
 
     @property
     def question(self) -> str | None:
@@ -120,6 +126,7 @@ class Knowledge:
     clinic: ClinicSettings
     safety: SafetyRules
     errors: list[KnowledgeError] = field(default_factory=list)
+    replies: ReplyTexts = field(default_factory=ReplyTexts)  # the bot's own sentences per language
 
 
 def read_text(path: Path, name: str) -> str:
@@ -194,15 +201,18 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
-    """Group body lines into paragraphs; each list item is a paragraph of its own."""
-    paragraphs: list[str] = []
+def _paragraphs(lines: list[str]) -> list[tuple[str, str]]:
+    """Group body lines into paragraphs, as (plain text, safe Markdown); each list item is a paragraph of
+    its own, its Markdown keeping its marker ("- ", "2. ")."""
+    paragraphs: list[tuple[str, str]] = []
     current: list[str] = []
+    marker = ""
 
     def flush() -> None:
-        joined = plain_text(" ".join(current))
+        raw = " ".join(current)
+        joined = plain_text(raw)
         if joined:
-            paragraphs.append(joined)
+            paragraphs.append((joined, marker + safe_markdown(raw)))
         current.clear()
 
     for raw in lines:
@@ -214,7 +224,9 @@ def _paragraphs(lines: list[str]) -> list[str]:
             flush()
             if item:
                 current.append(item.group(1))
+                marker = list_marker(raw)
                 flush()
+                marker = ""
             continue
         current.append(line)
     flush()
@@ -250,7 +262,8 @@ def parse_markdown(text: str, name: str) -> Document:
     def close_section() -> None:
         paragraphs = _paragraphs(body)
         if paragraphs:
-            sections.append(Section(tuple(h for _, h in stack), tuple(paragraphs), body_line))
+            plain, markdown = zip(*paragraphs, strict=True)
+            sections.append(Section(tuple(h for _, h in stack), plain, body_line, markdown))
         body.clear()
 
     for offset, line in enumerate(lines):
@@ -273,7 +286,8 @@ def parse_markdown(text: str, name: str) -> Document:
         title = top[0] if top else Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
     # A top heading that repeats the title is the page's name, not a section of it.
     sections = [
-        Section(s.headings[1:], s.paragraphs, s.line) if s.headings and s.headings[0] == title else s for s in sections
+        Section(s.headings[1:], s.paragraphs, s.line, s.markdown) if s.headings and s.headings[0] == title else s
+        for s in sections
     ]
     if not sections:
         raise KnowledgeError(name, first_line, "has no text to answer from (only headings or front matter)")
@@ -304,7 +318,7 @@ def clinic_from_text(text: str) -> ClinicSettings:
     """The clinic's settings from the text of clinic.yaml (the editor checks a draft with this too)."""
     meta = _load_yaml(text, CLINIC_FILE)
     known = set(ClinicSettings.__dataclass_fields__)
-    unknown = sorted(set(meta) - known)
+    unknown = sorted(set(meta) - known - {REPLIES_KEY})
     if unknown:
         raise KnowledgeError(CLINIC_FILE, None, f"has unknown settings: {', '.join(unknown)}")
     values = {}
@@ -323,6 +337,33 @@ def clinic_from_text(text: str) -> ClinicSettings:
         raise KnowledgeError(CLINIC_FILE, None, str(error)) from None
     clinic = ClinicSettings(**values)
     return ClinicSettings(**{**values, "disclaimer": fill_placeholders(clinic.disclaimer, clinic)})
+
+
+def load_replies(root: Path, clinic: ClinicSettings) -> ReplyTexts:
+    """clinic.yaml's `replies`: per language code, the bot's own sentences, placeholders filled in."""
+    meta = _load_yaml(read_text(root / CLINIC_FILE, CLINIC_FILE), CLINIC_FILE)
+    raw = meta.get(REPLIES_KEY) or {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(CLINIC_FILE, None, f"'{REPLIES_KEY}' must list languages, like 'en:' and 'es:'")
+    known = {key.value for key in ReplyText}
+    by_language: dict[str, dict[ReplyText, str]] = {}
+    for language, texts in raw.items():
+        code = language_code(str(language))
+        if code is None or not isinstance(texts, dict):
+            message = f"'{REPLIES_KEY}: {language}' must be a language code with its sentences"
+            raise KnowledgeError(CLINIC_FILE, None, message)
+        unknown = sorted(set(map(str, texts)) - known)
+        if unknown:
+            raise KnowledgeError(
+                CLINIC_FILE, None, f"'{REPLIES_KEY}: {language}' has unknown sentences: {', '.join(unknown)}"
+                f" (known: {', '.join(sorted(known))})"
+            )
+        by_language[code] = {
+            ReplyText(key): fill_placeholders(_string_field(texts, key, CLINIC_FILE, None) or "", clinic)
+            for key in texts
+            if texts[key]
+        }
+    return ReplyTexts(by_language)
 
 
 def load_safety(root: Path) -> SafetyRules:
@@ -415,6 +456,7 @@ class KnowledgeReader:
         stats = self._stats()
         self._seen = stats  # even if this read fails, the next one waits for the next edit
         clinic = load_clinic(self.root)
+        replies = load_replies(self.root, clinic)
         safety = load_safety(self.root)
         clinic_changed = stats.get(self.root / CLINIC_FILE) != self._clinic_stat
         self._clinic_stat = stats.get(self.root / CLINIC_FILE)
@@ -434,4 +476,4 @@ class KnowledgeReader:
             parsed[path] = (stat, result)
             (errors if isinstance(result, KnowledgeError) else documents).append(result)
         self._parsed = parsed
-        return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors)
+        return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors, replies=replies)

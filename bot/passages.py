@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from bot.knowledge import Document, Section
+from bot.markdown import passage_markdown
 
 TARGET_WORDS = 110
 MIN_WORDS = 40
@@ -33,6 +34,7 @@ class Passage:
     headings: tuple[str, ...]
     text: str
     question: str | None = None
+    markdown: str | None = None  # the text in the widget's Markdown subset, when it has lists, bold or links
 
     @property
     def heading(self) -> str:
@@ -174,6 +176,7 @@ def _document_passages(document: Document) -> tuple[Passage, ...]:
                     headings=section.headings,
                     text=text,
                     question=section.question,
+                    markdown=passage_markdown(text, section.paragraphs, section.markdown),
                 )
             )
     return tuple(passages)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.knowledge import ClinicSettings, SafetyRules
+from bot.languages import ReplyTexts, text_key
 from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
 from bot.passages import key_sentence_spans, split_sentences
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
@@ -20,6 +21,7 @@ from bot.retrieval import Hit, Retriever, TopicReading
 from bot.topics import TopicFinder
 
 MAX_QUESTION_CHARS = 1000
+MIN_KEY_SENTENCE_WORDS = 3  # "Yes." or "Not at all." is no key sentence: the one after it says what matters
 
 
 class QuestionError(ValueError):
@@ -166,12 +168,14 @@ class AnswerPolicy:
         settings: PolicySettings | None = None,
         topics: TopicFinder | None = None,
         embed: Callable[[list[str]], np.ndarray] | None = None,
+        replies: ReplyTexts | None = None,
     ) -> None:
         """`embed` turns example questions into vectors (the assistant passes a cached encoder)."""
         self.retriever = retriever
         self.clinic = clinic
         self.settings = settings = settings or PolicySettings()
         self.topics = topics
+        self.replies = replies or ReplyTexts()
         embed = embed or retriever.encoder.encode_fast
         self.emergency = PhraseMatcher(safety.emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
@@ -193,6 +197,16 @@ class AnswerPolicy:
         )
 
     def run(self, raw_question: object, context: Context | None = None) -> Answer:
+        return self.in_language(self.decide(raw_question, context), context.lang if context else None)
+
+    def in_language(self, answer: Answer, language: str | None) -> Answer:
+        """The bot's own sentence as the clinic wrote it in the visitor's language (English as written here
+        when the clinic wrote none); passages stay as they are."""
+        key = text_key(answer)
+        text = self.replies.pick(language, key) if key else None
+        return replace(answer, text=text) if text else answer
+
+    def decide(self, raw_question: object, context: Context | None = None) -> Answer:
         question = validate_question(raw_question)
         if self.emergency.find(question):
             return self.emergency_answer()
@@ -297,6 +311,7 @@ class AnswerPolicy:
             passage=passage.text,
             highlights=self.key_sentences(hit, vector),
             score=round(hit.score, 4),
+            markdown=passage.markdown,
         )
 
     def fallback(self, confidence: float = 0.0, suggestions: list[str] | None = None) -> Answer:
@@ -356,10 +371,10 @@ class AnswerPolicy:
         if len(candidates) <= 1:
             return candidates
         if hit.sentence is not None and hit.sentence < len(candidates):
-            return [candidates[hit.sentence]]
+            return [with_content(text, candidates, hit.sentence)]
         # A large knowledge base keeps no sentence vectors: embed this passage's sentences now.
         sentence_vectors = self.retriever.encoder.encode_queries([text[a:b] for a, b in candidates])
-        return [candidates[int(np.argmax(sentence_vectors @ vector))]]
+        return [with_content(text, candidates, int(np.argmax(sentence_vectors @ vector)))]
 
     def suggestions(self, hits: list[Hit], exclude: Hit | None) -> list[str]:
         """Related questions: FAQ questions or section headings of the next-best passages."""
@@ -391,6 +406,15 @@ class AnswerPolicy:
         if not heading or heading.lower() == passage.title.lower():
             return passage.title
         return heading if passage.title.lower() in heading.lower() else f"{passage.title}: {heading}"
+
+
+def with_content(text: str, candidates: list[tuple[int, int]], best: int) -> tuple[int, int]:
+    """The key sentence, unless it says nothing on its own ("Yes.", "Not at all."): then the sentence with
+    content that follows it (or, at the end, the one before)."""
+    if len(text[slice(*candidates[best])].split()) >= MIN_KEY_SENTENCE_WORDS:
+        return candidates[best]
+    order = candidates[best + 1 :] + candidates[:best][::-1]
+    return next((span for span in order if len(text[slice(*span)].split()) >= MIN_KEY_SENTENCE_WORDS), candidates[best])
 
 
 def _span_text(source: Source) -> str | None:

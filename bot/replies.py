@@ -36,6 +36,7 @@ class Source:
     passage: str
     highlights: list[tuple[int, int]]
     score: float
+    markdown: str | None = None  # `passage` in the widget's Markdown subset (bot/markdown.py), if it has any
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Context:
     page: str | None = None  # the page's address, without its query string
     previous: str | None = None  # the id of the passage the bot answered with last
     asked: str | None = None  # the question that passage answered (kept for the conversation only)
+    lang: str | None = None  # the widget's language (data-lang): the bot's own sentences are picked in it
 
     @classmethod
     def from_payload(cls, raw: object) -> Context:
@@ -77,12 +79,14 @@ class Context:
             value = data.get(key)
             return value if isinstance(value, str) and 0 < len(value) <= limit else None
 
-        return cls(page=text("page", 2000), previous=text("previous", 200), asked=text("asked", 1000))
+        return cls(
+            page=text("page", 2000), previous=text("previous", 200), asked=text("asked", 1000), lang=text("lang", 20)
+        )
 
     def after(self, answer: Answer, question: str | None = None) -> Context:
         """The context for the next question of the same conversation: the passage of an answer (or of a
         referral's general information) becomes its topic, with the `question` it answered; other
         replies leave the context as it was."""
         if answer.kind in (ReplyKind.ANSWER, ReplyKind.REFERRAL) and answer.sources:
-            return Context(self.page, answer.sources[0].id, question)
+            return Context(self.page, answer.sources[0].id, question, self.lang)
         return self

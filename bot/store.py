@@ -31,6 +31,7 @@ from bot.replies import Answer
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MAX_ID_CHARS = 100
+MAX_REASON_CHARS = 200
 
 
 def utcnow() -> datetime:
@@ -52,6 +53,7 @@ class Exchange(db.Model):
     source_ids: Mapped[str] = mapped_column(Text, default="")  # space-separated passage ids
     vote: Mapped[str | None] = mapped_column(String(8))
     voted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    vote_reason: Mapped[str | None] = mapped_column(Text)  # the visitor's one line after a thumbs down, redacted
 
 
 class StaffUser(db.Model):
@@ -123,8 +125,9 @@ class ConversationStore:
         # Redaction and the ORM's work happen on the writer's thread, never on a visitor's.
         self._enqueue(lambda: db.session.add(Exchange(**values, question=redact(text)[:2000])))
 
-    def record_vote(self, answer_id: str, vote: str, conversation_id: object = None) -> None:
-        """Store a vote on the latest answer with this id (and conversation, when given)."""
+    def record_vote(self, answer_id: str, vote: str, conversation_id: object = None, reason: str | None = None) -> None:
+        """Store a vote on the latest answer with this id (and conversation, when given); a later vote replaces
+        it. A reason is stored redacted, like questions."""
         if not self.enabled:
             return
         conversation = _short_id(conversation_id)
@@ -136,6 +139,8 @@ class ConversationStore:
             exchange = db.session.scalars(query.order_by(Exchange.id.desc()).limit(1)).first()
             if exchange is not None:
                 exchange.vote, exchange.voted_at = vote, utcnow()
+                if reason:
+                    exchange.vote_reason = redact(reason)[:MAX_REASON_CHARS]
 
         self._enqueue(update)
 

@@ -482,7 +482,7 @@ def test_new_page(dashboard, session):
 
     draft = draft.replace(
         "Write the answer here in a few plain sentences.", "Yes: gift vouchers for any treatment, from $50."
-    )
+    ).replace("---\n\n", "url: https://www.example.com/gift-vouchers\n---\n\n", 1)  # without it: a warning
     saved = session.post(
         f"{server.url}/admin/knowledge/gift-vouchers.md/save",
         data={"csrf_token": token(response.text), "base": BASE.search(response.text).group(1), "content": draft},

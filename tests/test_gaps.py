@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.gaps import average_linkage, group_questions, normalise_question
+from bot.gaps import asks_for, average_linkage, group_questions, normalise_question
 
 PRICES = [
     "How much does microneedling cost?",
@@ -54,3 +54,15 @@ def test_average_linkage_does_not_chain():
     clusters = sorted(sorted(c) for c in average_linkage(vectors, threshold=0.75))
     assert clusters == [[0, 1], [2]]
     assert sorted(len(c) for c in average_linkage(vectors, threshold=0.2)) == [3]
+
+
+def test_questions_that_ask_for_different_things_are_not_one_gap(encoder):
+    """Issue 15: "how long does a session take" is not "how many sessions", however alike their words."""
+    durations = ["how long does a session take", "how long is one session?", "how long does the treatment take"]
+    numbers = ["how many sessions do I need", "how many sessions will it take?"]
+    questions = durations + numbers
+    vectors = encoder.encode(questions)
+    together = group_questions(questions, vectors, threshold=0.0)  # any two would merge on meaning alone
+    assert sorted(sorted(e.question for e in g.examples) for g in together) == [sorted(durations), sorted(numbers)]
+    assert asks_for("How long is recovery?") == "duration" and asks_for("how many sessions?") == "number"
+    assert asks_for("does it hurt?") is None  # says nothing: may join any group

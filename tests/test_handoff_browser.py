@@ -108,7 +108,7 @@ def test_full_hand_off_and_back_to_the_bot(browser, pair, staff_email, staff_on)
         reply = widget.ask(question)
         expect(reply).to_have_attribute("data-kind", "answer")
         reply.get_by_role("button", name="No, this did not help").click()
-        widget.panel.locator(".row.offer").get_by_role("button", name="Talk to our team").click()
+        reply.locator(".offer-team").get_by_role("button", name="Talk to our team").click()
     expect(widget.panel.locator(".row.sys").last).to_contain_text("You're in the queue")
     bot_replies = widget.replies.count()
 

@@ -43,7 +43,8 @@ def test_answer_carries_passage_highlight_source_and_suggestions(assistant):
     data = answer.to_dict()
     assert set(data) == {"kind", "text", "confidence", "sources", "suggestions", "lead", "intent"}
     assert data["lead"] == marked
-    assert set(data["sources"][0]) == {"id", "title", "url", "file", "heading", "passage", "highlights", "score"}
+    fields = {"id", "title", "url", "file", "heading", "passage", "highlights", "score", "markdown"}
+    assert set(data["sources"][0]) == fields
 
 
 @pytest.mark.parametrize(

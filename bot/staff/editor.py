@@ -10,11 +10,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from bot.authoring import starter_page, with_faq_entry
 from bot.knowledge import (
     KnowledgeError,
     fill_placeholders,
 )
 from bot.knowledge_files import EDITOR_MAX_BYTES, NEW_PAGE_NAME, SETTINGS_FILES, FileInfo, FileRefused, digest, validate
+from bot.page_checks import page_warnings
 from bot.policy import QuestionError
 from bot.replies import Answer
 from bot.staff.common import admin, assistant, clinic, staff_work
@@ -106,10 +108,13 @@ def new_page() -> Response | tuple[str, int]:
             new_problem=problem,
             active="knowledge",
         ), 400
-    return redirect(url_for("admin.editor", name=name, question=question or None))
+    title, url = request.form.get("title", "").strip()[:200], request.form.get("url", "").strip()[:2000]
+    return redirect(url_for("admin.editor", name=name, question=question or None, title=title or None, url=url or None))
 
 
 def _starter_page(name: str, question: str) -> str:
+    if request.args.get("title"):  # from "Write an answer": a new page with its title and url
+        return starter_page(request.args["title"], request.args.get("url", ""), question)
     title = name.removesuffix(".md").replace("-", " ").capitalize()
     heading = question.strip() or "A question visitors ask?"
     if not heading.endswith("?"):
@@ -154,6 +159,7 @@ def render_editor(
     problem: str | None = None,
     error: KnowledgeError | None = None,
     base: str | None = None,
+    warn_before_save: bool = False,
 ) -> str:
     exists = path.exists()
     saved, unreadable = files().read(path) if exists else (None, None)
@@ -178,6 +184,8 @@ def render_editor(
         lines=(draft or "").split("\n"),
         last_backup=backups[0].when if backups else None,
         live_error=next((e for e in assistant().knowledge_status().errors if e.file == name), None),
+        warnings=page_warnings(draft or "", name) if name not in SETTINGS_FILES and not error else [],
+        warn_before_save=warn_before_save,
         active="knowledge",
     )
 
@@ -187,6 +195,11 @@ def editor(name: str) -> str:
     path = _resolve_or_abort(name)
     if not path.exists() and not NEW_PAGE_NAME.match(name):
         abort(404, "There is no such knowledge file.")
+    add = request.args.get("add_question", "").strip()[:300]
+    if add and path.exists() and name not in SETTINGS_FILES:  # "Write an answer": an FAQ entry on this page
+        saved, _ = files().read(path)
+        if saved is not None:
+            return render_editor(name, path, draft=with_faq_entry(saved, add))
     return render_editor(name, path)
 
 
@@ -220,6 +233,8 @@ def save(name: str) -> Response | tuple[str, int]:
         error = validate(name, draft, clinic())
         if error:
             return render_editor(name, path, draft=draft, question=question, error=error, base=base), 422
+        if name not in SETTINGS_FILES and page_warnings(draft, name) and not request.form.get("confirm_warnings"):
+            return render_editor(name, path, draft=draft, question=question, base=base, warn_before_save=True), 422
         current, unreadable = files().read(path) if exists else (None, None)
         if unreadable:
             return render_editor(

@@ -10,13 +10,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
+from bot.authoring import as_question, best_pages
 from bot.extensions import db
-from bot.gaps import MAX_DISTINCT, group_questions
+from bot.gap_dismissals import Dismissals
+from bot.gaps import MAX_DISTINCT, group_questions, normalise_question
 from bot.replies import ReplyKind
-from bot.staff.common import DAYS, admin, assistant, staff_work
+from bot.staff.common import DAYS, KIND_LABELS, admin, assistant, staff_work
 from bot.staff.overview import day_start
 from bot.store import Exchange, utcnow
 
@@ -33,18 +35,35 @@ class GapRow:
     last_asked: datetime
     examples: list
     slug: str
+    rated_down: list = ()  # RatedAnswer: what visitors rated not helpful, with the answer they were given
+
+
+@dataclass(frozen=True)
+class RatedAnswer:
+    question: str
+    answer: str  # "Page title › heading" of the passage given, or the kind of reply
+    excerpt: str
+    reason: str | None
 
 
 def content_gaps(now: datetime | None = None) -> list[GapRow]:
     """Questions from the last 30 days the bot could not answer or a visitor marked unhelpful, grouped."""
     since = day_start(now or utcnow()) - timedelta(days=DAYS - 1)
     rows = db.session.execute(
-        select(Exchange.question, Exchange.kind, Exchange.vote, Exchange.created_at)
+        select(
+            Exchange.question,
+            Exchange.kind,
+            Exchange.vote,
+            Exchange.created_at,
+            Exchange.source_ids,
+            Exchange.vote_reason,
+        )
         .where(Exchange.created_at >= since, or_(Exchange.kind.in_(UNANSWERED), Exchange.vote == "down"))
         .order_by(Exchange.created_at.desc())
         .limit(MAX_DISTINCT)
     ).all()
-    rows = [row for row in rows if row.question and row.question.strip()]
+    dismissed = Dismissals(assistant().config.instance_dir).keys()
+    rows = [row for row in rows if row.question.strip() and normalise_question(row.question) not in dismissed]
     if not rows:
         return []
     questions = [row.question for row in rows]
@@ -61,14 +80,51 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
                 last_asked=max(r.created_at for r in members),
                 examples=list(group.examples),
                 slug=_slug(group.label),
+                rated_down=_rated_down(members),
             )
         )
     return result
 
 
+def _rated_down(rows: list) -> list[RatedAnswer]:
+    """The answers visitors rated not helpful: which passage they were given, and their reason."""
+    passages = {p.id: p for p in assistant().snapshot.index.passages}
+    rated = []
+    for row in rows:
+        if row.vote != "down":
+            continue
+        passage = next((passages[i] for i in (row.source_ids or "").split() if i in passages), None)
+        if passage is None:
+            answer, excerpt = KIND_LABELS.get(row.kind, row.kind), ""
+        else:
+            answer = " › ".join(part for part in (passage.title, passage.heading) if part)
+            excerpt = passage.text if len(passage.text) <= 220 else passage.text[:220].rsplit(" ", 1)[0] + "…"
+        rated.append(RatedAnswer(row.question, answer, excerpt, row.vote_reason))
+    return rated
+
+
 def _slug(text: str) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-").split("-")
     return "-".join(words[:6])[:60].strip("-") or "new-page"
+
+
+@admin.get("/gaps/write")
+def write_answer() -> str:
+    """"Write an answer" for a gap: add it as an FAQ entry to one of the best-matching pages, or start a page."""
+    question = as_question(request.args.get("question", "")[:300])
+    pages = staff_work(best_pages, assistant(), question)
+    return render_template(
+        "admin/write_answer.html", question=question, pages=pages, slug=_slug(question), active="gaps"
+    )
+
+
+@admin.post("/gaps/dismiss")
+def dismiss_gap() -> Response:
+    """Take a group of questions off the gaps page (off-topic): these wordings stay off it."""
+    questions = [q for q in request.form.getlist("question") if q.strip()][:MAX_DISTINCT]
+    count = Dismissals(assistant().config.instance_dir).dismiss(questions)
+    flash(f"Dismissed {count} question{'s' if count != 1 else ''}: they no longer show here.", "success")
+    return redirect(url_for("admin.gaps"))
 
 
 @admin.get("/gaps")

@@ -28,7 +28,7 @@
     Array.from(document.querySelectorAll("script[src]")).find((s) => /\/widget\.js(?:[?#]|$)/.test(s.src));
   if (!script) return;
 
-  const LEAD_AFTER_CHARS = 160; // about two lines of the panel: a key sentence further down leads the reply
+  const GIST_AFTER_CHARS = 280; // about four lines of the panel: a longer passage leads with its key sentence
 
   // --- Translatable UI strings: copy the "en" table, translate the values, pass data-lang="xx". ---
   const STRINGS = {
@@ -76,7 +76,7 @@
       you: "You",
       bot: "Assistant",
       answerFrom: "From “{title}”",
-      talkToTeam: "Talk to our team",
+      askTeam: "Talk to our team",
       offerTeam: "Would you like to talk to a member of our team?",
       queued: "You're in the queue. A member of the {clinic} team will join shortly and read your messages here.",
       joined: "{name} from {clinic} has joined.",
@@ -100,6 +100,27 @@
       formSent: "Thank you, {name}. Your request was sent. {reply}",
       formCheck: "Please check the marked fields.",
       formOffline: "You are offline. Please send it again when the chat is back.",
+      aboutTopic: "Tell me about “{topic}”",
+      error_internal_error: "Sorry, something went wrong. Please try again in a moment.",
+      error_rate_limited: "You are sending questions very quickly. Please wait a moment and try again.",
+      error_empty_question: "Please type a question.",
+      error_question_too_long: "Questions can be up to 1000 characters.",
+      error_invalid_question: "Please type your question as text.",
+      callShort: "Call",
+      emailShort: "E-mail",
+      bookShort: "Book",
+      showMore: "Show more",
+      showLess: "Show less",
+      contactsAbove: "Our contacts are in the last reply below.",
+      confirmNew: "Start a new conversation? The messages so far will be cleared.",
+      confirmNewYes: "Clear and start again",
+      cancel: "Cancel",
+      newReplyTitle: "New reply",
+      sentAt: "Sent at {time}",
+      whatWasWrong: "What was wrong? (optional)",
+      sendReason: "Send",
+      reasonThanks: "Thank you, we will look at it.",
+      talkToTeam: "You can also ask our team:",
     },
     es: {
       title: "¿Preguntas? Escríbanos",
@@ -145,7 +166,7 @@
       you: "Usted",
       bot: "Asistente",
       answerFrom: "De «{title}»",
-      talkToTeam: "Hablar con nuestro equipo",
+      askTeam: "Hablar con nuestro equipo",
       offerTeam: "¿Quiere hablar con una persona de nuestro equipo?",
       queued: "Está en la cola. Una persona del equipo de {clinic} se unirá en breve y leerá sus mensajes aquí.",
       joined: "{name}, de {clinic}, se ha unido.",
@@ -169,6 +190,27 @@
       formSent: "Gracias, {name}. Su solicitud se ha enviado. {reply}",
       formCheck: "Revise los campos marcados.",
       formOffline: "Está sin conexión. Envíelo de nuevo cuando vuelva el chat.",
+      aboutTopic: "Más sobre «{topic}»",
+      error_internal_error: "Lo sentimos, algo ha fallado. Inténtelo de nuevo en un momento.",
+      error_rate_limited: "Está enviando preguntas muy rápido. Espere un momento e inténtelo de nuevo.",
+      error_empty_question: "Escriba una pregunta.",
+      error_question_too_long: "Las preguntas pueden tener hasta 1000 caracteres.",
+      error_invalid_question: "Escriba su pregunta como texto.",
+      callShort: "Llamar",
+      emailShort: "E-mail",
+      bookShort: "Pedir cita",
+      showMore: "Mostrar más",
+      showLess: "Mostrar menos",
+      contactsAbove: "Nuestros contactos están en la última respuesta.",
+      confirmNew: "¿Empezar una conversación nueva? Se borrarán los mensajes.",
+      confirmNewYes: "Borrar y empezar",
+      cancel: "Cancelar",
+      newReplyTitle: "Nueva respuesta",
+      sentAt: "Enviado a las {time}",
+      whatWasWrong: "¿Qué ha fallado? (opcional)",
+      sendReason: "Enviar",
+      reasonThanks: "Gracias, lo revisaremos.",
+      talkToTeam: "También puede preguntar a nuestro equipo:",
     },
   };
 
@@ -191,8 +233,7 @@
     down: "M16.59 8.59 12 13.17 7.41 8.59 6 10l6 6 6-6z",
     close: "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z",
     send: "M3.4 20.4 20.85 12.92a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 .5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z",
-    restart:
-      "M17.65 6.35A7.96 7.96 0 0 0 12 4a8 8 0 1 0 7.73 10h-2.08A6 6 0 1 1 12 6c1.66 0 3.14.69 4.22 1.78L13 11h7V4l-2.35 2.35z",
+    newChat: "M22 4c0-1.1-.9-2-2-2H4c-1.1 0-1.99.9-1.99 2L2 16c0 1.1.9 2 2 2h14l4 4-.01-18zM17 11h-4v4h-2v-4H7V9h4V5h2v4h4v2z",
     cross: "M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm-1 11h-4v4h-4v-4H6v-4h4V6h4v4h4v4z",
     up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
     thumbDown:
@@ -279,25 +320,133 @@
     if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
   }
 
-  /** The passage split at the highlight offsets (Python counts code points) into text and <mark>. */
-  function appendPassage(parent, passage, highlights) {
-    const chars = Array.from(passage);
-    const spans = (Array.isArray(highlights) ? highlights : [])
-      .filter((s) => Array.isArray(s) && Number.isInteger(s[0]) && Number.isInteger(s[1]))
-      .map(([a, b]) => [Math.max(0, Math.min(a, chars.length)), Math.max(0, Math.min(b, chars.length))])
-      .filter(([a, b]) => a < b)
-      .sort((x, y) => x[0] - y[0]);
-    let position = 0;
-    for (const [a, b] of spans) {
-      const start = Math.max(a, position);
-      if (start >= b) continue;
-      if (start > position) appendText(parent, chars.slice(position, start).join(""));
-      const mark = el("mark");
-      appendText(mark, chars.slice(start, b).join(""));
-      parent.append(mark);
-      position = b;
+  // --- Passages in the safe Markdown subset (bot/markdown.py): paragraphs, bullets, numbered lists, bold,
+  // links to http(s), tel: and mailto:. Built as DOM nodes; the server's text is never parsed as HTML. ---
+
+  function safeHref(address) {
+    if (/^tel:/i.test(address)) return telUrl(address.slice(4));
+    if (/^mailto:/i.test(address)) return mailtoUrl(address.slice(7));
+    return httpUrl(address);
+  }
+
+  /** **bold** and [words](address); the rest through appendText (bare addresses become links). */
+  function appendInline(parent, text) {
+    const pattern = /\*\*(.+?)\*\*|\[([^\]]+)\]\(([^)\s]*)\)/g;
+    let last = 0;
+    for (let match; (match = pattern.exec(text)); ) {
+      if (match.index > last) appendText(parent, text.slice(last, match.index));
+      if (match[1] !== undefined) {
+        const bold = el("strong");
+        appendText(bold, match[1]);
+        parent.append(bold);
+      } else {
+        const href = safeHref(match[3]);
+        const external = href && href.startsWith("http");
+        parent.append(
+          href
+            ? el("a", { href, target: external ? "_blank" : null, rel: external ? "noopener noreferrer" : null }, match[2])
+            : document.createTextNode(match[2]),
+        );
+      }
+      last = pattern.lastIndex;
     }
-    if (position < chars.length) appendText(parent, chars.slice(position).join(""));
+    if (last < text.length) appendText(parent, text.slice(last));
+  }
+
+  /** One block per line: "- " starts a bullet, "3. " a numbered item, anything else is a paragraph. */
+  function appendMarkdown(parent, markdown) {
+    let list = null;
+    for (const line of markdown.split("\n")) {
+      const item = line.match(/^(-|\d{1,4}\.) (.*)$/);
+      if (!item) {
+        list = null;
+        if (line.trim()) {
+          const paragraph = el("p");
+          appendInline(paragraph, line);
+          parent.append(paragraph);
+        }
+        continue;
+      }
+      const tag = item[1] === "-" ? "ul" : "ol";
+      if (!list || list.localName !== tag) {
+        list = el(tag, tag === "ol" ? { start: parseInt(item[1], 10) } : null);
+        parent.append(list);
+      }
+      const entry = el("li");
+      appendInline(entry, item[2]);
+      list.append(entry);
+    }
+  }
+
+  /** Marks `sentence` inside the first block (paragraph or item) that holds it, across bold and links. */
+  function markSentence(container, sentence) {
+    if (!sentence) return false;
+    for (const block of container.querySelectorAll("p, li")) {
+      const start = block.textContent.indexOf(sentence);
+      if (start < 0) continue;
+      const end = start + sentence.length;
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      const nodes = [];
+      for (let node; (node = walker.nextNode()); ) nodes.push(node);
+      let position = 0;
+      for (const node of nodes) {
+        const length = node.data.length;
+        const from = Math.max(start - position, 0);
+        const to = Math.min(end - position, length);
+        position += length;
+        if (from >= to) continue;
+        let piece = node;
+        if (from > 0) piece = piece.splitText(from);
+        if (to - from < piece.data.length) piece.splitText(to - from);
+        const mark = el("mark");
+        piece.replaceWith(mark);
+        mark.append(piece);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The key sentence (the server's first highlight: Python counts code points) of a source, or "". */
+  function keySentence(source) {
+    const chars = Array.from(source.passage || "");
+    const span = (Array.isArray(source.highlights) ? source.highlights : []).find(
+      (s) => Array.isArray(s) && Number.isInteger(s[0]) && Number.isInteger(s[1]) && s[0] < s[1],
+    );
+    return span ? chars.slice(Math.max(0, span[0]), Math.min(span[1], chars.length)).join("") : "";
+  }
+
+  let gistCount = 0;
+  /** The passage, its key sentence marked. A long one leads with that sentence, the whole passage behind
+   * a "Show more" button (a disclosure: aria-expanded, aria-controls). */
+  function appendGist(bubble, source, fallbackText) {
+    const passage = el("div", { class: "passage" });
+    appendMarkdown(passage, str(source.markdown, 40000) || source.passage || fallbackText);
+    const sentence = keySentence(source);
+    const marked = markSentence(passage, sentence);
+    const long = marked && Array.from(source.passage).length > GIST_AFTER_CHARS && sentence.length < source.passage.length * 0.7;
+    if (!long) {
+      bubble.append(passage);
+      return;
+    }
+    passage.id = "ccw-more-" + ++gistCount;
+    passage.hidden = true;
+    const lead = el("p", { class: "lead" });
+    appendText(lead, sentence);
+    const more = el("button", { class: "more", type: "button", "aria-expanded": "false", "aria-controls": passage.id }, t("showMore"));
+    more.addEventListener("click", () => {
+      const open = passage.hidden;
+      passage.hidden = !open;
+      more.setAttribute("aria-expanded", String(open));
+      more.textContent = t(open ? "showLess" : "showMore");
+    });
+    bubble.append(lead, more, passage);
+  }
+
+  /** What a suggestion button says: an FAQ question as written, a section heading as something to ask. */
+  function suggestionLabel(suggestion) {
+    const text = str(suggestion, 300).trim();
+    return /[?¿]$/.test(text) ? text : t("aboutTopic", { topic: text });
   }
 
   function newId() {
@@ -519,7 +668,40 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
 .note.warn { color: var(--danger-text); font-weight: 600; }
 @media (prefers-color-scheme: dark) { .note.warn { color: var(--danger); } }
 
-@media (max-width: 479.98px) {
+/* issue 15: Markdown passages, the gist, compact contacts, confirmation, times, the launcher's label */
+.passage p, .passage ul, .passage ol { margin: 0; }
+.passage > * + * { margin-top: 6px; }
+.passage ul, .passage ol { padding-left: 22px; }
+.passage li + li { margin-top: 2px; }
+.bubble .passage, .bubble .lead { white-space: normal; }
+.more { display: inline-flex; align-items: center; min-height: 44px; min-width: 44px; margin: 2px 0 0; padding: 0 2px; border: 0;
+  background: transparent; color: var(--accent-text); font-size: 14px; font-weight: 700; text-decoration: underline;
+  text-underline-offset: 2px; }
+.more + .passage { margin-top: 2px; }
+.actions.contacts { gap: 6px; margin-top: 8px; }
+.contacts .action { padding: 6px 10px; font-size: 13px; border-radius: 10px; gap: 6px; }
+.contacts .action .icon { width: 16px; height: 16px; }
+.contacts-above { margin: 6px 0 0; font-size: 12.5px; color: var(--muted); }
+.confirm { flex: none; padding: 10px 14px; background: var(--surface); border-bottom: 1px solid var(--border); font-size: 14px; }
+.confirm p { margin: 0; font-weight: 600; }
+.confirm .actions { margin-top: 8px; }
+.stamp { font-size: 12px; color: var(--muted); margin: 2px 6px 0; }
+.row .stamp { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.row:hover .stamp, .row:focus-within .stamp { position: static; width: auto; height: auto; overflow: visible; clip-path: none; }
+.vote-extra:empty { display: none; }
+.vote-extra { margin: 4px 0 0 4px; max-width: 92%; font-size: 13.5px; }
+.reason-form { display: flex; gap: 6px; align-items: center; }
+.reason { flex: 1; min-width: 0; min-height: 44px; padding: 8px 12px; border: 1.5px solid var(--border); border-radius: 12px;
+  background: var(--bg); color: var(--text); font-size: 16px; }
+.reason::placeholder { color: var(--muted); opacity: 1; }
+.offer-team p { margin: 8px 0 0; color: var(--muted); }
+.launcher.has-label { width: auto; border-radius: 30px; padding: 0 20px 0 16px; gap: 8px; }
+.launcher-label { font-size: 15px; font-weight: 700; white-space: nowrap; }
+.root.is-open .launcher.has-label .launcher-label, .root.is-open .launcher.has-label .icon-chat { display: none; }
+.launcher.has-label .icon-open { position: static; display: none; }
+.root.is-open .launcher.has-label .icon-open { display: block; }
+
+@media (max-width: 479.98px), (max-height: 519.98px) {
   .panel { inset: 0; right: 0; left: 0; bottom: 0; width: 100%; max-width: none; height: 100%; max-height: none;
     border-radius: 0; border: 0; transform: translateY(24px); }
   .root[data-position="left"] .panel { left: 0; }
@@ -576,13 +758,18 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     icon("down", "icon-open"),
     badge,
   );
+  const launcherLabel = str(options.label, 40).trim();
+  if (launcherLabel) {
+    launcher.classList.add("has-label");
+    launcher.append(el("span", { class: "launcher-label", "aria-hidden": "true", text: launcherLabel }));
+  }
 
   const titleText = str(options.title, 80).trim() || t("title");
   const subtitleText = el("span", { text: t("assistant") });
   const newButton = el(
     "button",
     { class: "icon-btn", type: "button", "aria-label": t("newConversation"), title: t("newConversation") },
-    icon("restart"),
+    icon("newChat"),
   );
   const closeButton = el(
     "button",
@@ -591,7 +778,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   );
   const teamButton = el(
     "button",
-    { class: "icon-btn team-btn", type: "button", "aria-label": t("talkToTeam"), title: t("talkToTeam"), onclick: () => askForTeam() },
+    { class: "icon-btn team-btn", type: "button", "aria-label": t("askTeam"), title: t("askTeam"), onclick: () => askForTeam() },
     icon("person"),
   );
   const head = el(
@@ -619,7 +806,14 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     { class: "row typing-row", hidden: true },
     el("div", { class: "typing", role: "img", "aria-label": t("typing") }, el("span"), el("span"), el("span")),
   );
-  const log = el("div", { class: "log", role: "region", "aria-label": t("conversation"), tabindex: "0" }, intro, messages, typing);
+  // A log, read out by the polite region below in a cleaner form than the whole row (hence aria-live off).
+  const log = el(
+    "div",
+    { class: "log", role: "log", "aria-live": "off", "aria-label": t("conversation"), tabindex: "0" },
+    intro,
+    messages,
+    typing,
+  );
 
   const input = el("textarea", {
     id: "ccw-input",
@@ -639,12 +833,21 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     sendButton,
   );
   const note = el("p", { class: "note", id: "ccw-note", "aria-live": "polite", hidden: true });
+  const confirmYes = el("button", { class: "action primary", type: "button" }, t("confirmNewYes"));
+  const confirmNo = el("button", { class: "action", type: "button" }, t("cancel"));
+  const confirmBar = el(
+    "div",
+    { class: "confirm", role: "group", "aria-labelledby": "ccw-confirm-text", hidden: true },
+    el("p", { id: "ccw-confirm-text", text: t("confirmNew") }),
+    el("div", { class: "actions" }, confirmYes, confirmNo),
+  );
 
   const panel = el(
     "section",
     { class: "panel", id: "ccw-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ccw-title" },
     head,
     status,
+    confirmBar,
     log,
     note,
     composer,
@@ -689,18 +892,103 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     if (onWhite < 4.5) root.style.setProperty("--accent-text", "color-mix(in srgb, var(--accent) 45%, #000000)");
   }
 
+  // --- Full screen on small screens (phones, 200 % zoom): a modal dialog that keeps focus inside. ---
+  const FULL_SCREEN = window.matchMedia("(max-width: 479.98px), (max-height: 519.98px)");
+  const isModal = () => state.open && FULL_SCREEN.matches;
+
+  function updateModal() {
+    panel.setAttribute("aria-modal", String(isModal()));
+  }
+  FULL_SCREEN.addEventListener("change", updateModal);
+
+  function focusables() {
+    return [...panel.querySelectorAll("button, a[href], textarea, input, [tabindex]:not([tabindex='-1'])")].filter(
+      (e) => !e.disabled && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden",
+    );
+  }
+
+  /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
+  function trapFocus(event) {
+    if (!isModal()) return;
+    const items = focusables();
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const active = shadow.activeElement;
+    if (event.shiftKey && (active === first || !panel.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !panel.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+  // Focus that leaves the full-screen chat (a click on nothing, a screen reader's jump) comes back to it.
+  document.addEventListener("focusin", (event) => {
+    if (isModal() && event.target !== host) input.focus({ preventScroll: true });
+  });
+
+  /** On open: modal when full screen, and the greeting read out when the conversation has not started. */
+  function panelOpened() {
+    updateModal();
+    if (!state.messages.length) announceGreeting();
+  }
+
+  function announceGreeting() {
+    const greeting = str(options.greeting, 500).trim() || (welcome && str(welcome.greeting, 1000));
+    if (greeting && state.open) announce(t("bot") + ": " + greeting);
+  }
+
+  // --- "New conversation" asks first. ---
+  function showConfirm() {
+    confirmBar.hidden = false;
+    confirmNo.focus({ preventScroll: true });
+  }
+  function hideConfirm() {
+    if (confirmBar.hidden) return;
+    confirmBar.hidden = true;
+    newButton.focus({ preventScroll: true });
+  }
+  confirmYes.addEventListener("click", () => clearConversation());
+  confirmNo.addEventListener("click", hideConfirm);
+
+  // --- Each message's time, shown on hover and focus; a new reply in the tab title while the tab is hidden. ---
+  function withTime(row, message) {
+    if (!Number.isFinite(message.at)) return row;
+    const when = new Date(message.at);
+    const time = when.toLocaleTimeString(uiLang, { hour: "2-digit", minute: "2-digit" });
+    const stamp = el("time", { class: "stamp", datetime: when.toISOString(), text: time });
+    const bubble = row.querySelector(".bubble");
+    if (bubble) bubble.title = t("sentAt", { time });
+    row.append(stamp);
+    return row;
+  }
+
+  const pageTitle = { original: null };
+  function titleNewReply() {
+    if (document.visibilityState !== "hidden") return;
+    if (pageTitle.original === null) pageTitle.original = document.title;
+    document.title = "(" + t("newReplyTitle") + ") " + pageTitle.original;
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && pageTitle.original !== null) {
+      document.title = pageTitle.original;
+      pageTitle.original = null;
+    }
+  });
+
   // --- Rendering. ---
   let welcome = state.welcome;
   const clinic = () => (welcome && welcome.clinic && typeof welcome.clinic === "object" ? welcome.clinic : {});
 
-  function chips(list, label) {
+  function chips(list, label, kind) {
     const items = (Array.isArray(list) ? list : []).filter((s) => typeof s === "string" && s.trim()).slice(0, 6);
     if (!items.length) return null;
     return el(
       "div",
-      { class: "chips", role: "group", "aria-label": label },
+      { class: "chips" + (kind ? " " + kind : ""), role: "group", "aria-label": label },
       el("p", { class: "chips-label", "aria-hidden": "true", text: label }),
-      items.map((q) => el("button", { class: "chip", type: "button", onclick: () => ask(q) }, str(q, 300))),
+      items.map((q) => el("button", { class: "chip", type: "button", onclick: () => ask(q) }, suggestionLabel(q))),
     );
   }
 
@@ -714,23 +1002,30 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     if (welcome && str(welcome.disclaimer)) {
       intro.append(el("p", { class: "disclaimer" }, icon("info"), el("span", { text: str(welcome.disclaimer, 1000) })));
     }
-    const starters = chips(welcome && welcome.suggestions, t("suggestions"));
+    const starters = chips(welcome && welcome.suggestions, t("suggestions"), "starters");
     if (starters) intro.append(starters);
   }
 
+  /** The clinic's phone, e-mail and booking link as one compact row: short words, the full name for
+   * screen readers (the reply's text already spells out the number and address). */
   function contactActions() {
     const c = clinic();
-    const actions = el("div", { class: "actions" });
-    const tel = telUrl(c.phone);
-    if (tel) actions.append(el("a", { class: "action", href: tel }, icon("phone"), t("callUs", { phone: str(c.phone, 40) })));
-    const mail = mailtoUrl(c.email);
-    if (mail) actions.append(el("a", { class: "action", href: mail }, icon("mail"), t("emailUs", { email: str(c.email, 254) })));
-    const booking = httpUrl(c.booking_url);
-    if (booking) {
-      actions.append(
-        el("a", { class: "action primary", href: booking, target: "_blank", rel: "noopener noreferrer" }, icon("calendar"), t("book")),
+    const actions = el("div", { class: "actions contacts" });
+    const link = (href, name, iconName, short, cls) => {
+      const external = href.startsWith("http");
+      return el(
+        "a",
+        { class: cls || "action", href, "aria-label": name, title: name, target: external ? "_blank" : null, rel: external ? "noopener noreferrer" : null },
+        icon(iconName),
+        short,
       );
-    }
+    };
+    const tel = telUrl(c.phone);
+    if (tel) actions.append(link(tel, t("callUs", { phone: str(c.phone, 40) }), "phone", t("callShort")));
+    const mail = mailtoUrl(c.email);
+    if (mail) actions.append(link(mail, t("emailUs", { email: str(c.email, 254) }), "mail", t("emailShort")));
+    const booking = httpUrl(c.booking_url);
+    if (booking) actions.append(link(booking, t("book"), "calendar", t("bookShort"), "action primary"));
     return actions.childNodes.length ? actions : null;
   }
 
@@ -748,8 +1043,10 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     return actions.childNodes.length ? actions : null;
   }
 
+  // --- Thumbs: a vote can be changed; thumbs down asks what was wrong and offers the team. ---
   function feedbackRow(message) {
     const note = el("span", { class: "feedback-note", role: "status" });
+    const extra = el("div", { class: "vote-extra" });
     const buttons = [
       ["up", "up", t("voteUp")],
       ["down", "thumbDown", t("voteDown")],
@@ -763,20 +1060,66 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
           "aria-label": label,
           title: label,
           "aria-pressed": message.vote === vote ? "true" : "false",
-          "aria-disabled": message.vote ? "true" : null, // not `disabled`: the focused button keeps focus
-          onclick: () => sendFeedback(message, vote, buttons, note),
+          onclick: () => sendFeedback(message, { vote }, buttons, note, () => showVoteExtra(message, extra, buttons, note)),
         },
         icon(iconName),
       ),
     );
     if (message.vote) note.textContent = t("voteThanks");
-    return el(
+    const row = el(
       "div",
-      { class: "feedback", role: "group", "aria-label": t("helpful") },
-      el("span", { class: "label", text: t("helpful"), hidden: Boolean(message.vote) }),
-      buttons,
-      note,
+      { class: "feedback-wrap" },
+      el(
+        "div",
+        { class: "feedback", role: "group", "aria-label": t("helpful") },
+        el("span", { class: "label", text: t("helpful"), hidden: Boolean(message.vote) }),
+        buttons,
+        note,
+      ),
+      extra,
     );
+    showVoteExtra(message, extra, buttons, note);
+    return row;
+  }
+
+  /** After a thumbs down: an optional one-line reason (stored redacted) and the team's contacts. */
+  function showVoteExtra(message, extra, buttons, note) {
+    extra.replaceChildren();
+    if (message.vote !== "down") return;
+    if (!message.reasonSent) {
+      const field = el("input", {
+        type: "text",
+        class: "reason",
+        maxlength: "200",
+        "aria-label": t("whatWasWrong"),
+        placeholder: t("whatWasWrong"),
+        autocomplete: "off",
+      });
+      const form = el("form", { class: "reason-form", novalidate: true }, field, el("button", { class: "action", type: "submit" }, t("sendReason")));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const reason = field.value.trim().slice(0, 200);
+        if (!reason) return;
+        sendFeedback(message, { vote: "down", reason }, buttons, note, () => {
+          message.reasonSent = true;
+          save();
+          showVoteExtra(message, extra, buttons, note);
+          note.textContent = t("reasonThanks");
+        });
+      });
+      extra.append(form);
+    }
+    extra.append(offerTeam());
+  }
+
+  /** Who else can help after a poor answer: the clinic's contacts (the live hand-off replaces this). */
+  function offerTeam() {
+    const block = el("div", { class: "offer-team" }, el("p", { text: t("talkToTeam") }));
+    const actions = contactActions() || el("div", { class: "actions" });
+    actions.classList.remove("contacts"); // not one of the fallback's contact blocks that tidyConversation folds
+    if (!state.handoff) actions.prepend(talkButton(true));
+    block.append(actions);
+    return block;
   }
 
   function renderMessage(message) {
@@ -788,7 +1131,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
         el("div", { class: "bubble", text: message.text }),
       );
       if (message.state === "queued") row.append(el("p", { class: "meta waiting" }, icon("clock"), t("waiting")));
-      return row;
+      return withTime(row, message);
     }
     if (HANDOFF_KINDS.has(message.t)) return renderHandoff(message);
     if (message.t === "err") {
@@ -806,7 +1149,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     if (kind === "answer") {
       appendSource(bubble, a);
       row.append(feedbackRow(message));
-      const related = chips(a.suggestions, t("related"));
+      const related = chips(a.suggestions, t("related"), "related");
       if (related) row.append(related);
     } else if (kind === "clarify") {
       bubble.append(el("p", { text: t("didYouMean") }));
@@ -831,7 +1174,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       const actions = contactActions() || el("div", { class: "actions" });
       actions.append(talkButton());
       bubble.append(actions);
-      const related = chips(a.suggestions, t("related"));
+      const related = chips(a.suggestions, t("related"), "related");
       if (related) row.append(related);
     } else {
       const text = el("p");
@@ -843,7 +1186,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
         bubble.append(actions);
       }
     }
-    return row;
+    return withTime(row, message);
   }
 
   /** The answer's passage with its key sentence marked, its heading and a link to its page. */
@@ -856,12 +1199,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       return;
     }
     if (source.heading) bubble.append(el("span", { class: "heading", text: source.heading }));
-    // An answer buried deep in a long passage: lead with its key sentence, then the passage it is from.
-    const start = source.highlights && source.highlights[0] && Number(source.highlights[0][0]);
-    if (a.lead && start > LEAD_AFTER_CHARS) bubble.append(el("p", { class: "lead", text: a.lead }));
-    const text = el("p", { class: "passage" });
-    appendPassage(text, source.passage || a.text, source.highlights);
-    bubble.append(text);
+    appendGist(bubble, source, a.text);
     const url = httpUrl(source.url);
     if (url && source.title) {
       bubble.append(
@@ -879,8 +1217,23 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   function renderAll() {
     renderIntro();
     messages.replaceChildren(...state.messages.map(renderMessage));
+    tidyConversation();
     updateTyping();
     updateBadge();
+  }
+
+  /** A long conversation stays short: the clinic's contacts in full only under the latest reply that offers
+   * them (older ones point to it), related questions only under the latest reply. */
+  function tidyConversation() {
+    const contacts = [...messages.querySelectorAll(".contacts")];
+    contacts.forEach((block, i) => {
+      const older = i < contacts.length - 1;
+      block.hidden = older;
+      const pointer = block.nextElementSibling && block.nextElementSibling.classList.contains("contacts-above");
+      if (older && !pointer) block.after(el("p", { class: "contacts-above", text: t("contactsAbove") }));
+    });
+    const related = [...messages.querySelectorAll(".chips.related")];
+    related.forEach((group, i) => (group.hidden = i < related.length - 1));
   }
 
   /** Re-renders a question (its "waiting to send" line); an answer shares its question's id. */
@@ -899,10 +1252,12 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   }
 
   function addMessage(message) {
+    if (!message.at) message.at = Date.now();
     state.messages.push(message);
     save();
     const node = renderMessage(message);
     messages.append(node);
+    tidyConversation();
     if (message.t === "user") scrollToEnd();
     else {
       // Keep the question in view above its answer when both fit; otherwise show the answer's start.
@@ -922,7 +1277,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
     launcher.setAttribute(
       "aria-label",
-      state.open ? t("minimise") : state.unread ? t("openChatUnread", { n: state.unread }) : t("openChat"),
+      (launcherLabel && !state.open ? launcherLabel + ": " : "") +
+        (state.open ? t("minimise") : state.unread ? t("openChatUnread", { n: state.unread }) : t("openChat")),
     );
   }
 
@@ -959,6 +1315,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     ensureSocket();
     if (focus) input.focus({ preventScroll: true });
     scrollToEnd();
+    panelOpened();
   }
 
   function closePanel() {
@@ -967,6 +1324,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     root.classList.remove("is-open");
     launcher.setAttribute("aria-expanded", "false");
     updateBadge();
+    updateModal();
     launcher.focus({ preventScroll: true });
     scheduleIdleDrop();
   }
@@ -974,13 +1332,20 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   launcher.addEventListener("click", () => (state.open ? closePanel() : openPanel()));
   closeButton.addEventListener("click", closePanel);
   shadow.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && state.open) {
+    if (event.key === "Tab") trapFocus(event);
+    if (event.key === "Escape" && !confirmBar.hidden) {
+      event.preventDefault();
+      event.stopPropagation();
+      hideConfirm();
+    } else if (event.key === "Escape" && state.open) {
       event.preventDefault();
       event.stopPropagation();
       closePanel();
     }
   });
-  newButton.addEventListener("click", () => {
+  newButton.addEventListener("click", showConfirm);
+  function clearConversation() {
+    hideConfirm();
     for (const timer of answerTimers.values()) clearTimeout(timer);
     answerTimers.clear();
     state.messages = [];
@@ -992,7 +1357,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     log.scrollTop = 0;
     announce(t("conversationCleared"));
     input.focus({ preventScroll: true });
-  });
+  }
 
   // --- Asking. ---
   function showNote(text, warn) {
@@ -1068,7 +1433,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       for (const m of state.messages) {
         if (m.t !== "user" || m.state !== "queued") continue;
         m.state = "sent";
-        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId(), page: currentPage() });
+        socket.emit("ask", { id: m.id, question: m.text, conversation: conversationId(), page: currentPage(), lang });
         replaceMessage(m);
         answerTimers.set(
           m.id,
@@ -1102,6 +1467,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       url: httpUrl(s && s.url),
       heading: str(s && s.heading, 300),
       passage: str(s && s.passage, 20000),
+      markdown: str(s && s.markdown, 40000),
       highlights: Array.isArray(s && s.highlights) ? s.highlights.slice(0, 20) : [],
     }));
     return {
@@ -1127,12 +1493,13 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     }
     let message;
     if (isError) {
-      message = { t: "err", id: newId(), text: str(data.message, 500) || t("errorGeneric") };
+      message = { t: "err", id: newId(), text: errorText(data) };
     } else {
       message = { t: "bot", id: question.id, a: sanitizeAnswer(data), vote: null };
     }
     if (!state.open) state.unread += 1;
     addMessage(message);
+    titleNewReply();
     updateTyping();
     updateBadge();
     scheduleIdleDrop();
@@ -1143,29 +1510,35 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     }
   }
 
+  /** An error in the widget's language when its code is one we know; else the server's words. */
+  function errorText(data) {
+    const key = "error_" + str(data.code, 40);
+    return key in T ? t(key) : str(data.message, 500) || t("errorGeneric");
+  }
+
   const votesInFlight = new Set();
 
-  /** One vote per answer: sent once, locked when the server acknowledges it. */
-  function sendFeedback(message, vote, buttons, noteEl) {
-    if (message.vote || votesInFlight.has(message.id)) return;
+  /** Sends a vote (and an optional reason); the visitor may change the vote later. */
+  function sendFeedback(message, payload, buttons, noteEl, done) {
+    if ((message.vote === payload.vote && !payload.reason) || votesInFlight.has(message.id)) return;
     if (!socket || !socket.connected) {
       noteEl.textContent = t("voteOffline");
       return;
     }
     votesInFlight.add(message.id);
     buttons.forEach((b) => b.setAttribute("aria-disabled", "true"));
-    socket.timeout(8000).emit("feedback", { id: message.id, vote, conversation: conversationId() }, (err, reply) => {
+    socket.timeout(8000).emit("feedback", { id: message.id, ...payload, conversation: conversationId() }, (err, reply) => {
       votesInFlight.delete(message.id);
+      buttons.forEach((b) => b.removeAttribute("aria-disabled"));
       if (!err && reply && reply.ok) {
-        message.vote = vote;
+        message.vote = payload.vote;
         save();
-        for (const b of buttons) b.setAttribute("aria-pressed", b.dataset.vote === vote ? "true" : "false");
+        for (const b of buttons) b.setAttribute("aria-pressed", b.dataset.vote === payload.vote ? "true" : "false");
         const label = noteEl.parentNode && noteEl.parentNode.querySelector(".label");
         if (label) label.hidden = true;
         noteEl.textContent = t("voteThanks");
-        if (vote === "down" && !state.handoff) addMessage({ t: "offer", id: newId() });
+        if (done) done();
       } else {
-        buttons.forEach((b) => b.removeAttribute("aria-disabled"));
         noteEl.textContent = t("voteFailed");
       }
     });
@@ -1180,7 +1553,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       "button",
       { class: "action talk" + (primary ? " primary" : ""), type: "button", onclick: () => askForTeam() },
       icon("person"),
-      t("talkToTeam"),
+      t("askTeam"),
     );
   }
 
@@ -1460,6 +1833,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       reconnectionDelayMax: 5000,
       timeout: 10000,
       withCredentials: false,
+      auth: { lang }, // the greeting and disclaimer in the visitor's language, when the clinic wrote them
     });
     socket.on("connect", () => {
       everConnected = true;
@@ -1497,6 +1871,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
       renderIntro();
       if (atBottom) scrollToEnd();
+      if (!state.messages.length) announceGreeting();
     });
     socket.on("answer", (data) => receive(data, false));
     socket.on("handoff_joined", onJoined);
