@@ -1,7 +1,7 @@
 """live hand-off queue, its messages, staff presence and callback requests
 
 Revision ID: c4e8f1a2b3d5
-Revises: a7c3e9d21f04
+Revises: c5d1e8f0a215
 Create Date: 2026-12-01 15:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8f1a2b3d5'
-down_revision = 'a7c3e9d21f04'
+down_revision = 'c5d1e8f0a215'
 branch_labels = None
 depends_on = None
 
