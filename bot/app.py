@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import cli, config, http, pages, security, sockets, staff, store
+from bot import cli, config, handoff_events, http, inbox, pages, security, sockets, staff, store
 from bot import website_import as import_views
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None, encoder: Encoder | None = None) 
     app.register_blueprint(pages.pages)
     staff.init_app(app)
     import_views.init_app(app)
+    handoff_events.init_app(app)  # talking to a person: callbacks, the queue's purge
+    app.register_blueprint(inbox.inbox)
     cli.register(app)
     return app
 

@@ -1,5 +1,5 @@
 """Settings, read in one place: the defaults below, then BOT_* environment variables (BOT_MODEL=...,
-BOT_KNOWLEDGE_DIR=...), DATABASE_URL, SECRET_KEY and REDIS_URL, then a test's `test_config`; the secret
+BOT_KNOWLEDGE_DIR=...), DATABASE_URL, SECRET_KEY, REDIS_URL and SMTP_URL, then a test's `test_config`; the secret
 key falls back to one kept in the instance folder."""
 
 from __future__ import annotations
@@ -48,6 +48,14 @@ def defaults(app: Flask) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Talking to a person (bot/handoff_events.py)
+        "HANDOFF_WAIT_SECONDS": 120,  # a visitor nobody takes this long is offered the callback form
+        "CALLBACK_RETENTION_DAYS": 30,
+        "SMTP_URL": os.environ.get("SMTP_URL"),  # unset: callback requests are not e-mailed
+        "SMTP_FROM": None,  # the clinic's e-mail address when unset
+        "CALLBACK_EMAIL": None,  # where requests are e-mailed; the clinic's e-mail address when unset
+        "RATE_LIMIT_CALLBACK": "3 per hour",  # per visitor
+        "RATE_LIMIT_CALLBACK_IP": "20 per hour",
     }
 
 

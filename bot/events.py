@@ -7,6 +7,7 @@ import logging
 from flask import current_app, request
 from flask_socketio import emit
 
+from bot import handoff_events
 from bot.extensions import socketio
 from bot.languages import language_code
 from bot.policy import QuestionError
@@ -63,6 +64,7 @@ def on_connect(auth: object = None) -> None:
 @socketio.on("disconnect")
 def on_disconnect(reason: object = None) -> None:
     _contexts.pop(request.sid, None)
+    handoff_events.forget(request.sid)
 
 
 @socketio.on("ask")
@@ -74,6 +76,10 @@ def on_ask(data: object) -> None:
     if wait is not None:
         error = {"id": request_id, "code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "retry_after": round(wait)}
         emit("error", error)
+        return
+    # While a person has this conversation the bot is silent: the question goes to them.
+    if (relayed := handoff_events.relay_question(data)) is not None:
+        emit("error", {"id": request_id, "code": relayed["code"], "message": relayed["message"]})
         return
     sent = Context.from_payload(data)
     context = _contexts.get(request.sid, Context())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.hours import HoursError, parse_hours
 from bot.languages import ReplyText, ReplyTexts, language_code
 from bot.markdown import list_marker, safe_markdown
 
@@ -90,6 +91,13 @@ class ClinicSettings:
         "In an emergency call {emergency_number}."
     )
     greeting: str = "Hello! I can answer questions about our clinic and treatments."
+    # Machine-readable hours for the live hand-off (bot/hours.py); opening_hours above is what visitors read.
+    time_zone: str = "UTC"
+    hours: str = ""
+    privacy_notice: str = (
+        "We use these details only to contact you about this request and delete them after 30 days."
+    )
+    reply_time: str = "We reply within one working day."
 
     def to_dict(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -323,6 +331,10 @@ def clinic_from_text(text: str) -> ClinicSettings:
         raise KnowledgeError(CLINIC_FILE, None, f"must set {', '.join(missing)}")
     if not re.match(r"^https?://\S+$", values["booking_url"]):
         raise KnowledgeError(CLINIC_FILE, None, "'booking_url' must start with http:// or https://")
+    try:
+        parse_hours(values.get("hours", ""), values.get("time_zone", "UTC"))
+    except HoursError as error:
+        raise KnowledgeError(CLINIC_FILE, None, str(error)) from None
     clinic = ClinicSettings(**values)
     return ClinicSettings(**{**values, "disclaimer": fill_placeholders(clinic.disclaimer, clinic)})
 

@@ -13,7 +13,7 @@
  *
  * Nothing is requested from the bot (no Socket.IO client, no connection, no cookie)
  * until the visitor opens the chat for the first time in the tab. Once the visitor has closed
- * it and no answer is awaited, the connection is dropped after a quiet while, and made again
+ * it and no answer is awaited (nor a reply from the clinic's team), the connection is dropped after a quiet while, and made again
  * when the chat is opened: a tab left open all day holds nothing on the server.
  *
  * Theming from the clinic's own CSS also works, through custom properties that cross
@@ -76,6 +76,30 @@
       you: "You",
       bot: "Assistant",
       answerFrom: "From “{title}”",
+      askTeam: "Talk to our team",
+      offerTeam: "Would you like to talk to a member of our team?",
+      queued: "You're in the queue. A member of the {clinic} team will join shortly and read your messages here.",
+      joined: "{name} from {clinic} has joined.",
+      staffLeftBack: "{name} has handed you back to the automated assistant.",
+      staffClosed: "{name} has closed this conversation. You can keep asking the assistant.",
+      staffLeftGeneric: "The conversation with our team has ended.",
+      closedNow: "Our team is not available right now (opening hours: {hours}). Leave your details and we'll get back to you.",
+      noStaff: "Nobody from our team is free to chat right now. Leave your details and we'll get back to you.",
+      unclaimed: "Sorry, nobody could join yet. Leave your details and we'll get back to you.",
+      staff: "Team",
+      formTitle: "Request a callback",
+      formWho: "Only the {clinic} team sees this. {reply}",
+      fieldName: "Your name",
+      fieldPhone: "Phone",
+      fieldEmail: "E-mail",
+      fieldContactHint: "A phone number or an e-mail address",
+      fieldTime: "Best time to reach you (optional)",
+      fieldTopic: "What is it about?",
+      consent: "I agree that the clinic keeps these details to contact me about this request.",
+      formSend: "Send request",
+      formSent: "Thank you, {name}. Your request was sent. {reply}",
+      formCheck: "Please check the marked fields.",
+      formOffline: "You are offline. Please send it again when the chat is back.",
       aboutTopic: "Tell me about “{topic}”",
       error_internal_error: "Sorry, something went wrong. Please try again in a moment.",
       error_rate_limited: "You are sending questions very quickly. Please wait a moment and try again.",
@@ -142,6 +166,30 @@
       you: "Usted",
       bot: "Asistente",
       answerFrom: "De «{title}»",
+      askTeam: "Hablar con nuestro equipo",
+      offerTeam: "¿Quiere hablar con una persona de nuestro equipo?",
+      queued: "Está en la cola. Una persona del equipo de {clinic} se unirá en breve y leerá sus mensajes aquí.",
+      joined: "{name}, de {clinic}, se ha unido.",
+      staffLeftBack: "{name} le ha devuelto al asistente automático.",
+      staffClosed: "{name} ha cerrado esta conversación. Puede seguir preguntando al asistente.",
+      staffLeftGeneric: "La conversación con nuestro equipo ha terminado.",
+      closedNow: "Nuestro equipo no está disponible ahora (horario: {hours}). Déjenos sus datos y le contactaremos.",
+      noStaff: "Ahora mismo nadie del equipo puede atenderle por chat. Déjenos sus datos y le contactaremos.",
+      unclaimed: "Lo sentimos, nadie ha podido unirse todavía. Déjenos sus datos y le contactaremos.",
+      staff: "Equipo",
+      formTitle: "Pedir que le llamemos",
+      formWho: "Solo el equipo de {clinic} ve esto. {reply}",
+      fieldName: "Su nombre",
+      fieldPhone: "Teléfono",
+      fieldEmail: "Correo electrónico",
+      fieldContactHint: "Un teléfono o un correo electrónico",
+      fieldTime: "Mejor momento para contactarle (opcional)",
+      fieldTopic: "¿De qué se trata?",
+      consent: "Acepto que la clínica guarde estos datos para contactarme sobre esta solicitud.",
+      formSend: "Enviar solicitud",
+      formSent: "Gracias, {name}. Su solicitud se ha enviado. {reply}",
+      formCheck: "Revise los campos marcados.",
+      formOffline: "Está sin conexión. Envíelo de nuevo cuando vuelva el chat.",
       aboutTopic: "Más sobre «{topic}»",
       error_internal_error: "Lo sentimos, algo ha fallado. Inténtelo de nuevo en un momento.",
       error_rate_limited: "Está enviando preguntas muy rápido. Espere un momento e inténtelo de nuevo.",
@@ -199,6 +247,7 @@
     info: "M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm1 15h-2v-6h2v6zm0-8h-2V7h2v2z",
     external:
       "M19 19H5V5h7V3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14c1.1 0 2-.9 2-2v-7h-2v7zM14 3v2h3.59l-9.83 9.83 1.41 1.41L19 6.41V10h2V3h-7z",
+    person: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-2.67 0-8 1.34-8 4v2h16v-2c0-2.66-5.33-4-8-4z",
     clock:
       "M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 2zM12 20a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.25 3.15.75-1.23-4.5-2.67z",
   };
@@ -420,6 +469,9 @@
       state.messages = saved.messages.filter((m) => m && typeof m.id === "string" && typeof m.t === "string");
       state.welcome = saved.welcome && typeof saved.welcome === "object" ? saved.welcome : null;
       state.conversation = typeof saved.conversation === "string" ? saved.conversation.slice(0, 100) : null;
+      state.handoff = saved.handoff === "waiting" || saved.handoff === "active" ? saved.handoff : null;
+      state.team = saved.team && typeof saved.team === "object" ? saved.team : null;
+      state.staffName = typeof saved.staffName === "string" ? saved.staffName.slice(0, 100) : "";
       for (const m of state.messages) if (m.t === "user" && m.state === "sent") m.state = "queued"; // reply lost
     }
   } catch {
@@ -664,6 +716,22 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   .log { scroll-behavior: auto; }
   .typing span, .spinner { animation: none; opacity: .7; }
 }
+.row.team .bubble { max-width: 92%; }
+.row.sys { align-items: center; }
+.row.sys .bubble { background: transparent; color: var(--muted); font-size: 13px; text-align: center; padding: 4px 8px; }
+.row.staff .who { display: block; font-size: 12px; font-weight: 700; color: var(--accent-text); margin-bottom: 2px; }
+.callback { display: grid; gap: 8px; margin-top: 8px; }
+.callback .cb-field { display: grid; gap: 4px; }
+.callback label { font-size: 13px; font-weight: 600; }
+.callback input[type=text], .callback input[type=tel], .callback input[type=email], .callback textarea {
+  border: 1.5px solid var(--border); border-radius: 10px; padding: 8px 10px; background: var(--bg); min-height: 40px; }
+.callback textarea { border-radius: 10px; min-height: 64px; }
+.callback .consent { display: flex; gap: 8px; align-items: flex-start; font-weight: 400; }
+.callback .consent input { width: 20px; height: 20px; margin: 2px 0 0; flex: none; }
+.callback .privacy, .callback .who { font-size: 12.5px; color: var(--muted); margin: 0; }
+.callback .field-error { color: var(--danger-text); font-size: 12.5px; font-weight: 600; }
+.callback [aria-invalid="true"] { border-color: var(--danger); }
+.talk { cursor: pointer; font: inherit; }
 @media (forced-colors: active) {
   .launcher, .panel, .bubble, .chip, .action, .send, textarea { border: 1px solid CanvasText; }
   mark { background: Mark; color: MarkText; }
@@ -708,6 +776,11 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     { class: "icon-btn", type: "button", "aria-label": t("closeChat"), title: t("closeChat") },
     icon("close"),
   );
+  const teamButton = el(
+    "button",
+    { class: "icon-btn team-btn", type: "button", "aria-label": t("askTeam"), title: t("askTeam"), onclick: () => askForTeam() },
+    icon("person"),
+  );
   const head = el(
     "div",
     { class: "head" },
@@ -718,6 +791,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       el("h2", { class: "title", id: "ccw-title", text: titleText }),
       el("p", { class: "subtitle" }, el("span", { class: "dot", "aria-hidden": "true" }), subtitleText),
     ),
+    teamButton,
     newButton,
     closeButton,
   );
@@ -1041,11 +1115,10 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   /** Who else can help after a poor answer: the clinic's contacts (the live hand-off replaces this). */
   function offerTeam() {
     const block = el("div", { class: "offer-team" }, el("p", { text: t("talkToTeam") }));
-    const actions = contactActions();
-    if (actions) {
-      actions.classList.remove("contacts"); // not one of the fallback's contact blocks that tidyConversation folds
-      block.append(actions);
-    }
+    const actions = contactActions() || el("div", { class: "actions" });
+    actions.classList.remove("contacts"); // not one of the fallback's contact blocks that tidyConversation folds
+    if (!state.handoff) actions.prepend(talkButton(true));
+    block.append(actions);
     return block;
   }
 
@@ -1060,6 +1133,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       if (message.state === "queued") row.append(el("p", { class: "meta waiting" }, icon("clock"), t("waiting")));
       return withTime(row, message);
     }
+    if (HANDOFF_KINDS.has(message.t)) return renderHandoff(message);
     if (message.t === "err") {
       return el(
         "div",
@@ -1097,8 +1171,9 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       if (actions) bubble.append(actions);
     } else if (kind === "fallback") {
       bubble.append(el("p", { text: a.text }));
-      const actions = contactActions();
-      if (actions) bubble.append(actions);
+      const actions = contactActions() || el("div", { class: "actions" });
+      actions.append(talkButton());
+      bubble.append(actions);
       const related = chips(a.suggestions, t("related"), "related");
       if (related) row.append(related);
     } else {
@@ -1106,8 +1181,9 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       appendText(text, a.text);
       bubble.append(text);
       if (a.intent === "human") {
-        const actions = contactActions();
-        if (actions) bubble.append(actions);
+        const actions = contactActions() || el("div", { class: "actions" });
+        actions.prepend(talkButton(true));
+        bubble.append(actions);
       }
     }
     return withTime(row, message);
@@ -1275,6 +1351,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     state.messages = [];
     state.unread = 0;
     state.conversation = null;
+    state.handoff = null;
     save();
     renderAll();
     log.scrollTop = 0;
@@ -1336,7 +1413,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     }
     input.value = "";
     autosize();
-    ask(text);
+    if (state.handoff === "waiting" || state.handoff === "active") sendToTeam(text);
+    else ask(text);
   }
 
   function ask(question) {
@@ -1466,6 +1544,228 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     });
   }
 
+  // --- Talking to a person: the live hand-off and the callback form (bot/handoff_events.py). ---
+  // state.handoff: null (the assistant answers), "waiting" (in the queue) or "active" (a person has the chat).
+  const HANDOFF_KINDS = new Set(["sys", "staff", "offer", "form"]);
+
+  function talkButton(primary) {
+    return el(
+      "button",
+      { class: "action talk" + (primary ? " primary" : ""), type: "button", onclick: () => askForTeam() },
+      icon("person"),
+      t("askTeam"),
+    );
+  }
+
+  function contactTexts(data) {
+    const d = data && typeof data === "object" ? data : {};
+    return {
+      clinic: str(d.clinic, 200) || str(clinic().name, 200),
+      privacy: str(d.privacy_notice, 1000),
+      reply: str(d.reply_time, 300),
+      hours: str(d.opening_hours, 300),
+    };
+  }
+
+  function renderHandoff(message) {
+    const row = el("div", { class: "row team " + message.t, "data-id": message.id, "data-kind": message.t });
+    if (message.t === "sys") {
+      row.append(el("div", { class: "bubble", role: "status", text: message.text }));
+    } else if (message.t === "staff") {
+      row.append(
+        el("span", { class: "sr", text: t("staff") + ":" }),
+        el("div", { class: "bubble" }, el("span", { class: "who", text: message.name }), el("p", { text: message.text })),
+      );
+    } else if (message.t === "offer") {
+      row.append(el("div", { class: "bubble" }, el("p", { text: t("offerTeam") }), el("div", { class: "actions" }, talkButton(true))));
+    } else {
+      row.append(el("div", { class: "bubble" }, ...callbackForm(message)));
+    }
+    return row;
+  }
+
+  function system(text) {
+    addMessage({ t: "sys", id: newId(), text });
+    announce(text);
+  }
+
+  /** "Talk to our team": the server answers with the queue, or (closed, nobody online) the callback form. */
+  function askForTeam() {
+    if (state.handoff === "waiting" || state.handoff === "active") return;
+    if (!state.open) openPanel();
+    ensureSocket();
+    if (!socket || !socket.connected) {
+      showNote(t("formOffline"), true);
+      return;
+    }
+    socket.timeout(8000).emit("handoff_request", { conversation: conversationId() }, (err, reply) => {
+      if (err || !reply || !reply.ok) {
+        addMessage({ t: "err", id: newId(), text: str(reply && reply.message, 500) || t("errorGeneric") });
+        return;
+      }
+      state.team = contactTexts(reply);
+      if (reply.state === "waiting") {
+        state.handoff = "waiting";
+        save();
+        system(t("queued", { clinic: state.team.clinic }));
+      } else if (reply.state === "active") {
+        state.handoff = "active";
+        save();
+      } else {
+        offerForm(reply.state, reply);
+      }
+    });
+  }
+
+  /** After a reconnect (or a reload) the server puts this connection back in the conversation's room. */
+  function rejoinTeam() {
+    socket.emit("handoff_request", { conversation: conversationId() }, (reply) => {
+      if (reply && reply.ok && (reply.state === "waiting" || reply.state === "active")) return;
+      state.handoff = null;
+      save();
+    });
+  }
+
+  function onJoined(data) {
+    if (!data || typeof data !== "object") return;
+    state.handoff = "active";
+    state.staffName = str(data.staff_name, 100);
+    save();
+    system(t("joined", { name: state.staffName, clinic: str(data.clinic, 200) }));
+    subtitleText.textContent = state.staffName + " · " + str(data.clinic, 200);
+  }
+
+  function onTeamReply(data) {
+    if (!data || typeof data !== "object") return;
+    if (!state.open) state.unread += 1;
+    const message = { t: "staff", id: newId(), name: str(data.staff_name, 100), text: str(data.text, 2000) };
+    addMessage(message);
+    updateBadge();
+    announce(message.name + ": " + message.text);
+  }
+
+  function onEnded(data) {
+    const name = state.staffName || t("staff");
+    const reason = data && data.reason;
+    state.handoff = null;
+    save();
+    subtitleText.textContent = t("assistant");
+    system(reason === "returned" ? t("staffLeftBack", { name }) : reason === "closed" ? t("staffClosed", { name }) : t("staffLeftGeneric"));
+  }
+
+  function sendToTeam(text) {
+    const message = { t: "user", id: newId(), text: str(text, MAX_CHARS), state: "answered" };
+    addMessage(message);
+    if (!socket || !socket.connected) {
+      addMessage({ t: "err", id: newId(), text: t("formOffline") });
+      return;
+    }
+    socket.timeout(8000).emit("handoff_message", { conversation: conversationId(), text: message.text }, (err, reply) => {
+      if (err || !reply || !reply.ok) {
+        if (reply && reply.code === "not_with_staff") {
+          onEnded({});
+          ask(message.text);
+          return;
+        }
+        addMessage({ t: "err", id: newId(), text: str(reply && reply.message, 500) || t("errorGeneric") });
+      }
+    });
+  }
+
+  /** The callback form, when nobody can chat: out of hours, nobody online, or nobody took the chat in time. */
+  function offerForm(why, data) {
+    state.handoff = null;
+    state.team = contactTexts(data);
+    save();
+    const texts = { closed: t("closedNow", { hours: state.team.hours }), no_staff: t("noStaff"), unclaimed: t("unclaimed") };
+    system(texts[why] || t("noStaff"));
+    const node = addMessage({ t: "form", id: newId(), reason: why in texts ? why : "asked", sent: false });
+    const first = node.querySelector("input");
+    if (first) first.focus({ preventScroll: true });
+  }
+
+  const FORM_FIELDS = [
+    ["name", "fieldName", "text", "name", 100],
+    ["phone", "fieldPhone", "tel", "tel", 30],
+    ["email", "fieldEmail", "email", "email", 254],
+    ["preferred_time", "fieldTime", "text", "off", 100],
+  ];
+
+  function callbackForm(message) {
+    const team = state.team || contactTexts({});
+    if (message.sent) return [el("p", { role: "status", text: t("formSent", { name: message.name || "", reply: team.reply }) })];
+    const prefix = "ccw-cb-" + message.id.replace(/[^\w-]/g, "");
+    const errors = {};
+    const inputs = {};
+    const field = (key, control, labelText) => {
+      const error = el("span", { class: "field-error", id: `${prefix}-${key}-error`, hidden: true });
+      errors[key] = error;
+      inputs[key] = control;
+      control.setAttribute("aria-describedby", error.id);
+      control.id = `${prefix}-${key}`;
+      return el("div", { class: "cb-field" }, el("label", { for: control.id, text: labelText }), control, error);
+    };
+    const rows = FORM_FIELDS.map(([key, label, type, autocomplete, max]) =>
+      field(key, el("input", { type, name: key, autocomplete, maxlength: String(max + 20) }), t(label)),
+    );
+    rows.push(field("topic", el("textarea", { name: "topic", rows: "2", maxlength: "1100" }), t("fieldTopic")));
+    const consentBox = el("input", { type: "checkbox", name: "consent" });
+    const consentError = el("span", { class: "field-error", id: prefix + "-consent-error", hidden: true });
+    errors.consent = consentError;
+    inputs.consent = consentBox;
+    consentBox.setAttribute("aria-describedby", consentError.id);
+    const status = el("p", { class: "field-error", role: "alert" });
+    const form = el(
+      "form",
+      { class: "callback", novalidate: true, "aria-label": t("formTitle") },
+      el("p", { class: "who", text: t("formWho", { clinic: team.clinic, reply: team.reply }) }),
+      ...rows,
+      el("p", { class: "privacy", text: t("fieldContactHint") }),
+      el("label", { class: "consent" }, consentBox, el("span", { text: t("consent") })),
+      consentError,
+      team.privacy ? el("p", { class: "privacy", text: team.privacy }) : null,
+      status,
+      el("button", { class: "action primary", type: "submit", text: t("formSend") }),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      for (const [key, error] of Object.entries(errors)) {
+        error.hidden = true;
+        inputs[key].removeAttribute("aria-invalid");
+      }
+      status.textContent = "";
+      if (!socket || !socket.connected) {
+        status.textContent = t("formOffline");
+        return;
+      }
+      const payload = { conversation: conversationId(), reason: message.reason, consent: consentBox.checked };
+      for (const key of ["name", "phone", "email", "preferred_time", "topic"]) payload[key] = inputs[key].value;
+      socket.timeout(8000).emit("callback_request", payload, (err, reply) => {
+        if (!err && reply && reply.ok) {
+          message.sent = true;
+          message.name = payload.name.trim().split(/\s+/)[0].slice(0, 100);
+          save();
+          const row = messages.querySelector(`.row[data-id="${CSS.escape(message.id)}"]`);
+          if (row) row.replaceWith(renderMessage(message));
+          announce(t("formSent", { name: message.name, reply: team.reply }));
+          return;
+        }
+        status.textContent = str(reply && reply.message, 300) || t("formCheck");
+        const fieldErrors = (reply && reply.errors) || {};
+        let focused = false;
+        for (const [key, text] of Object.entries(fieldErrors)) {
+          if (!errors[key]) continue;
+          errors[key].textContent = str(text, 300);
+          errors[key].hidden = false;
+          inputs[key].setAttribute("aria-invalid", "true");
+          if (!focused) inputs[key].focus();
+          focused = true;
+        }
+      });
+    });
+    return [el("p", { class: "heading", text: t("formTitle") }), form];
+  }
+
   // --- The connection: socket.io-client from the bot's host, loaded on first open. ---
   let socket = null;
   let idleDropped = false; // let go while the chat was closed and quiet; opening the chat connects again
@@ -1539,6 +1839,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       everConnected = true;
       idleDropped = false;
       setOnline(true);
+      if (state.handoff === "waiting" || state.handoff === "active") rejoinTeam();
       flush();
       scheduleIdleDrop();
     });
@@ -1573,6 +1874,10 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       if (!state.messages.length) announceGreeting();
     });
     socket.on("answer", (data) => receive(data, false));
+    socket.on("handoff_joined", onJoined);
+    socket.on("handoff_reply", onTeamReply);
+    socket.on("handoff_ended", onEnded);
+    socket.on("handoff_unclaimed", (data) => offerForm("unclaimed", data));
     socket.on("error", (data) => receive(data, true));
   }
 
@@ -1583,7 +1888,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     if (state.open || !socket) return;
     idleTimer = setTimeout(() => {
       if (state.open || !socket) return;
-      if (state.messages.some((m) => m.t === "user" && (m.state === "sent" || m.state === "queued"))) {
+      const withTeam = state.handoff === "waiting" || state.handoff === "active"; // replies may still come
+      if (withTeam || state.messages.some((m) => m.t === "user" && (m.state === "sent" || m.state === "queued"))) {
         scheduleIdleDrop();
         return;
       }
@@ -1624,6 +1930,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     (document.body || document.documentElement).append(host);
     fitAccentContrast();
     renderAll();
+    if (state.handoff === "active" && state.staffName) subtitleText.textContent = state.staffName;
     if (state.open) openPanel({ focus: false });
     else if (state.messages.some((m) => m.t === "user" && m.state === "queued")) ensureSocket();
     updateBadge();

@@ -1,0 +1,341 @@
+"""Socket.IO events of the live hand-off and callback requests. Thin: the rules are in bot/handoff.py
+(the queue, in the database) and bot/callbacks.py (the form).
+
+Visitors (default namespace): `handoff_request`, `handoff_message`, `callback_request`; they receive
+`handoff_joined`, `handoff_reply`, `handoff_ended` and `handoff_unclaimed` in their conversation's room.
+Staff (namespace /staff, signed-in sessions with the page's CSRF token only): `presence`, `claim`,
+`reply`, `hand_back`, `close`; they receive `queue` and `visitor_message`. Rooms work across server
+processes through the Redis message queue, and the queue's state is in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+from flask_socketio import disconnect, join_room
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+from bot import handoff
+from bot.callbacks import CallbackError, SmtpSettings, notification, send, validate_callback
+from bot.extensions import get_assistant, socketio
+from bot.handoff import HandoffState, Presence, Sender
+from bot.hours import parse_hours
+from bot.policy import QuestionError, validate_question
+from bot.security import RATE_LIMITED_MESSAGE, AskRateLimits
+from bot.serving import Work
+
+log = logging.getLogger(__name__)
+STAFF = "/staff"
+STAFF_ROOM = "staff"
+MAX_ID_CHARS = 100
+# Connections of this process whose visitor asked for a person: only their questions are looked up in the queue.
+_handoff_sids: dict[str, str] = {}
+
+
+def init_app(app: Flask) -> None:
+    """Callback rate limits and the hourly purge; the settings are in bot/config.py."""
+    app.extensions["callback_limits"] = AskRateLimits(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_CALLBACK"], app.config["RATE_LIMIT_CALLBACK_IP"]
+    )
+    if app.config.get("STORE_QUESTIONS", True):
+        threading.Thread(target=_purge_forever, args=(app,), name="handoff-purge", daemon=True).start()
+
+
+def _purge_forever(app: Flask, every_seconds: float = 3600) -> None:
+    while True:
+        try:
+            with app.app_context():
+                removed = handoff.purge(int(app.config["CALLBACK_RETENTION_DAYS"]), int(app.config["RETENTION_DAYS"]))
+            if any(removed):
+                log.info("Purged %d callback request(s) and %d hand-off message(s)", *removed)
+        except Exception as error:  # a database that is down: try again next time
+            log.warning("Could not purge callback requests: %s", error)
+        time.sleep(every_seconds)
+
+
+def _clinic():
+    return get_assistant().clinic
+
+
+def _conversation(data: object) -> str | None:
+    value = data.get("conversation") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
+
+
+def visitor_room(conversation: str) -> str:
+    return f"visitor:{conversation}"
+
+
+def _broadcast_queue() -> None:
+    socketio.emit("queue", handoff.queue_snapshot(), to=STAFF_ROOM, namespace=STAFF)
+
+
+def _limited(keys: list[str], limits: str = "ask_limits") -> dict | None:
+    wait = current_app.extensions[limits].retry_after(request.remote_addr or "", keys)
+    if wait is None:
+        return None
+    return {"ok": False, "code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "retry_after": round(wait)}
+
+
+def _contact_details() -> dict:
+    clinic = _clinic()
+    return {
+        "clinic": clinic.name,
+        "privacy_notice": clinic.privacy_notice,
+        "reply_time": clinic.reply_time,
+        "opening_hours": clinic.opening_hours,
+    }
+
+
+# --- visitors ----------------------------------------------------------------------------------------
+
+
+@socketio.on("handoff_request")
+def on_handoff_request(data: object) -> dict:
+    """The visitor asked for a person. Answers with the state: waiting (in the queue), active (rejoined
+    after a reload), closed (out of hours) or no_staff; the last two come with the callback form's texts."""
+    conversation = _conversation(data)
+    if conversation is None:
+        return {"ok": False, "code": "invalid_request", "message": "A conversation id is needed."}
+    if limited := _limited([f"handoff:{request.sid}"]):
+        return limited
+    clinic = _clinic()
+    hours = parse_hours(clinic.hours, clinic.time_zone)
+    current = handoff.current_handoff(conversation)
+    if current is None and hours is not None and not hours.is_open(datetime.now(UTC)):
+        return {"ok": True, "state": "closed", **_contact_details()}
+    if current is None and not handoff.staff_online():
+        return {"ok": True, "state": "no_staff", **_contact_details()}
+    item, created = handoff.open_handoff(conversation)
+    join_room(visitor_room(conversation))
+    _handoff_sids[request.sid] = conversation
+    if created:
+        # Staff see the visitor's questions to the bot: let this process's store write the last ones first
+        # (on a staff thread: the store's writer is an OS thread, and waiting for it here would hold the loop).
+        current_app.extensions["offloader"].run(Work.STAFF, current_app.extensions["store"].flush)
+        _broadcast_queue()
+        app = current_app._get_current_object()
+        socketio.start_background_task(
+            _expire_later, app, item.id, conversation, float(app.config["HANDOFF_WAIT_SECONDS"])
+        )
+    return {"ok": True, "state": item.state, "staff_name": item.staff_name, **_contact_details()}
+
+
+def _expire_later(app: Flask, handoff_id: int, conversation: str, seconds: float) -> None:
+    socketio.sleep(seconds)
+    with app.app_context():
+        if handoff.expire(handoff_id):
+            socketio.emit("handoff_unclaimed", _contact_details(), to=visitor_room(conversation))
+            _broadcast_queue()
+
+
+def _relay(conversation: str, text: object) -> dict:
+    """A visitor's message to the person who has (or will take) the conversation."""
+    current = handoff.current_handoff(conversation)
+    if current is None:
+        _handoff_sids.pop(request.sid, None)
+        return {"ok": False, "code": "not_with_staff", "message": "This conversation is back with the assistant."}
+    try:
+        message = validate_question(text)
+    except QuestionError as error:
+        return {"ok": False, "code": error.code, "message": error.message}
+    handoff.add_message(current.id, Sender.VISITOR, message)
+    socketio.emit("visitor_message", {"id": current.id, "text": message}, to=STAFF_ROOM, namespace=STAFF)
+    return {"ok": True}
+
+
+@socketio.on("handoff_message")
+def on_handoff_message(data: object) -> dict:
+    conversation = _conversation(data)
+    if conversation is None:
+        return {"ok": False, "code": "invalid_request", "message": "A conversation id is needed."}
+    if limited := _limited([f"ask:connection:{request.sid}", f"ask:conversation:{conversation}"]):
+        return limited
+    return _relay(conversation, data.get("text"))
+
+
+def relay_question(data: object) -> dict | None:
+    """For `ask`: while a person has this conversation the bot stays silent, and the question goes to them.
+    None when the bot should answer."""
+    conversation = _handoff_sids.get(request.sid)
+    if conversation is None or conversation != _conversation(data):
+        return None
+    relayed = _relay(conversation, data.get("question") if isinstance(data, dict) else None)
+    if relayed.get("code") == "not_with_staff":
+        return None
+    if relayed["ok"]:
+        return {
+            "code": "with_staff",
+            "message": "A member of our team has this conversation: your message was passed on.",
+        }
+    return relayed
+
+
+def forget(sid: str) -> None:
+    """The visitor's connection closed. The hand-off stays (the visitor may come back: a reload rejoins it);
+    staff are told, and can close it."""
+    conversation = _handoff_sids.pop(sid, None)
+    current = handoff.current_handoff(conversation) if conversation else None
+    if current is not None:
+        socketio.emit("visitor_left", {"id": current.id}, to=STAFF_ROOM, namespace=STAFF)
+
+
+@socketio.on("callback_request")
+def on_callback_request(data: object) -> dict:
+    """A callback form: validated field by field, stored only with consent, e-mailed to the clinic."""
+    if limited := _limited([f"callback-form:{request.sid}"]):
+        return limited
+    try:
+        form = validate_callback(data)
+    except CallbackError as error:
+        return {
+            "ok": False,
+            "code": "invalid_callback",
+            "message": "Please check the marked fields.",
+            "errors": error.errors,
+        }
+    keys = [f"callback:{request.sid}"] + ([f"callback:{c}"] if (c := _conversation(data)) else [])
+    if limited := _limited(keys, "callback_limits"):
+        return limited
+    saved = handoff.save_callback(form)
+    _notify(form, saved.id)
+    return {"ok": True, "reply_time": _clinic().reply_time}
+
+
+def _notify(form, callback_id: int) -> None:
+    """E-mail the clinic, on a thread of its own (an SMTP server can take seconds); nothing when SMTP_URL is unset."""
+    app = current_app._get_current_object()
+    if not app.config.get("SMTP_URL"):
+        return
+    clinic = _clinic()
+    base = app.config.get("PUBLIC_URL") or request.host_url
+    message = notification(
+        form,
+        clinic.name,
+        to=app.config.get("CALLBACK_EMAIL") or clinic.email,
+        sender=app.config.get("SMTP_FROM") or clinic.email,
+        dashboard_url=base.rstrip("/") + "/admin/callbacks",
+    )
+    settings = SmtpSettings.from_url(app.config["SMTP_URL"])
+
+    def deliver() -> None:
+        try:
+            send(settings, message)
+        except Exception as error:  # the request is stored: the dashboard still lists it
+            log.warning("Could not e-mail callback request %d: %s", callback_id, error)
+
+    threading.Thread(target=deliver, name="callback-mail", daemon=True).start()
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+
+def _staff():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+@socketio.on("connect", namespace=STAFF)
+def on_staff_connect(auth: object = None) -> bool:
+    """Signed-in staff only, and only from the dashboard's own page: the CSRF token in `auth` is the page's."""
+    if _staff() is None:
+        return False
+    try:
+        validate_csrf(auth.get("csrf") if isinstance(auth, dict) else None)
+    except ValidationError:
+        return False
+    join_room(STAFF_ROOM)
+    handoff.set_presence(request.sid, _staff(), Presence.ONLINE)
+    _broadcast_queue()
+    return True
+
+
+@socketio.on("disconnect", namespace=STAFF)
+def on_staff_disconnect(reason: object = None) -> None:
+    handoff.drop_presence(request.sid)
+    _broadcast_queue()
+
+
+def _signed_in(handler):
+    """Every staff event re-checks the session: a sign-out elsewhere ends what this page may do."""
+
+    def wrapper(data: object = None) -> dict:
+        if _staff() is None:  # no longer counts as online, and the page is told why it lost its connection
+            handoff.drop_presence(request.sid)
+            disconnect()
+            return {"ok": False, "code": "signed_out", "message": "Please sign in again."}
+        return handler(data if isinstance(data, dict) else {})
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+@socketio.on("presence", namespace=STAFF)
+@_signed_in
+def on_presence(data: dict) -> dict:
+    status = data.get("status")
+    if status not in set(Presence):
+        return {"ok": False, "code": "invalid_presence", "message": "Presence is online or away."}
+    handoff.set_presence(request.sid, _staff(), Presence(status))
+    _broadcast_queue()
+    return {"ok": True}
+
+
+def _handoff_of(data: dict):
+    value = data.get("id")
+    return handoff.get(value) if isinstance(value, int) else None
+
+
+@socketio.on("claim", namespace=STAFF)
+@_signed_in
+def on_claim(data: dict) -> dict:
+    item = _handoff_of(data)
+    if item is None or not handoff.claim(item.id, _staff()):
+        return {"ok": False, "code": "taken", "message": "Someone else has this conversation, or it has ended."}
+    name = handoff.first_name(_staff())
+    socketio.emit(
+        "handoff_joined", {"staff_name": name, "clinic": _clinic().name}, to=visitor_room(item.conversation_id)
+    )
+    _broadcast_queue()
+    return {"ok": True}
+
+
+@socketio.on("reply", namespace=STAFF)
+@_signed_in
+def on_reply(data: dict) -> dict:
+    item = _handoff_of(data)
+    if item is None or item.state != HandoffState.ACTIVE or item.staff_id != _staff().id:
+        return {"ok": False, "code": "not_yours", "message": "Claim this conversation before replying."}
+    try:
+        text = validate_question(data.get("text"))
+    except QuestionError as error:
+        return {"ok": False, "code": error.code, "message": error.message}
+    handoff.add_message(item.id, Sender.STAFF, text)
+    socketio.emit("handoff_reply", {"staff_name": item.staff_name, "text": text}, to=visitor_room(item.conversation_id))
+    return {"ok": True}
+
+
+def _end(data: dict, state: HandoffState) -> dict:
+    item = _handoff_of(data)
+    if item is None or not handoff.end(item.id, _staff(), state):
+        return {"ok": False, "code": "not_yours", "message": "Only the person who has this conversation can end it."}
+    socketio.emit("handoff_ended", {"reason": str(state)}, to=visitor_room(item.conversation_id))
+    _broadcast_queue()
+    return {"ok": True}
+
+
+@socketio.on("hand_back", namespace=STAFF)
+@_signed_in
+def on_hand_back(data: dict) -> dict:
+    return _end(data, HandoffState.RETURNED)
+
+
+@socketio.on("close", namespace=STAFF)
+@_signed_in
+def on_close(data: dict) -> dict:
+    return _end(data, HandoffState.CLOSED)
