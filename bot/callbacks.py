@@ -15,6 +15,8 @@ from email.message import EmailMessage
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
+from bot.spreadsheet import BOM, safe_cell
+
 MAX_NAME = 100
 MAX_PHONE = 30
 MAX_EMAIL = 254
@@ -99,25 +101,20 @@ def validate_callback(data: object) -> CallbackForm:
 CSV_COLUMNS = ("received (UTC)", "status", "name", "phone", "email", "preferred time", "about", "why")
 
 
-def _csv_cell(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def callbacks_csv(rows: list[tuple]) -> str:
     """The requests as CSV, one row per request, in CSV_COLUMNS order."""
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """From SMTP_URL: smtp://user:password@host:port (STARTTLS when offered) or smtps://… (TLS)."""
+    """From SMTP_URL: smtp://user:password@host:port (STARTTLS, required when a user is set) or smtps://… (TLS)."""
 
     host: str
     port: int
@@ -168,6 +165,10 @@ def send(settings: SmtpSettings, message: EmailMessage, timeout: float = 15) -> 
         if not settings.tls and client.has_extn("starttls"):
             client.starttls(context=ssl.create_default_context())
             client.ehlo()
+        elif not settings.tls and settings.user:
+            # A password (and the visitor's details) never go in clear text: a server, or someone in the
+            # middle, that does not offer STARTTLS gets nothing.
+            raise smtplib.SMTPNotSupportedError("the SMTP server does not offer STARTTLS; use smtps:// or STARTTLS")
         if settings.user:
             client.login(settings.user, settings.password or "")
         client.send_message(message)

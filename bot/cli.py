@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from bot import handoff
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
 from bot.evaluation import quality_report
@@ -194,9 +195,13 @@ store = AppGroup("store", help="The conversation store.")
 
 @store.command("purge")
 def store_purge() -> None:
-    """Delete conversations older than the retention period now."""
+    """Delete conversations, callback requests and hand-off messages older than their retention periods now."""
     removed = current_app.extensions["store"].purge()
     click.echo(f"Removed {removed} exchange(s) older than {current_app.extensions['store'].retention_days} days.")
+    callbacks, messages = handoff.purge(
+        int(current_app.config["CALLBACK_RETENTION_DAYS"]), int(current_app.config["RETENTION_DAYS"])
+    )
+    click.echo(f"Removed {callbacks} callback request(s) and {messages} hand-off message(s).")
 
 
 @click.command("announce")

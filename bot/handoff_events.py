@@ -43,8 +43,9 @@ def init_app(app: Flask) -> None:
     app.extensions["callback_limits"] = AskRateLimits(
         app.config["RATELIMIT_STORAGE_URI"], app.config["RATE_LIMIT_CALLBACK"], app.config["RATE_LIMIT_CALLBACK_IP"]
     )
-    if app.config.get("STORE_QUESTIONS", True):
-        threading.Thread(target=_purge_forever, args=(app,), name="handoff-purge", daemon=True).start()
+    # Callback requests and hand-off messages are kept only for their retention periods, whether or not
+    # the bot's own questions are stored (BOT_STORE_QUESTIONS).
+    threading.Thread(target=_purge_forever, args=(app,), name="handoff-purge", daemon=True).start()
 
 
 def _purge_forever(app: Flask, every_seconds: float = 3600) -> None:
@@ -99,7 +100,8 @@ def _contact_details() -> dict:
 @socketio.on("handoff_request")
 def on_handoff_request(data: object) -> dict:
     """The visitor asked for a person. Answers with the state: waiting (in the queue), active (rejoined
-    after a reload), closed (out of hours) or no_staff; the last two come with the callback form's texts."""
+    after a reload), closed (out of hours) or no_staff; the last two come with the callback form's texts.
+    With `rejoin: true` (the widget reconnecting) it only rejoins an open hand-off: else `ended`."""
     conversation = _conversation(data)
     if conversation is None:
         return {"ok": False, "code": "invalid_request", "message": "A conversation id is needed."}
@@ -108,6 +110,8 @@ def on_handoff_request(data: object) -> dict:
     clinic = _clinic()
     hours = parse_hours(clinic.hours, clinic.time_zone)
     current = handoff.current_handoff(conversation)
+    if current is None and isinstance(data, dict) and data.get("rejoin") is True:
+        return {"ok": True, "state": "ended"}  # a reconnect after the hand-off ended: never a new one
     if current is None and hours is not None and not hours.is_open(datetime.now(UTC)):
         return {"ok": True, "state": "closed", **_contact_details()}
     if current is None and not handoff.staff_online():

@@ -21,6 +21,8 @@ from bot.markdown import list_marker, safe_markdown
 MAX_FILE_BYTES = 5_000_000
 CLINIC_FILE = "clinic.yaml"
 FRONT_MATTER_KEYS = ("title", "url", "tags", "pages")  # what a page's front matter may set
+# What the website import records in a page's front matter (bot/importer/write.py): known, never shown.
+IMPORT_RECORD_KEYS = ("imported_from", "imported_at", "etag", "last_modified", "content_hash")
 REPLIES_KEY = "replies"  # in clinic.yaml: the bot's own sentences per language (bot/languages.py)
 SAFETY_FILE = "safety.yaml"
 

@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge import FRONT_MATTER_KEYS, KnowledgeError, knowledge_files, parse_markdown, read_text
+from bot.knowledge import (
+    FRONT_MATTER_KEYS,
+    IMPORT_RECORD_KEYS,
+    KnowledgeError,
+    knowledge_files,
+    parse_markdown,
+    read_text,
+)
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -83,7 +90,7 @@ def _unknown_keys(meta_lines: list[str], name: str) -> list[PageWarning]:
     warnings = []
     for offset, line in enumerate(meta_lines):
         key = _KEY_LINE.match(line)
-        if not key or line[:1].isspace() or key.group(1) in FRONT_MATTER_KEYS:
+        if not key or line[:1].isspace() or key.group(1) in FRONT_MATTER_KEYS + IMPORT_RECORD_KEYS:
             continue
         close = difflib.get_close_matches(key.group(1).lower(), FRONT_MATTER_KEYS, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"the known keys are {', '.join(FRONT_MATTER_KEYS)}"

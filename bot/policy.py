@@ -237,10 +237,9 @@ class AnswerPolicy:
         if not self.retriever.understands(question):
             return self.fallback()
         if carried:
-            vector = extra_vector
-            hits = self.retriever.search(carried, vector, k=8)
-        else:
-            hits = self.retriever.search(question, vector, k=8, topic=topic)
+            hits = self.retriever.search(carried, extra_vector, k=8)
+            return replace(self.from_hits(hits, extra_vector), read_as=carried)
+        hits = self.retriever.search(question, vector, k=8, topic=topic)
         return self.from_hits(hits, vector)
 
     def carried_over(self, question: str, context: Context | None) -> str | None:

@@ -49,9 +49,13 @@ class Answer:
     # The passage's key sentence (the reply leads with it); for a referral, the source is general information.
     lead: str | None = None
     intent: Intent | None = None  # for small talk
+    # The question as the bot read it, when that is not as it was typed ("and botox?" read as "how long
+    # does a last and what about botox?"): the next question's context keeps it. Not sent to clients.
+    read_as: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        del data["read_as"]
         data["kind"] = str(self.kind)
         data["intent"] = str(self.intent) if self.intent else None
         for source in data["sources"]:
@@ -88,5 +92,5 @@ class Context:
         referral's general information) becomes its topic, with the `question` it answered; other
         replies leave the context as it was."""
         if answer.kind in (ReplyKind.ANSWER, ReplyKind.REFERRAL) and answer.sources:
-            return Context(self.page, answer.sources[0].id, question, self.lang)
+            return Context(self.page, answer.sources[0].id, answer.read_as or question, self.lang)
         return self

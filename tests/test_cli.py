@@ -1,7 +1,9 @@
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,8 +44,12 @@ def test_eval_command_prints_tables(app, tmp_path):
     (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps(c) for c in corpus))
     (tmp_path / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
     (tmp_path / "qrels.tsv").write_text("query_id\tdoc_id\trelevance\nq1\td1\t1\nq2\td2\t1\nq3\td3\t1\n")
-    result = app.test_cli_runner().invoke(args=["eval", str(tmp_path)])
+    # One visitor suite (seed), not all: the suites' own figures are tests/test_visitor_suites.py's.
+    suites = tmp_path / "suites"
+    shutil.copytree(Path(__file__).parent.parent / "eval/visitors/seed", suites / "seed")
+    result = app.test_cli_runner().invoke(args=["eval", str(tmp_path), "--suites", str(suites)])
     assert result.exit_code == 0, result.output
+    assert "seed" in result.output and "published as a website and imported" in result.output
     for expected in ("question+answer", "answer only", "BM25 only", "dense only", "ours", "IDK precision", "Off-topic"):
         assert expected in result.output
     ours = next(line for line in result.output.splitlines() if "question+answer" in line and " ours " in line)

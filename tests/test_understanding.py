@@ -127,6 +127,15 @@ def dental(encoder, tmp_path_factory) -> Iterator[Assistant]:
     assistant.close()
 
 
+def test_a_chain_of_such_follow_ups_keeps_asking_the_first_question(two_treatments):
+    context = Context().after(two_treatments.answer("how long does a peel last"), "how long does a peel last")
+    switched = two_treatments.answer("and fillers?", context)
+    back = two_treatments.answer("and peels?", context.after(switched, "and fillers?"))
+    assert section_of(switched) == "fillers.md > How long do fillers last?"
+    assert section_of(back) == "peels.md > How long do the results of a peel last?"
+    assert "read_as" not in switched.to_dict()
+
+
 @pytest.mark.parametrize(
     ("question", "section"),
     [

@@ -111,6 +111,7 @@ def test_fallback_contacts_are_shown_once(browser: Browser, bot: Server, size: s
     shot(page, f"p1-contacts-{size}")
     contacts = widget.panel.locator("a.action")
     assert visible(contacts) == 3, "the latest fallback's phone, e-mail and booking link, and no others"
+    assert visible(widget.panel.locator(".actions.team button")) == 1, "one 'Talk to our team', the latest"
     last = widget.replies.last
     expect(last.locator('a[href^="tel:"]')).to_be_visible()
     expect(widget.replies.first.locator(".contacts-above")).to_be_visible()  # older replies point to it

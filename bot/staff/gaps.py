@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from bot.extensions import db
 from bot.gap_dismissals import Dismissals
 from bot.gaps import MAX_DISTINCT, group_questions, normalise_question
 from bot.replies import ReplyKind
+from bot.spreadsheet import BOM, safe_cell
 from bot.staff.common import DAYS, KIND_LABELS, admin, assistant, staff_work
 from bot.staff.overview import day_start
 from bot.store import Exchange, utcnow
@@ -145,30 +145,15 @@ def gaps() -> str:
 
 # Invisible characters a spreadsheet skips before it sees a leading "=": zero-width spaces and joiners,
 # the word joiner, the byte-order mark and the soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
-
-
-def _csv_cell(value: object) -> object:
-    """Visitors' words could be formulas ("=HYPERLINK(...)") that a spreadsheet would run: quote them.
-    NFKC first, so that a full-width "＝" is the "=" a spreadsheet reads, and without invisible characters,
-    so that none can hide the "=" from this check."""
-    if not isinstance(value, str):
-        return value
-    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @admin.get("/gaps.csv")
 def gaps_csv() -> Response:
     out = io.StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(["group", "count", "question"])
     for group in content_gaps():
         for example in group.examples:
-            writer.writerow([_csv_cell(group.label), group.count, _csv_cell(example.question)])
+            writer.writerow([safe_cell(group.label), group.count, safe_cell(example.question)])
     filename = f"content-gaps-{utcnow():%Y-%m-%d}.csv"
     return Response(
         out.getvalue(),

@@ -1171,9 +1171,10 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       if (actions) bubble.append(actions);
     } else if (kind === "fallback") {
       bubble.append(el("p", { text: a.text }));
-      const actions = contactActions() || el("div", { class: "actions" });
-      actions.append(talkButton());
-      bubble.append(actions);
+      const actions = contactActions();
+      if (actions) bubble.append(actions);
+      // Beside the contacts, not in them: tidyConversation folds older contact blocks away.
+      bubble.append(el("div", { class: "actions team" }, talkButton()));
       const related = chips(a.suggestions, t("related"), "related");
       if (related) row.append(related);
     } else {
@@ -1181,9 +1182,9 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
       appendText(text, a.text);
       bubble.append(text);
       if (a.intent === "human") {
-        const actions = contactActions() || el("div", { class: "actions" });
-        actions.prepend(talkButton(true));
-        bubble.append(actions);
+        bubble.append(el("div", { class: "actions team" }, talkButton(true)));
+        const actions = contactActions();
+        if (actions) bubble.append(actions);
       }
     }
     return withTime(row, message);
@@ -1234,6 +1235,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     });
     const related = [...messages.querySelectorAll(".chips.related")];
     related.forEach((group, i) => (group.hidden = i < related.length - 1));
+    const team = [...messages.querySelectorAll(".actions.team")];
+    team.forEach((block, i) => (block.hidden = i < team.length - 1));
   }
 
   /** Re-renders a question (its "waiting to send" line); an answer shares its question's id. */
@@ -1619,10 +1622,11 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
 
   /** After a reconnect (or a reload) the server puts this connection back in the conversation's room. */
   function rejoinTeam() {
-    socket.emit("handoff_request", { conversation: conversationId() }, (reply) => {
+    socket.emit("handoff_request", { conversation: conversationId(), rejoin: true }, (reply) => {
       if (reply && reply.ok && (reply.state === "waiting" || reply.state === "active")) return;
       state.handoff = null;
       save();
+      if (reply && reply.state === "ended") system(t("staffLeftGeneric"));
     });
   }
 
