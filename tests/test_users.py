@@ -333,3 +333,30 @@ def test_staff_add_role_option(app) -> None:
     assert account(app, email).role == "editor"
     result = app.test_cli_runner().invoke(args=["staff", "add", new_email(), "--password", PASSWORD, "--role", "boss"])
     assert result.exit_code != 0 and "boss" in result.output
+
+
+def test_the_migration_makes_existing_accounts_admins(encoder, tmp_path) -> None:
+    """An account made before roles existed keeps every right: down to the previous head, add one, up again."""
+    from flask_migrate import downgrade, upgrade
+
+    from bot.store import MIGRATIONS
+
+    other = create_app(
+        {"TESTING": True, "KNOWLEDGE_DIR": str(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge")),
+         "INSTANCE_DIR": str(tmp_path / "instance"), "WATCH_KNOWLEDGE": False, **NO_LIMITS},
+        encoder=encoder,
+    )
+    with other.app_context():
+        downgrade(directory=str(MIGRATIONS), revision="c4e8f1a2b3d5")
+        with db.engine.begin() as connection:
+            columns = [row[1] for row in connection.exec_driver_sql("PRAGMA table_info(staff_users)")]
+            assert "role" not in columns
+            connection.exec_driver_sql(
+                "INSERT INTO staff_users (email, password_hash, created_at, session_generation) "
+                "VALUES ('old@clinic.test', 'x', '2026-01-01', 0)"
+            )
+        upgrade(directory=str(MIGRATIONS))
+        with db.engine.begin() as connection:
+            rows = connection.exec_driver_sql("SELECT email, role, last_sign_in_at FROM staff_users").all()
+            assert rows == [("old@clinic.test", "admin", None)]
+            assert connection.exec_driver_sql("SELECT count(*) FROM staff_links").scalar() == 0
