@@ -175,9 +175,10 @@ staff = AppGroup("staff", help="Manage dashboard accounts.")
 @staff.command("add")
 @click.argument("email")
 @click.password_option(help="The new account's password (asked for when not given).")
-@click.option("--role", type=click.Choice([str(role) for role in Role]), default=str(Role.ADMIN), show_default=True,
-              help="admin: everything, including staff accounts; editor: everything else.")
-def staff_add(email: str, password: str, role: str) -> None:
+@click.option("--role", type=click.Choice([str(role) for role in Role]), default=None,
+              help="admin (a new account's default): everything, including staff accounts; editor: everything else. "
+              "An existing account keeps its role unless this is given.")
+def staff_add(email: str, password: str, role: str | None) -> None:
     """Create a staff account for the dashboard, or reset its password and set its role."""
     email = email.strip().lower()
     if "@" not in email or len(password) < 10:
@@ -188,9 +189,9 @@ def staff_add(email: str, password: str, role: str) -> None:
         user = StaffUser(email=email)
         db.session.add(user)
     user.set_password(password)
-    user.role = role
+    user.role = role or user.role or str(Role.ADMIN)
     db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} staff account {email} ({role}).")
+    click.echo(f"{'Created' if created else 'Updated'} staff account {email} ({user.role}).")
 
 
 store = AppGroup("store", help="The conversation store.")

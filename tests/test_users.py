@@ -360,3 +360,14 @@ def test_the_migration_makes_existing_accounts_admins(encoder, tmp_path) -> None
             rows = connection.exec_driver_sql("SELECT email, role, last_sign_in_at FROM staff_users").all()
             assert rows == [("old@clinic.test", "admin", None)]
             assert connection.exec_driver_sql("SELECT count(*) FROM staff_links").scalar() == 0
+
+
+def test_staff_add_keeps_an_existing_accounts_role(app) -> None:
+    email = new_email("kept")
+    add_account(app, email, "editor")
+    result = app.test_cli_runner().invoke(args=["staff", "add", email, "--password", "another long password"])
+    assert f"Updated staff account {email} (editor)." in result.output, result.output
+    assert account(app, email).role == "editor"
+    fresh = new_email("fresh")
+    result = app.test_cli_runner().invoke(args=["staff", "add", fresh, "--password", PASSWORD])
+    assert f"Created staff account {fresh} (admin)." in result.output, result.output
