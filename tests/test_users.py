@@ -371,3 +371,11 @@ def test_staff_add_keeps_an_existing_accounts_role(app) -> None:
     fresh = new_email("fresh")
     result = app.test_cli_runner().invoke(args=["staff", "add", fresh, "--password", PASSWORD])
     assert f"Created staff account {fresh} (admin)." in result.output, result.output
+
+
+def test_an_admin_cannot_reset_their_own_password_here(app) -> None:
+    admin = signed_in(app, ADMIN)
+    response = post(admin, f"/admin/users/{user_id(app, ADMIN)}/reset")
+    assert response.status_code == 400 and "ask another admin" in response.get_data(as_text=True)
+    assert admin.get("/admin/").status_code == 200  # still signed in, password unchanged
+    assert sign_in(app.test_client(), ADMIN, PASSWORD).status_code == 302

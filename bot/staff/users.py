@@ -107,8 +107,8 @@ def users_reset(user_id: int) -> tuple[str, int]:
     _require_admin()
     user = _user(user_id)
     if user.id == current_user.id:
-        flash("To change your own password, ask another admin for a reset link, or use `flask staff add`.", "error")
-        return _page(400)
+        own = "To change your own password, ask another admin for a reset link, or use `flask staff add` on the server."
+        return _page(400, error=own)
     token = start_reset(user)
     return _show_link(user, token, LinkPurpose.RESET, f"{user.email}'s password is reset and their sessions ended.")
 
