@@ -284,7 +284,8 @@ def test_the_last_admin_cannot_be_removed_or_demoted(app) -> None:
     # With a second admin who can sign in, the first may step down.
     second = new_email("second-admin")
     add_account(app, second, "admin")
-    assert post(admin, f"/admin/users/{me}/role", role="editor").status_code == 302
+    stepped_down = post(admin, f"/admin/users/{me}/role", role="editor")
+    assert stepped_down.status_code == 302 and stepped_down.headers["Location"] == "/admin/"
     assert admin.get("/admin/users").status_code == 403
     boss = signed_in(app, second)
     refused = post(boss, f"/admin/users/{user_id(app, second)}/remove")

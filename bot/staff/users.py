@@ -124,7 +124,8 @@ def users_role(user_id: int) -> Response | tuple[str, int]:
         return _page(400, error=str(error))
     db.session.commit()
     flash(f"{user.email} is now {ROLE_LABELS[role]}.", "success")
-    return redirect(url_for("admin.users"))
+    stepped_down = user.id == current_user.id and role != Role.ADMIN  # this page is no longer theirs
+    return redirect(url_for("admin.overview" if stepped_down else "admin.users"))
 
 
 @admin.post("/users/<int:user_id>/remove")
