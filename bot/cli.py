@@ -25,6 +25,7 @@ from bot.page_checks import folder_warnings
 from bot.passages import build_passages, document_passages
 from bot.policy import QuestionError
 from bot.replies import Answer
+from bot.staff.accounts import Role
 from bot.store import StaffUser
 from bot.suites import Outcome, Suite, ask_all, find_suites, knowledge_with_safety, suite_report, temporary_folder
 
@@ -175,8 +176,11 @@ staff = AppGroup("staff", help="Manage dashboard accounts.")
 @staff.command("add")
 @click.argument("email")
 @click.password_option(help="The new account's password (asked for when not given).")
-def staff_add(email: str, password: str) -> None:
-    """Create a staff account for the dashboard, or reset its password."""
+@click.option("--role", type=click.Choice([str(role) for role in Role]), default=None,
+              help="admin (a new account's default): everything, including staff accounts; editor: everything else. "
+              "An existing account keeps its role unless this is given.")
+def staff_add(email: str, password: str, role: str | None) -> None:
+    """Create a staff account for the dashboard, or reset its password and set its role."""
     email = email.strip().lower()
     if "@" not in email or len(password) < 10:
         raise click.ClickException("Give an e-mail address and a password of at least 10 characters.")
@@ -186,8 +190,9 @@ def staff_add(email: str, password: str) -> None:
         user = StaffUser(email=email)
         db.session.add(user)
     user.set_password(password)
+    user.role = role or user.role or str(Role.ADMIN)
     db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} staff account {email}.")
+    click.echo(f"{'Created' if created else 'Updated'} staff account {email} ({user.role}).")
 
 
 store = AppGroup("store", help="The conversation store.")

@@ -68,6 +68,8 @@ class StaffUser(db.Model):
     # Part of every session's user id: raising it signs out every session of this account, on every
     # server (a copied session cookie stops working at logout or a password change).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")  # bot.staff.accounts.Role
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     is_authenticated = True
     is_active = True
@@ -84,7 +86,8 @@ class StaffUser(db.Model):
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        # "": invited or reset, no password chosen yet
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
 
 def staff_user_for_session(session_id: str) -> StaffUser | None:

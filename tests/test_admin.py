@@ -41,6 +41,7 @@ PAGES = [
     "/admin/knowledge",
     "/admin/knowledge/microneedling.md",
     "/admin/knowledge/clinic.yaml",
+    "/admin/users",
 ]
 DATA = ["/admin/gaps.csv", "/admin/api/overview"]
 FORMS = [
@@ -49,6 +50,7 @@ FORMS = [
     "/admin/knowledge/microneedling.md/try",
     "/admin/knowledge/microneedling.md/save",
     "/admin/knowledge/microneedling.md/undo",
+    "/admin/users/invite",
 ]
 
 

@@ -11,13 +11,14 @@ One blueprint ("admin", so its endpoints are admin.login, admin.editor, ...) spl
   overview.py  the overview page: counts, the chart, top topics
   gaps.py      questions the bot could not answer, grouped, and their CSV
   editor.py    the knowledge list and the editor (file rules live in bot/knowledge_files.py)
+  users.py     the Users page (admins only) and the one-time sign-up/reset link (rules in accounts.py)
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from bot.staff import auth, editor, gaps, overview  # noqa: F401  (each adds its views to the blueprint)
+from bot.staff import auth, editor, gaps, overview, users  # noqa: F401  (each adds its views to the blueprint)
 from bot.staff.common import admin
 
 

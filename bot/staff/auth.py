@@ -11,9 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.extensions import db, limiter, login_manager
 from bot.staff.common import admin
-from bot.store import StaffUser, staff_user_for_session
+from bot.store import StaffUser, staff_user_for_session, utcnow
 
-PUBLIC_ENDPOINTS = {"admin.login", "admin.stylesheet"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.stylesheet", "admin.welcome"}
 DATA_ENDPOINTS = {"admin.gaps_csv", "admin.overview_json"}
 
 
@@ -89,6 +89,8 @@ def login() -> Response | str | tuple[str, int]:
         if _check_password(user, password):
             session.clear()  # a fresh session for the signed-in user
             login_user(user)
+            user.last_sign_in_at = utcnow()
+            db.session.commit()
             return redirect(next_page)
         return render_template("admin/login.html", email=email, error="That e-mail and password do not match."), 401
     return render_template("admin/login.html", email=email, error=None)

@@ -56,6 +56,7 @@ def _security_headers(response: Response) -> Response:
 
 
 @admin.errorhandler(400)
+@admin.errorhandler(403)
 @admin.errorhandler(404)
 def _http_error(error) -> tuple[str, int]:
     return render_template("admin/message.html", title=error.name, message=error.description), error.code
