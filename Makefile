@@ -45,12 +45,12 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2
 
-# The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis (233 of 310 tests;
-# 18 min against 22 for `make test` on 2 cores shared with other work, 2026-12-01).
+# The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
+# quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES).
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 -m "not e2e" -q
+	$(BIN)/python -m pytest -n 2 -m "not e2e and not slow" -q
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

@@ -151,8 +151,15 @@ E2E_MODULES = {"test_proxy", "test_scale_out", "test_serving", "test_socketio", 
                "test_widget_idle"}  # fmt: skip
 
 
+# Quality checks that ask hundreds of questions (the fuzzers, the visitor suites' floors): `make quick`
+# leaves them out too.
+SLOW_MODULES = {"test_fuzz", "test_visitor_suites"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
         if module in E2E_MODULES or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

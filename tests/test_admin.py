@@ -27,7 +27,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from bot.extensions import db
 from bot.knowledge_files import FileRefused, KnowledgeFiles
-from bot.staff.gaps import _csv_cell
+from bot.spreadsheet import safe_cell
 from bot.store import Exchange, StaffUser, utcnow
 from tests.conftest import ARTIFACTS, PROJECT, Server, launch_chromium
 
@@ -257,7 +257,7 @@ def test_content_gaps_csv(app, client):
     ],
 )
 def test_csv_cells_are_normalised_before_the_formula_check(question, cell):
-    assert _csv_cell(question) == cell
+    assert safe_cell(question) == cell
 
 
 def test_knowledge_list_shows_files_state_and_passages(client):

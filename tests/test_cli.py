@@ -30,6 +30,7 @@ def test_index_command_reports_passages(app):
     assert "Index ready: 10 passages from 2 files" in result.output
 
 
+@pytest.mark.slow
 def test_eval_command_prints_tables(app, tmp_path):
     corpus = [
         {"id": "d1", "title": "How do I book?", "text": "Book online or call the front desk to book a visit."},

@@ -1631,7 +1631,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   }
 
   function onJoined(data) {
-    if (!data || typeof data !== "object") return;
+    // After "New conversation" the old hand-off is none of this chat's business.
+    if (!data || typeof data !== "object" || !state.handoff) return;
     state.handoff = "active";
     state.staffName = str(data.staff_name, 100);
     save();
@@ -1640,7 +1641,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   }
 
   function onTeamReply(data) {
-    if (!data || typeof data !== "object") return;
+    if (!data || typeof data !== "object" || !state.handoff) return;
     if (!state.open) state.unread += 1;
     const message = { t: "staff", id: newId(), name: str(data.staff_name, 100), text: str(data.text, 2000) };
     addMessage(message);
@@ -1649,6 +1650,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   }
 
   function onEnded(data) {
+    if (!state.handoff) return; // a hand-off of a conversation the visitor has left ("New conversation")
     const name = state.staffName || t("staff");
     const reason = data && data.reason;
     state.handoff = null;
@@ -1881,7 +1883,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
     socket.on("handoff_joined", onJoined);
     socket.on("handoff_reply", onTeamReply);
     socket.on("handoff_ended", onEnded);
-    socket.on("handoff_unclaimed", (data) => offerForm("unclaimed", data));
+    socket.on("handoff_unclaimed", (data) => state.handoff && offerForm("unclaimed", data));
     socket.on("error", (data) => receive(data, true));
   }
 
