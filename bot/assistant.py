@@ -21,7 +21,7 @@ import numpy as np
 from bot.calibration import Calibration, calibrate
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
-from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, fill_placeholders, parse_markdown
+from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, SafetyRules, fill_placeholders, parse_markdown
 from bot.knowledge_files import KnowledgeFiles
 from bot.languages import ReplyText
 from bot.lexical import WordTable
@@ -105,6 +105,7 @@ class Assistant:
         A file that fails to load keeps its passages from the last good version."""
         started = time.perf_counter()
         knowledge = self.files.load()
+        self._example_texts = example_texts(knowledge.safety)
         passages = build_passages(knowledge.documents)
         failed = {error.file for error in knowledge.errors}
         last_good = previous.index.passages if previous else self.versions.saved_passages()
@@ -139,6 +140,8 @@ class Assistant:
             seconds,
         )
         policy, calibration = self._policy(knowledge, index)
+        if previous is None:  # the examples the policy embedded, kept for the next start (saves seconds each)
+            self.embeddings.save(keep=self._cache_keys(index))
         kept_files = tuple(sorted({p.file for p in kept}))
         return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, kept_files, calibration)
 
@@ -156,15 +159,6 @@ class Assistant:
         """The policy for a version of the knowledge, with its answer threshold: `threshold`, the configured
         one, or else calibrated on this knowledge."""
         topics = TopicFinder(knowledge.documents, {p.id: p.file for p in index.passages})
-        safety = knowledge.safety
-        self._example_texts = [
-            *safety.emergency_examples,
-            *safety.ordinary_examples,
-            *safety.personal_advice_examples,
-            *safety.general_examples,
-            *(e for examples in small_talk_examples().values() for e in examples),
-            *calibration_questions(),
-        ]
         retriever = Retriever(index, self.encoder)
         threshold = threshold or self.config.answer_threshold
         calibration = None
@@ -201,12 +195,17 @@ class Assistant:
         """Write the index and the caches, then point CURRENT at it unless a newer version came meanwhile.
         Every file is written aside and renamed into place, so builds need not wait for a save."""
         index.save(self.index_root)
+        self.embeddings.save(keep=self._cache_keys(index))
+        self.word_table.forget_texts_except({p.search_text for p in index.passages})
+        self.versions.newest_is(index.fingerprint, saved=True)
+
+    def _cache_keys(self, index: PassageIndex) -> set[str]:
+        """What the embedding cache keeps for this version: its passages, questions, key sentences and the
+        policy's examples."""
         texts = [p.embedding_text for p in index.passages] + [p.question for p in index.passages if p.question]
         texts += [p.text[a:b] for p in index.passages for a, b in key_sentence_spans(p.text)]
         texts += self._example_texts
-        self.embeddings.save(keep={self.embeddings.key(t) for t in texts})
-        self.word_table.forget_texts_except({p.search_text for p in index.passages})
-        self.versions.newest_is(index.fingerprint, saved=True)
+        return {self.embeddings.key(t) for t in texts}
 
     def _save_in_background(self, index: PassageIndex) -> None:
         try:
@@ -361,3 +360,15 @@ class Assistant:
             "model": self.encoder.name,
             "loaded_at": snapshot.loaded_at,
         }
+
+
+def example_texts(safety: SafetyRules) -> list[str]:
+    """The short texts the policy embeds for a version: safety, small-talk and calibration examples."""
+    return [
+        *safety.emergency_examples,
+        *safety.ordinary_examples,
+        *safety.personal_advice_examples,
+        *safety.general_examples,
+        *(e for examples in small_talk_examples().values() for e in examples),
+        *calibration_questions(),
+    ]
