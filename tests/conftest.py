@@ -6,10 +6,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Playwright
 
 from bot.app import create_app
@@ -53,20 +54,72 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    root = tmp_path_factory.mktemp("assistant")
+def shipped_instance(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance folder as the first start on the shipped knowledge leaves it: the saved index, the
+    embedding cache (passages and the policy's examples) and a migrated database. Built once per test
+    process; `new_instance` copies it, so a new app or Assistant loads all that instead of embedding."""
+    root = tmp_path_factory.mktemp("shipped")
     knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
-    return Assistant(AssistantConfig(knowledge_dir=knowledge, instance_dir=root / "instance"), encoder=encoder)
+    settings = {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(root / "instance")}
+    create_app({**settings, "WATCH_KNOWLEDGE": False, "STORE_QUESTIONS": False}, encoder=encoder)
+    return root / "instance"
 
 
 @pytest.fixture(scope="session")
-def app(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("app")
+def new_instance(shipped_instance: Path) -> Callable[..., Path]:
+    """`new_instance(folder)`: a new instance folder at `folder` holding a copy of `shipped_instance`. With
+    `cache_only=True` only the embedding cache is copied (for other knowledge: its passages are embedded,
+    the shared examples are not)."""
+
+    def copy(folder: Path, cache_only: bool = False) -> Path:
+        if cache_only:
+            shutil.copytree(shipped_instance / "cache", folder / "cache")
+        else:
+            shutil.copytree(shipped_instance, folder, ignore=shutil.ignore_patterns("*.lock"))
+        return folder
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def make_app(encoder: Encoder, new_instance, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask]:
+    """`make_app(knowledge=None, **config)`: a fresh app, as `create_app` builds it, on a copy of the shipped
+    knowledge (or the `knowledge` folder given), with the shared model, a copy of `shipped_instance`, no
+    folder watcher and no rate limits unless `config` says otherwise. About 0.4 s."""
+
+    def make(knowledge: Path | None = None, **config) -> Flask:
+        root = tmp_path_factory.mktemp("app")
+        knowledge = knowledge or shutil.copytree(KNOWLEDGE, root / "knowledge")
+        instance = new_instance(root / "instance", cache_only=knowledge_differs(Path(knowledge)))
+        settings = {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(instance)}
+        return create_app({**settings, "WATCH_KNOWLEDGE": False, **NO_LIMITS, **config}, encoder=encoder)
+
+    return make
+
+
+def knowledge_differs(folder: Path) -> bool:
+    """Whether `folder` holds other knowledge than the shipped folder (so the shipped index must not be
+    copied: its CURRENT would name passages this knowledge never had)."""
+    return folder_contents(folder) != folder_contents(KNOWLEDGE)
+
+
+def folder_contents(root: Path) -> dict[Path, bytes]:
+    return {path.relative_to(root): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    """A fresh app for each test (flaskr style): its own knowledge copy, database and instance folder."""
+    return make_app()
+
+
+@pytest.fixture(scope="session")
+def assistant(encoder: Encoder, new_instance, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """One Assistant on the shipped knowledge for the tests that only ask it questions (it is never edited)."""
+    root = tmp_path_factory.mktemp("assistant")
     knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
-    return create_app(
-        {"TESTING": True, "KNOWLEDGE_DIR": str(knowledge), "INSTANCE_DIR": str(root / "instance"), **NO_LIMITS},
-        encoder=encoder,
-    )
+    settings = AssistantConfig(knowledge_dir=knowledge, instance_dir=new_instance(root / "instance"))
+    return Assistant(settings, encoder=encoder)
 
 
 def launch_chromium(playwright: Playwright) -> Browser:

@@ -1,8 +1,7 @@
 """The staff dashboard (/admin): sign-in, CSRF, overview, content gaps, and the knowledge editor.
 
-Read-only checks use the shared `app` (its database holds other tests' exchanges too, so counts are
-compared before and after seeding). The editor is exercised on this module's own server, in a real
-Chromium as well, so the shared app's knowledge is never touched.
+Sign-in, overview and gaps run on a fresh app per test (its own database and knowledge copy). The editor is
+exercised on this module's own server, in a real Chromium as well.
 """
 
 from __future__ import annotations
@@ -66,10 +65,10 @@ def textarea(page: str) -> str:
     return html.unescape(match.group(1))
 
 
-# --- the shared app: access, sign-in, overview, gaps ---------------------------------------------
+# --- a fresh app per test: access, sign-in, overview, gaps ----------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def staff(app) -> tuple[str, str]:
     email = f"staff-{uuid.uuid4().hex[:10]}@clinic.test"
     with app.app_context():
@@ -168,7 +167,6 @@ def seed(app, rows: list[dict]) -> None:
 
 
 def test_overview_counts_seeded_exchanges(app, client):
-    before = client.get("/admin/api/overview").get_json()
     passages = [p for p in app.extensions["assistant"].snapshot.index.passages if p.file == "visiting-us.md"]
     hours = next(p for p in passages if p.question == "What are your opening hours?")
     now = utcnow()
@@ -184,20 +182,16 @@ def test_overview_counts_seeded_exchanges(app, client):
     seed(app, rows)
     after = client.get("/admin/api/overview").get_json()
 
-    assert after["total"] - before["total"] == 8
+    assert after["total"] == 8  # the 45-day-old one is past the 30 days shown
     kinds = {k["kind"]: k["count"] for k in after["kinds"]}
-    old_kinds = {k["kind"]: k["count"] for k in before["kinds"]}
-    added = {k: kinds[k] - old_kinds[k] for k in kinds}
-    assert added == {"answer": 5, "clarify": 0, "fallback": 1, "referral": 0, "emergency": 1, "smalltalk": 1}
+    assert kinds == {"answer": 5, "clarify": 0, "fallback": 1, "referral": 0, "emergency": 1, "smalltalk": 1}
     assert abs(sum(k["share"] for k in after["kinds"]) - 1) < 0.01
-    assert after["votes"]["up"] - before["votes"]["up"] == 1
-    assert after["votes"]["down"] - before["votes"]["down"] == 1
+    assert after["votes"]["up"] == 1 and after["votes"]["down"] == 1
     assert len(after["days"]) == 30 and after["days"][-1]["date"] == now.date().isoformat()
-    assert after["days"][-1]["count"] - before["days"][-1]["count"] == 5
+    assert after["days"][-1]["count"] == 5 and sum(day["count"] for day in after["days"]) == 8
     label = "Visiting us › What are your opening hours?"
     topics = {t["label"]: t for t in after["topics"]}
-    old = {t["label"]: t["count"] for t in before["topics"]}
-    assert topics[label]["count"] - old.get(label, 0) == 5 and topics[label]["file"] == "visiting-us.md"
+    assert topics[label]["count"] == 5 and topics[label]["file"] == "visiting-us.md"
 
     page = client.get("/admin/").get_data(as_text=True)
     assert "Questions per day" in page and "<svg" in page and 'class="bar"' in page
@@ -210,7 +204,7 @@ XSS = "<script>alert('gap')</script> do you do <b>tattoo removal</b>?"
 FORMULA = '=HYPERLINK("https://evil.example","laser prices")'
 
 
-def test_content_gaps_group_similar_questions_biggest_first(app, client):
+def seed_gaps(app) -> None:
     now = utcnow()
     seed(
         app,
@@ -219,12 +213,16 @@ def test_content_gaps_group_similar_questions_biggest_first(app, client):
         + [{"question": "when are you open?", "kind": "answer", "vote": "down", "created_at": now}]
         + [{"question": XSS, "kind": "fallback", "created_at": now}, {"question": FORMULA, "kind": "fallback"}],
     )
+
+
+def test_content_gaps_group_similar_questions_biggest_first(app, client):
+    seed_gaps(app)
     page = client.get("/admin/gaps").get_data(as_text=True)
     assert "Content gaps" in page and "Asked more than once" in page
     cards = re.findall(r'<li class="gap">(.*?)</li>\s*(?=<li class="gap">|</ol>)', page, re.S)
     gift = [c for c in cards if all(html.escape(q, quote=True) in c for q in GIFTS)]
     assert len(gift) == 1, "the gift-voucher questions form one group"
-    assert int(re.search(r'<div class="gap-count"><span>(\d+)</span>', gift[0]).group(1)) >= 4
+    assert int(re.search(r'<div class="gap-count"><span>(\d+)</span>', gift[0]).group(1)) == 4
     counts = [int(n) for n in re.findall(r'<div class="gap-count"><span>(\d+)</span>', page)]
     assert counts == sorted(counts, reverse=True)
     # Visitors' words are shown as text, never as markup.
@@ -233,6 +231,7 @@ def test_content_gaps_group_similar_questions_biggest_first(app, client):
 
 
 def test_content_gaps_csv(app, client):
+    seed_gaps(app)
     response = client.get("/admin/gaps.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -240,7 +239,7 @@ def test_content_gaps_csv(app, client):
     assert rows[0] == ["group", "count", "question"]
     gift = [row for row in rows[1:] if row[2] in GIFTS]
     assert {row[2] for row in gift} == set(GIFTS)
-    assert len({(row[0], row[1]) for row in gift}) == 1 and int(gift[0][1]) >= 4
+    assert len({(row[0], row[1]) for row in gift}) == 1 and int(gift[0][1]) == 4
     assert ["'" + FORMULA] in [row[2:] for row in rows]  # a formula stays text in a spreadsheet
     assert not any(cell.startswith("=") for row in rows for cell in row)
 
@@ -260,12 +259,13 @@ def test_csv_cells_are_normalised_before_the_formula_check(question, cell):
     assert safe_cell(question) == cell
 
 
-def test_knowledge_list_shows_files_state_and_passages(client):
+def test_knowledge_list_shows_files_state_and_passages(app, client):
     page = client.get("/admin/knowledge").get_data(as_text=True)
     for name in ("microneedling.md", "visiting-us.md", "clinic.yaml", "safety.yaml"):
         assert f">{name}</a>" in page
     rows = dict(re.findall(r">([\w.-]+)</a></td>(.*?)</tr>", page, re.S))
-    assert "status-ok" in rows["visiting-us.md"] and re.search(r'class="num">4</td>', rows["visiting-us.md"])
+    passages = app.extensions["assistant"].knowledge_status().live_passages["visiting-us.md"]
+    assert "status-ok" in rows["visiting-us.md"] and f'class="num">{passages}</td>' in rows["visiting-us.md"]
     assert "status-ok" in rows["clinic.yaml"]
 
 
