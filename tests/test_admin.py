@@ -7,6 +7,7 @@ exercised on this module's own server, in a real Chromium as well.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
+from werkzeug.security import generate_password_hash
 
 from bot.extensions import db
 from bot.knowledge_files import FileRefused, KnowledgeFiles
@@ -68,14 +70,22 @@ def textarea(page: str) -> str:
 # --- a fresh app per test: access, sign-in, overview, gaps ----------------------------------------
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD's hash, made once: hashing is slow on purpose (about 0.2 s), and every test adds staff."""
+    return generate_password_hash(PASSWORD)
+
+
+def add_staff_user(app, email: str) -> None:
+    with app.app_context():
+        db.session.add(StaffUser(email=email, password_hash=password_hash()))
+        db.session.commit()
+
+
 @pytest.fixture
 def staff(app) -> tuple[str, str]:
     email = f"staff-{uuid.uuid4().hex[:10]}@clinic.test"
-    with app.app_context():
-        user = StaffUser(email=email)
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
+    add_staff_user(app, email)
     return email, PASSWORD
 
 

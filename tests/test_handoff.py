@@ -7,17 +7,17 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import limits
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.app import create_app
 from bot.extensions import db, socketio
 from bot.handoff import CallbackRequest, Handoff, HandoffMessage, purge
 from bot.store import StaffUser, utcnow
 
-from .conftest import NO_LIMITS, free_port
+from .conftest import free_port
 from .harness import eventually
-from .test_admin import PASSWORD, sign_in, token
+from .test_admin import PASSWORD, add_staff_user, sign_in, token
 
 STAFF_EMAIL = "anna.jones@clinic.test"
 OTHER_EMAIL = "ben@clinic.test"
@@ -67,35 +67,18 @@ def set_hours(app, hours: str) -> None:
     assert app.extensions["assistant"].snapshot.knowledge.clinic.hours == hours
 
 
-@pytest.fixture(scope="module")
-def app(encoder, smtp, tmp_path_factory):
-    import shutil
-
-    from .conftest import KNOWLEDGE
-
-    root = tmp_path_factory.mktemp("handoff")
-    knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
-    write_hours(knowledge, "mon-sun 00:00-24:00")  # the shipped hours would make the results depend on the time
-    app = create_app(
-        {
-            "TESTING": True,
-            "KNOWLEDGE_DIR": str(knowledge),
-            "INSTANCE_DIR": str(root / "instance"),
-            "WATCH_KNOWLEDGE": False,
-            "HANDOFF_WAIT_SECONDS": 1.5,
-            "SMTP_URL": f"smtp://127.0.0.1:{smtp[1]}",
-            "RATE_LIMIT_CALLBACK": "100 per minute",
-            "RATE_LIMIT_CALLBACK_IP": "1000 per minute",
-            **NO_LIMITS,
-        },
-        encoder=encoder,
+@pytest.fixture
+def app(make_app, smtp, knowledge_dir):
+    write_hours(knowledge_dir, "mon-sun 00:00-24:00")  # the shipped hours would make the results depend on the time
+    app = make_app(
+        knowledge_dir,
+        HANDOFF_WAIT_SECONDS=1.5,
+        SMTP_URL=f"smtp://127.0.0.1:{smtp[1]}",
+        RATE_LIMIT_CALLBACK="100 per minute",
+        RATE_LIMIT_CALLBACK_IP="1000 per minute",
     )
-    with app.app_context():
-        for email in (STAFF_EMAIL, OTHER_EMAIL):
-            user = StaffUser(email=email)
-            user.set_password(PASSWORD)
-            db.session.add(user)
-        db.session.commit()
+    for email in (STAFF_EMAIL, OTHER_EMAIL):
+        add_staff_user(app, email)
     return app
 
 
@@ -271,13 +254,12 @@ def test_unclaimed_hand_off_ends_in_a_callback_request_and_an_email(app, smtp):
     assert visitor.emit("handoff_request", {"conversation": "conv-late"}, callback=True)["state"] == "waiting"
     offered = received(visitor, "handoff_unclaimed", timeout=10)[0]
     assert offered["reply_time"] == "We call back within one working day."
-    before = count(app, CallbackRequest)
     inbox.arrived.clear()
     reply = visitor.emit(
         "callback_request", {**GOOD_FORM, "conversation": "conv-late", "reason": "unclaimed"}, callback=True
     )
     assert reply["ok"] is True
-    assert count(app, CallbackRequest) == before + 1
+    assert count(app, CallbackRequest) == 1
     assert inbox.arrived.wait(10)
     mail = inbox.messages[-1]
     assert mail.rcpt_tos == ["hello@example.com"]
@@ -289,17 +271,13 @@ def test_unclaimed_hand_off_ends_in_a_callback_request_and_an_email(app, smtp):
 def test_out_of_hours_offers_the_callback_form(app):
     staff = staff_socket(app)
     set_hours(app, "mon-sun 00:00-00:01")
-    try:
-        visitor = socketio.test_client(app)
-        reply = visitor.emit("handoff_request", {"conversation": "conv-night"}, callback=True)
-        assert reply["state"] == "closed"
-        assert reply["opening_hours"].startswith("Monday to Friday")
-        before = count(app, CallbackRequest)
-        assert visitor.emit("callback_request", {**GOOD_FORM, "reason": "closed"}, callback=True)["ok"]
-        assert count(app, CallbackRequest) == before + 1
-    finally:
-        set_hours(app, "mon-sun 00:00-24:00")
-        staff.disconnect(namespace="/staff")
+    visitor = socketio.test_client(app)
+    reply = visitor.emit("handoff_request", {"conversation": "conv-night"}, callback=True)
+    assert reply["state"] == "closed"
+    assert reply["opening_hours"].startswith("Monday to Friday")
+    assert visitor.emit("callback_request", {**GOOD_FORM, "reason": "closed"}, callback=True)["ok"]
+    assert count(app, CallbackRequest) == 1
+    staff.disconnect(namespace="/staff")
 
 
 @pytest.mark.parametrize(
@@ -324,50 +302,36 @@ def test_out_of_hours_offers_the_callback_form(app):
 )
 def test_bad_input_gets_a_clear_error_and_stores_nothing(app, smtp, change, field, says):
     inbox, _ = smtp
-    sent = len(inbox.messages)
-    before = count(app, CallbackRequest)
+    sent = len(inbox.messages)  # the SMTP server is the module's
     visitor = socketio.test_client(app)
     reply = visitor.emit("callback_request", {**GOOD_FORM, **change}, callback=True)
     assert reply["ok"] is False and reply["code"] == "invalid_callback"
     assert says in reply["errors"][field]
-    assert count(app, CallbackRequest) == before
+    assert count(app, CallbackRequest) == 0
     assert len(inbox.messages) == sent
 
 
 def test_callback_requests_are_rate_limited(app):
-    app.extensions["callback_limits"].per_visitor = __import__("limits").parse_many("2 per minute")
-    try:
-        visitor = socketio.test_client(app)
-        results = [visitor.emit("callback_request", GOOD_FORM, callback=True) for _ in range(3)]
-        assert [r["ok"] for r in results] == [True, True, False]
-        assert results[2]["code"] == "rate_limited"
-    finally:
-        app.extensions["callback_limits"].per_visitor = __import__("limits").parse_many("100 per minute")
+    app.extensions["callback_limits"].per_visitor = limits.parse_many("2 per minute")
+    visitor = socketio.test_client(app)
+    results = [visitor.emit("callback_request", GOOD_FORM, callback=True) for _ in range(3)]
+    assert [r["ok"] for r in results] == [True, True, False]
+    assert results[2]["code"] == "rate_limited"
 
 
 def test_retention_purges_old_callback_requests_and_hand_off_messages(app):
+    old, recent = utcnow() - timedelta(days=31), utcnow()
     with app.app_context():
-        old = utcnow() - timedelta(days=31)
-        db.session.add(
-            CallbackRequest(
-                name="Old",
-                phone="5550100",
-                email="",
-                preferred_time="",
-                topic="x",
-                reason="asked",
-                status="new",
-                created_at=old,
-                consent_at=old,
+        for name, created in (("Old", old), ("Recent", recent)):
+            request = {"name": name, "phone": "5550100", "email": "", "preferred_time": "", "topic": "x"}
+            db.session.add(
+                CallbackRequest(**request, reason="asked", status="new", created_at=created, consent_at=created)
             )
-        )
-        db.session.add(HandoffMessage(handoff_id=0, sender="visitor", text="old", created_at=old))
+            db.session.add(HandoffMessage(handoff_id=0, sender="visitor", text=name, created_at=created))
         db.session.commit()
-        kept = db.session.query(CallbackRequest).filter(CallbackRequest.created_at > old).count()
-        removed = purge(30, 30)
-        assert removed[0] == 1 and removed[1] >= 1
-        assert db.session.query(CallbackRequest).filter(CallbackRequest.name == "Old").count() == 0
-        assert db.session.query(CallbackRequest).count() == kept
+        assert purge(30, 30) == (1, 1)
+        assert [r.name for r in db.session.query(CallbackRequest)] == ["Recent"]
+        assert [m.text for m in db.session.query(HandoffMessage)] == ["Recent"]
 
 
 # --- the dashboard --------------------------------------------------------------------------------
