@@ -8,7 +8,7 @@ import socketio
 
 from bot.app import create_app
 
-from .conftest import NO_LIMITS, Server
+from .conftest import Server
 
 SCARS = "can microneedling help my acne scars?"
 
@@ -207,36 +207,15 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, encoder, monkeyp
         create_app({"ENV": "production", "SECRET_KEY": "short", "INSTANCE_DIR": str(tmp_path)}, encoder=encoder)
 
 
-def test_answers_flow_when_the_database_is_unavailable(tmp_path, encoder, knowledge_dir, caplog):
-    app = create_app(
-        {
-            "TESTING": True,
-            "KNOWLEDGE_DIR": str(knowledge_dir),
-            "INSTANCE_DIR": str(tmp_path / "i"),
-            "WATCH_KNOWLEDGE": False,
-            "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/bot.db",
-            **NO_LIMITS,
-        },
-        encoder=encoder,
-    )
+def test_answers_flow_when_the_database_is_unavailable(make_app, caplog):
+    app = make_app(SQLALCHEMY_DATABASE_URI="sqlite:////nonexistent/dir/bot.db")
     response = app.test_client().post("/api/ask", json={"question": SCARS, "id": "x"})
     assert response.status_code == 200 and response.get_json()["kind"] == "answer"
     assert "Database unavailable" in caplog.text or "Conversation store unavailable" in caplog.text
 
 
-def test_staff_sign_in_is_rate_limited(tmp_path, encoder, knowledge_dir):
-    app = create_app(
-        {
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "KNOWLEDGE_DIR": str(knowledge_dir),
-            "INSTANCE_DIR": str(tmp_path),
-            "WATCH_KNOWLEDGE": False,
-            **NO_LIMITS,
-            "LOGIN_RATE_LIMIT": "3 per minute",
-        },
-        encoder=encoder,
-    )
+def test_staff_sign_in_is_rate_limited(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     codes = [
         client.post("/admin/login", data={"email": "x@example.com", "password": "guess"}).status_code for _ in range(4)

@@ -5,52 +5,30 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import create_app
-from bot.extensions import db
-from bot.store import StaffUser
-
-from .conftest import NO_LIMITS
-from .test_admin import PASSWORD, sign_in, token
+from .test_admin import PASSWORD, add_staff_user, sign_in, token
 
 EMAIL = "nurse@clinic.test"
 SECRET = "x" * 40
 
 
-def make_app(tmp_path, encoder, knowledge_dir, **config):
-    app = create_app(
-        {
-            "TESTING": True,
-            "KNOWLEDGE_DIR": str(knowledge_dir),
-            "INSTANCE_DIR": str(tmp_path / "instance"),
-            "WATCH_KNOWLEDGE": False,
-            "STORE_QUESTIONS": False,
-            **NO_LIMITS,
-            **config,
-        },
-        encoder=encoder,
-    )
-    with app.app_context():
-        for email in (EMAIL, "doctor@clinic.test"):
-            user = StaffUser(email=email)
-            user.set_password(PASSWORD)
-            db.session.add(user)
-        db.session.commit()
+def app_with_staff(make_app, **config):
+    app = make_app(STORE_QUESTIONS=False, **config)
+    for email in (EMAIL, "doctor@clinic.test"):
+        add_staff_user(app, email)
     return app
 
 
 @pytest.fixture
-def staff_app(tmp_path, encoder, knowledge_dir):
-    return make_app(tmp_path, encoder, knowledge_dir)
+def staff_app(make_app):
+    return app_with_staff(make_app)
 
 
 def set_cookies(response) -> list[str]:
     return response.headers.getlist("Set-Cookie")
 
 
-def test_production_marks_every_cookie_secure(tmp_path, encoder, knowledge_dir):
-    app = make_app(
-        tmp_path, encoder, knowledge_dir, ENV="production", SECRET_KEY=SECRET, PUBLIC_URL="https://bot.clinic.example"
-    )
+def test_production_marks_every_cookie_secure(make_app):
+    app = app_with_staff(make_app, ENV="production", SECRET_KEY=SECRET, PUBLIC_URL="https://bot.clinic.example")
     client, https = app.test_client(), "https://bot.clinic.example"
     page = client.get("/admin/login", base_url=https)
     signed_in = client.post(
@@ -102,8 +80,8 @@ def test_a_password_change_ends_every_session_of_the_account(staff_app):
     assert sign_in(mine, EMAIL, "a new long password").status_code == 302
 
 
-def test_failed_sign_ins_back_off_per_account_from_any_address(tmp_path, encoder, knowledge_dir):
-    app = make_app(tmp_path, encoder, knowledge_dir, LOGIN_ACCOUNT_RATE_LIMIT="3 per minute")
+def test_failed_sign_ins_back_off_per_account_from_any_address(make_app):
+    app = app_with_staff(make_app, LOGIN_ACCOUNT_RATE_LIMIT="3 per minute")
 
     def attempt(email: str, password: str, address: str) -> int:
         client = app.test_client()

@@ -8,13 +8,10 @@ import pytest
 import socketio
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.extensions import db
 from bot.redaction import redact
 from bot.store import Exchange, utcnow
 from tests.harness import eventually
-
-from .conftest import NO_LIMITS
 
 
 @pytest.mark.parametrize(
@@ -41,15 +38,7 @@ def stored(app) -> list[Exchange]:
         return db.session.scalars(select(Exchange).order_by(Exchange.id)).all()
 
 
-def clear(app) -> None:
-    app.extensions["store"].flush()
-    with app.app_context():
-        db.session.execute(db.delete(Exchange))
-        db.session.commit()
-
-
 def test_each_exchange_is_stored_redacted(app):
-    clear(app)
     client = app.test_client()
     client.post(
         "/api/ask",
@@ -88,19 +77,13 @@ def test_feedback_is_stored_against_its_answer(server):
     assert row[0] == "down" and row[1] is not None and row[2] == "answer"
 
 
-def test_logging_can_be_switched_off(app):
-    clear(app)
-    store = app.extensions["store"]
-    store.enabled = False
-    try:
-        app.test_client().post("/api/ask", json={"question": "hello"})
-    finally:
-        store.enabled = True
+def test_logging_can_be_switched_off(make_app):
+    app = make_app(STORE_QUESTIONS=False)
+    assert app.test_client().post("/api/ask", json={"question": "hello"}).get_json()["kind"] == "smalltalk"
     assert stored(app) == []
 
 
 def test_retention_purge(app):
-    clear(app)
     with app.app_context():
         now = utcnow()
         for days in (31, 45, 29, 0):
@@ -118,7 +101,7 @@ def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_the_sqlite_database_is_readable_by_its_owner_only(app, server, tmp_path, encoder, knowledge_dir):
+def test_the_sqlite_database_is_readable_by_its_owner_only(app, server, tmp_path, make_app):
     assert mode(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")) == 0o600
     assert mode(server.root / "instance" / "bot.db") == 0o600
     existing = tmp_path / "old" / "bot.db"  # a database made before, world-readable
@@ -126,15 +109,5 @@ def test_the_sqlite_database_is_readable_by_its_owner_only(app, server, tmp_path
     with sqlite3.connect(existing):
         pass
     os.chmod(existing, 0o644)
-    create_app(
-        {
-            "TESTING": True,
-            "KNOWLEDGE_DIR": str(knowledge_dir),
-            "INSTANCE_DIR": str(tmp_path / "instance"),
-            "WATCH_KNOWLEDGE": False,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{existing}",
-            **NO_LIMITS,
-        },
-        encoder=encoder,
-    )
+    make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{existing}")
     assert mode(existing) == 0o600

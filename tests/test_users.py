@@ -3,7 +3,6 @@ resets by one-time links (e-mailed through a real SMTP server, aiosmtpd), remova
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -13,12 +12,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.extensions import db
 from bot.staff.accounts import StaffLink
 from bot.store import StaffUser, utcnow
 
-from .conftest import KNOWLEDGE, NO_LIMITS, free_port
+from .conftest import free_port
 from .harness import eventually
 from .test_admin import PASSWORD, sign_in, token
 from .test_handoff import Inbox
@@ -36,22 +34,9 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-def app(encoder, smtp, tmp_path_factory):
-    root = tmp_path_factory.mktemp("users")
-    knowledge = shutil.copytree(KNOWLEDGE, root / "knowledge")
-    app = create_app(
-        {
-            "TESTING": True,
-            "KNOWLEDGE_DIR": str(knowledge),
-            "INSTANCE_DIR": str(root / "instance"),
-            "WATCH_KNOWLEDGE": False,
-            "SMTP_URL": f"smtp://127.0.0.1:{smtp[1]}",
-            "SMTP_FROM": "front-desk@clinic.test",
-            **NO_LIMITS,
-        },
-        encoder=encoder,
-    )
+@pytest.fixture
+def app(make_app, smtp):
+    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp[1]}", SMTP_FROM="front-desk@clinic.test")
     result = app.test_cli_runner().invoke(args=["staff", "add", ADMIN, "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     return app
@@ -266,11 +251,6 @@ def test_editors_get_403_everywhere_on_the_users_page_and_no_link(app) -> None:
 
 def test_the_last_admin_cannot_be_removed_or_demoted(app) -> None:
     admin = signed_in(app, ADMIN)
-    with app.app_context():  # every other admin an editor, for this test
-        others = db.session.scalars(select(StaffUser).where(StaffUser.role == "admin", StaffUser.email != ADMIN)).all()
-        for user in others:
-            user.role = "editor"
-        db.session.commit()
     # An invited admin who has not chosen a password yet cannot sign in: it does not count.
     invited = new_email("pending-admin")
     post(admin, "/admin/users/invite", email=invited, role="admin")
@@ -336,17 +316,13 @@ def test_staff_add_role_option(app) -> None:
     assert result.exit_code != 0 and "boss" in result.output
 
 
-def test_the_migration_makes_existing_accounts_admins(encoder, tmp_path) -> None:
+def test_the_migration_makes_existing_accounts_admins(make_app) -> None:
     """An account made before roles existed keeps every right: down to the previous head, add one, up again."""
     from flask_migrate import downgrade, upgrade
 
     from bot.store import MIGRATIONS
 
-    other = create_app(
-        {"TESTING": True, "KNOWLEDGE_DIR": str(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge")),
-         "INSTANCE_DIR": str(tmp_path / "instance"), "WATCH_KNOWLEDGE": False, **NO_LIMITS},
-        encoder=encoder,
-    )
+    other = make_app()
     with other.app_context():
         downgrade(directory=str(MIGRATIONS), revision="c4e8f1a2b3d5")
         with db.engine.begin() as connection:
