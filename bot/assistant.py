@@ -200,9 +200,9 @@ class Assistant:
         self.versions.newest_is(index.fingerprint, saved=True)
 
     def _cache_keys(self, index: PassageIndex) -> set[str]:
-        """What the embedding cache keeps for this version: its passages, questions, key sentences and the
-        policy's examples."""
-        texts = [p.embedding_text for p in index.passages] + [p.question for p in index.passages if p.question]
+        """What the embedding cache keeps for this version: what `build_index` embedded (passages, headings,
+        key sentences) and the policy's examples."""
+        texts = [p.embedding_text for p in index.passages] + [p.heading_text for p in index.passages if p.heading_text]
         texts += [p.text[a:b] for p in index.passages for a, b in key_sentence_spans(p.text)]
         texts += self._example_texts
         return {self.embeddings.key(t) for t in texts}

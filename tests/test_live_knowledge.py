@@ -19,8 +19,10 @@ def wait_for(condition, timeout: float = 10.0) -> float:
 
 
 @pytest.fixture
-def live(encoder, knowledge_dir, tmp_path):
-    assistant = Assistant(AssistantConfig(knowledge_dir, tmp_path / "instance"), encoder=encoder)
+def live(encoder, knowledge_dir, tmp_path, new_instance):
+    assistant = Assistant(
+        AssistantConfig(knowledge_dir, new_instance(knowledge_dir, tmp_path / "instance")), encoder=encoder
+    )
     assistant.watch()
     yield assistant
     assistant.stop_watching()
@@ -94,8 +96,8 @@ def test_an_unreadable_clinic_file_keeps_the_whole_last_version(live, knowledge_
     assert live.answer("hello").text == version.knowledge.clinic.greeting
 
 
-def test_a_restart_with_a_broken_page_serves_its_last_good_version(encoder, knowledge_dir, tmp_path):
-    config = AssistantConfig(knowledge_dir, tmp_path / "instance")
+def test_a_restart_with_a_broken_page_serves_its_last_good_version(encoder, knowledge_dir, tmp_path, new_instance):
+    config = AssistantConfig(knowledge_dir, new_instance(knowledge_dir, tmp_path / "instance"))
     first = Assistant(config, encoder=encoder)
     good = first.answer(SCARS).text
     (knowledge_dir / "microneedling.md").write_bytes(b"\xff\xfe")
@@ -104,8 +106,8 @@ def test_a_restart_with_a_broken_page_serves_its_last_good_version(encoder, know
     assert restarted.answer(SCARS).text == good
 
 
-def test_every_process_on_one_folder_follows_an_edit(encoder, knowledge_dir, tmp_path):
-    config = AssistantConfig(knowledge_dir, tmp_path / "instance")
+def test_every_process_on_one_folder_follows_an_edit(encoder, knowledge_dir, tmp_path, new_instance):
+    config = AssistantConfig(knowledge_dir, new_instance(knowledge_dir, tmp_path / "instance"))
     servers = [Assistant(config, encoder=encoder) for _ in range(2)]
     for server in servers:
         server.watch()
