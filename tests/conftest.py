@@ -76,6 +76,20 @@ def new_instance(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> 
     return new
 
 
+@pytest.fixture(scope="session")
+def seeded_cache(new_instance, tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """`seeded_cache(folder)`: a new instance folder holding only the embedding cache of the shipped knowledge's
+    instance, so an Assistant on knowledge of its own embeds its passages but not the policy's examples again."""
+    root = tmp_path_factory.mktemp("shipped")
+    shipped = new_instance(Path(shutil.copytree(KNOWLEDGE, root / "knowledge")), root / "instance")
+
+    def seed(folder: Path) -> Path:
+        shutil.copytree(shipped / "cache", folder / "cache")
+        return folder
+
+    return seed
+
+
 def folder_digest(root: Path) -> bytes:
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):

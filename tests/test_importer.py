@@ -82,9 +82,9 @@ def imported(site: ClinicSite, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 
 @pytest.fixture(scope="module")
-def bot(imported, encoder) -> Iterator[Assistant]:
+def bot(imported, encoder, seeded_cache) -> Iterator[Assistant]:
     root, _ = imported
-    assistant = Assistant(AssistantConfig(knowledge_dir=root, instance_dir=root.parent / "instance"), encoder=encoder)
+    assistant = Assistant(AssistantConfig(root, seeded_cache(root.parent / "instance")), encoder=encoder)
     yield assistant
     assistant.close()
 

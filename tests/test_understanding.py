@@ -91,13 +91,13 @@ You feel tingling or warmth for a few minutes while the peel is on.
 
 
 @pytest.fixture(scope="module")
-def two_treatments(encoder, tmp_path_factory) -> Iterator[Assistant]:
+def two_treatments(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
     root = tmp_path_factory.mktemp("two-treatments")
     knowledge = shutil.copytree(Path(__file__).parent.parent / "knowledge", root / "knowledge")
     (knowledge / "microneedling.md").unlink()
     (knowledge / "fillers.md").write_text(FILLERS, "utf-8")
     (knowledge / "peels.md").write_text(PEELS, "utf-8")
-    assistant = Assistant(AssistantConfig(knowledge_dir=knowledge, instance_dir=root / "instance"), encoder=encoder)
+    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
     yield assistant
     assistant.close()
 
@@ -116,13 +116,13 @@ def test_a_follow_up_naming_a_new_topic_asks_the_previous_question_of_it(two_tre
 
 
 @pytest.fixture(scope="module")
-def dental(encoder, tmp_path_factory) -> Iterator[Assistant]:
+def dental(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional dental practice of the visitor suites (eval/visitors/riverside-dental)."""
     root = tmp_path_factory.mktemp("dental")
     project = Path(__file__).parent.parent
     knowledge = shutil.copytree(project / "eval/visitors/riverside-dental/knowledge", root / "knowledge")
     shutil.copy(project / "knowledge/safety.yaml", knowledge / "safety.yaml")
-    assistant = Assistant(AssistantConfig(knowledge_dir=knowledge, instance_dir=root / "instance"), encoder=encoder)
+    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
     yield assistant
     assistant.close()
 
@@ -243,14 +243,16 @@ def test_the_grey_band_asks_which_section_was_meant(assistant):
     assert one_section.kind == ReplyKind.FALLBACK
 
 
-def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(assistant, encoder, tmp_path: Path):
+def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(
+    assistant, encoder, new_instance, tmp_path: Path
+):
     calibration = assistant.snapshot.calibration
     assert calibration is not None and LOWEST <= calibration.threshold <= HIGHEST
     assert calibration.quantiles["p50"] < calibration.threshold
     assert assistant.snapshot.policy.settings.answer_threshold == calibration.threshold
     knowledge = shutil.copytree(assistant.config.knowledge_dir, tmp_path / "knowledge")
     fixed = Assistant(
-        AssistantConfig(knowledge_dir=knowledge, instance_dir=tmp_path / "instance", answer_threshold=0.42),
+        AssistantConfig(knowledge, new_instance(knowledge, tmp_path / "instance"), answer_threshold=0.42),
         encoder=encoder,
     )
     assert fixed.snapshot.calibration is None and fixed.snapshot.policy.settings.answer_threshold == 0.42
