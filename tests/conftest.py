@@ -32,14 +32,17 @@ NO_LIMITS = {
 }
 
 
-# The test process and every test server share one ONNX copy of the model instead of each exporting its own.
-SHARED_MODELS = Path(tempfile.mkdtemp(prefix="bot-test-models-"))
+# The test processes (pytest-xdist's workers inherit the variable) and every test server share one ONNX copy
+# of the model instead of each exporting its own (about 20 s each on a busy machine; the export holds a file lock).
+MADE_SHARED_MODELS = "TEST_BOT_MODELS_DIR" not in os.environ
+if MADE_SHARED_MODELS:
+    os.environ["TEST_BOT_MODELS_DIR"] = tempfile.mkdtemp(prefix="bot-test-models-")
+SHARED_MODELS = Path(os.environ["TEST_BOT_MODELS_DIR"])
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _remove_shared_models() -> Iterator[None]:
-    yield
-    shutil.rmtree(SHARED_MODELS, ignore_errors=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if MADE_SHARED_MODELS:  # the first process, after its workers are done
+        shutil.rmtree(SHARED_MODELS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
