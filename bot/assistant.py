@@ -355,6 +355,7 @@ class Assistant:
             "files": len(snapshot.knowledge.documents),
             "knowledge_errors": [e.to_dict() for e in self.errors],
             "kept_last_good": list(snapshot.kept),
+            "rebuilding": self._refresh_lock.locked(),  # a new version of the knowledge is being built
             "version": snapshot.index.fingerprint[:16],
             "answer_threshold": snapshot.policy.settings.answer_threshold,
             "model": self.encoder.name,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bot.embedding import FEW_PASSAGES, LENGTH_SLICE, Encoder, MicroBatcher
+from tests.harness import eventually
 
 
 def test_a_mixed_length_batch_gives_each_text_the_vector_it_gets_alone(encoder):
@@ -75,7 +76,7 @@ def test_a_failing_batch_fails_its_callers_and_the_batcher_keeps_working():
     batcher = MicroBatcher(flaky)
     with ThreadPoolExecutor(max_workers=5) as pool:
         first = pool.submit(batcher.submit, ["a"])
-        time.sleep(0.01)
+        eventually(lambda: calls == 1, timeout=5, interval=0.001, what="the first batch running")
         later = [pool.submit(batcher.submit, [t]) for t in "bcde"]
         with pytest.raises(RuntimeError):
             first.result(5)

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 import requests
@@ -45,12 +44,13 @@ def redis_url(tmp_path_factory):
     url = f"redis://127.0.0.1:{port}/0"
     import redis
 
-    for _ in range(100):
+    def answers() -> bool:
         try:
-            redis.Redis.from_url(url).ping()
-            break
+            return redis.Redis.from_url(url).ping()
         except redis.ConnectionError:
-            time.sleep(0.1)
+            return False
+
+    eventually(answers, timeout=10, interval=0.1, what="Redis started")
     yield url
     process.terminate()
     process.wait(timeout=10)
@@ -150,7 +150,8 @@ def test_killed_during_a_rebuild_it_restarts_on_a_whole_index(tmp_path):
         for i in range(400)
     )
     (server.knowledge / "aftercare.md").write_text(f"# Aftercare\n\n{extra}", "utf-8")
-    time.sleep(1.5)  # the watcher has started embedding 400 new passages
+    health = lambda: requests.get(f"{server.url}/healthz", timeout=30).json()  # noqa: E731
+    eventually(lambda: health()["rebuilding"], timeout=30, what="the watcher embedding 400 new passages")
     subprocess.run(["pkill", "-KILL", "-P", str(server.process.pid)], check=False)  # the worker, mid-rebuild
     server.process.send_signal(signal.SIGKILL)
     server.process.wait()

@@ -1,6 +1,5 @@
 """The bot on the open internet: origins, rate limits, headers, secrets, a failing database."""
 
-import time
 
 import pytest
 import requests
@@ -9,6 +8,7 @@ import socketio
 from bot.app import create_app
 
 from .conftest import Server
+from .harness import eventually
 
 SCARS = "can microneedling help my acne scars?"
 
@@ -92,7 +92,7 @@ def test_socketio_rate_limit_replies_politely_and_keeps_the_connection(strict_se
     try:
         for i in range(4):
             client.emit("ask", {"id": f"r{i}", "question": "hello", "conversation": "sock-burst"})
-        client.sleep(2)
+        eventually(lambda: len(replies) >= 4, timeout=30, what="four replies")
         assert sorted(kind for kind, _ in replies) == ["answer", "answer", "answer", "error"]  # events run in parallel
         error = next(data for kind, data in replies if kind == "error")
         assert error["code"] == "rate_limited" and error["retry_after"] >= 1 and error["id"].startswith("r")
@@ -115,9 +115,7 @@ class Asker:
         """Ask and wait for the reply; its kind ("answer" or the error code)."""
         count = len(self.replies)
         self.client.emit("ask", {"id": conversation, "question": "hello", "conversation": conversation})
-        deadline = time.monotonic() + 30
-        while len(self.replies) == count and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(lambda: len(self.replies) > count, timeout=30, interval=0.02, what="the reply")
         kind, data = self.replies[-1]
         return kind if kind == "answer" else data["code"]
 
