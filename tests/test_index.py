@@ -1,9 +1,11 @@
 import numpy as np
+import pytest
 
 from bot.embedding import Encoder
 from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import load_knowledge
 from bot.passages import build_passages, key_sentence_spans
+from tests.harness import KNOWLEDGE
 
 
 class CountingEncoder(Encoder):
@@ -18,9 +20,15 @@ class CountingEncoder(Encoder):
         return super().encode_passages(texts, progress)
 
 
-def test_vectors_are_unit_length_and_headings_and_sentences_indexed(encoder, knowledge_dir):
-    passages = build_passages(load_knowledge(knowledge_dir).documents)
-    index = build_index(passages, encoder)
+@pytest.fixture(scope="module")
+def shipped(encoder) -> tuple[list, PassageIndex]:
+    """The shipped knowledge's passages and their index, built once for the tests that only read them."""
+    passages = build_passages(load_knowledge(KNOWLEDGE).documents)
+    return passages, build_index(passages, encoder)
+
+
+def test_vectors_are_unit_length_and_headings_and_sentences_indexed(encoder, shipped):
+    passages, index = shipped
     assert index.passage_vectors.shape == (len(passages), encoder.dimension)
     assert np.allclose(np.linalg.norm(index.passage_vectors, axis=1), 1.0, atol=1e-5)
     headings = [passages[r].heading_text for r in index.question_rows]
@@ -32,9 +40,8 @@ def test_vectors_are_unit_length_and_headings_and_sentences_indexed(encoder, kno
     assert np.allclose(np.linalg.norm(index.sentence_vectors, axis=1), 1.0, atol=1e-4)
 
 
-def test_save_and_load_round_trip(encoder, knowledge_dir, tmp_path):
-    passages = build_passages(load_knowledge(knowledge_dir).documents)
-    index = build_index(passages, encoder)
+def test_save_and_load_round_trip(encoder, shipped, tmp_path):
+    passages, index = shipped
     index.save(tmp_path / "index")
     loaded = PassageIndex.load(tmp_path / "index", encoder.name, index.fingerprint)
     assert loaded is not None
@@ -47,9 +54,8 @@ def test_save_and_load_round_trip(encoder, knowledge_dir, tmp_path):
     assert PassageIndex.load(tmp_path / "index", encoder.name, "0" * 64) is None
 
 
-def test_damaged_index_is_not_loaded(encoder, knowledge_dir, tmp_path):
-    passages = build_passages(load_knowledge(knowledge_dir).documents)
-    index = build_index(passages, encoder)
+def test_damaged_index_is_not_loaded(encoder, shipped, tmp_path):
+    _, index = shipped
     folder = index.save(tmp_path / "index")
     data = (folder / "passages.faiss").read_bytes()
     (folder / "passages.faiss").write_bytes(data[: len(data) // 2])
