@@ -84,18 +84,30 @@ def normalise(text: str) -> str:
 
 
 class PhraseMatcher:
-    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words."""
+    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. Phrases
+    `unless` take precedence: the words they match are not searched ("tooth has gone grey" is no
+    "gone grey" of the skin)."""
 
-    def __init__(self, phrases: tuple[str, ...]) -> None:
-        patterns = []
-        for phrase in phrases:
-            parts = [re.escape(normalise(part)) for part in phrase.split("...")]
-            patterns.append(r"(?:\s\S+){0,4}\s".join(p for p in parts if p))
-        self.pattern = re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
+    def __init__(self, phrases: tuple[str, ...], unless: tuple[str, ...] = ()) -> None:
+        self.pattern = _phrases_pattern(phrases)
+        self.unless = _phrases_pattern(unless)
 
     def find(self, text: str) -> str | None:
-        match = self.pattern.search(normalise(text)) if self.pattern else None
+        if not self.pattern:
+            return None
+        text = normalise(text)
+        if self.unless:
+            text = self.unless.sub(" | ", text)
+        match = self.pattern.search(text)
         return match.group(0) if match else None
+
+
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    patterns = []
+    for phrase in phrases:
+        parts = [re.escape(normalise(part)) for part in phrase.split("...")]
+        patterns.append(r"(?:\s\S+){0,4}\s".join(p for p in parts if p))
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
 
 
 # Words by which a visitor speaks of themselves ("my antibiotics", "I'm on warfarin", "can I take…").
@@ -177,7 +189,7 @@ class AnswerPolicy:
         self.topics = topics
         self.replies = replies or ReplyTexts()
         embed = embed or retriever.encoder.encode_fast
-        self.emergency = PhraseMatcher(safety.emergency)
+        self.emergency = PhraseMatcher(safety.emergency, unless=safety.not_emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
         self.emergency_meaning = ExampleMatcher(
@@ -215,7 +227,7 @@ class AnswerPolicy:
             return self.small_talk(intent)
         # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on
         # the visitor suites, answered right 0.727 → 0.741 (harbour) and 0.652 → 0.681 (riverside).
-        question = self.retriever.correct_spelling(question)
+        typed, question = question, self.retriever.correct_spelling(question)
         topic_file = self.topics.topic(question, context) if self.topics else None
         topic_text = TopicReading.text_for(self.topics.title_of(topic_file), question) if topic_file else None
         carried = None if topic_file else self.carried_over(question, context)
@@ -224,11 +236,7 @@ class AnswerPolicy:
         if self.emergency_meaning.matches(vectors):
             return self.emergency_answer()
         topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
-        if (
-            self.personal_advice.find(question)
-            or self.own_health.find(question)
-            or self.personal_advice_meaning.matches(vectors[:1])
-        ):
+        if self.asks_personal_advice(typed, question, vectors[:1]):
             return self.referral(self.retriever.search(question, vector, k=1, topic=topic), vector)
         if len(question.split()) <= self.settings.small_talk_max_words:
             intent = self.small_talk_meaning.intent(vector)
@@ -241,6 +249,14 @@ class AnswerPolicy:
             return replace(self.from_hits(hits, extra_vector), read_as=carried)
         hits = self.retriever.search(question, vector, k=8, topic=topic)
         return self.from_hits(hits, vector)
+
+    def asks_personal_advice(self, typed: str, corrected: str, vectors: np.ndarray) -> bool:
+        """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction
+        can turn a word of a phrase into another ("whats wrong with my" → "what wrong with my")."""
+        return bool(
+            any(self.personal_advice.find(text) or self.own_health.find(text) for text in {typed, corrected})
+            or self.personal_advice_meaning.matches(vectors)
+        )
 
     def carried_over(self, question: str, context: Context | None) -> str | None:
         """A short follow-up that names a new topic and nothing else ("and what about fillers?" after "how

@@ -189,6 +189,9 @@ def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, questi
         "which cream for my rash",
         "is this bump infected?",
         "I'm on warfarin, is that a problem for microneedling?",
+        "is the brown mark on my temple melasma",  # not the red flag of a dark patch in one's vision
+        "whats wrong with my skin its so flaky",  # the phrase as typed ("whats" is no misspelling of "what")
+        "is my tooth dead its gone grey",  # a grey tooth is not skin turning grey near a filler
     ],
 )
 def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, question):
