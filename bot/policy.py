@@ -17,7 +17,7 @@ from bot.languages import ReplyTexts, text_key
 from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
 from bot.passages import key_sentence_spans, split_sentences
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
-from bot.retrieval import Hit, Retriever, TopicReading
+from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
 from bot.topics import TopicFinder
 
 MAX_QUESTION_CHARS = 1000
@@ -237,7 +237,7 @@ class AnswerPolicy:
             return self.emergency_answer()
         topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
         if self.asks_personal_advice(typed, question, vectors[:1]):
-            return self.referral(self.retriever.search(question, vector, k=1, topic=topic), vector)
+            return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))
         if len(question.split()) <= self.settings.small_talk_max_words:
             intent = self.small_talk_meaning.intent(vector)
             if intent:
@@ -245,10 +245,8 @@ class AnswerPolicy:
         if not self.retriever.understands(question):
             return self.fallback()
         if carried:
-            hits = self.retriever.search(carried, extra_vector, k=8)
-            return replace(self.from_hits(hits, extra_vector), read_as=carried)
-        hits = self.retriever.search(question, vector, k=8, topic=topic)
-        return self.from_hits(hits, vector)
+            return replace(self.from_hits(self.retriever.run(carried, k=8, vector=extra_vector)), read_as=carried)
+        return self.from_hits(self.retriever.run(question, k=8, vector=vector, topic=topic))
 
     def asks_personal_advice(self, typed: str, corrected: str, vectors: np.ndarray) -> bool:
         """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction
@@ -284,12 +282,12 @@ class AnswerPolicy:
     def confidence(self, hit: Hit) -> float:
         return self.retriever.settings.confidence(hit.score)
 
-    def from_hits(self, hits: list[Hit], vector: np.ndarray) -> Answer:
-        threshold = self.settings.answer_threshold
+    def from_hits(self, found: Retrieval) -> Answer:
+        hits, threshold = found.hits, self.settings.answer_threshold
         best_confidence = self.confidence(hits[0]) if hits else 0.0
         if best_confidence >= threshold:
             best = hits[0]
-            source = self.source(best, vector)
+            source = self.source(best, found.vector)
             return Answer(
                 kind=ReplyKind.ANSWER,
                 text=best.passage.text,
@@ -337,7 +335,7 @@ class AnswerPolicy:
         )
         return Answer(ReplyKind.FALLBACK, text, round(confidence, 4), [], suggestions or [])
 
-    def referral(self, hits: list[Hit], vector: np.ndarray) -> Answer:
+    def referral(self, found: Retrieval) -> Answer:
         """Personal medical advice is for the clinicians; a passage on the subject may follow, as general
         information, when one answers confidently."""
         c = self.clinic
@@ -346,8 +344,8 @@ class AnswerPolicy:
             f"Please ask one of our clinicians: call us on {c.phone}, e-mail {c.email}, "
             f"or book a consultation at {c.booking_url}."
         )
-        general = [h for h in hits[:1] if self.confidence(h) >= self.settings.answer_threshold]
-        sources = [self.source(h, vector) for h in general]
+        general = [h for h in found.hits[:1] if self.confidence(h) >= self.settings.answer_threshold]
+        sources = [self.source(h, found.vector) for h in general]
         return Answer(ReplyKind.REFERRAL, text, 0.0, sources, lead=_span_text(sources[0]) if sources else None)
 
     def emergency_answer(self) -> Answer:

@@ -14,7 +14,7 @@ from bot.calibration import HIGHEST, LOWEST
 from bot.passages import Passage
 from bot.policy import AnswerPolicy
 from bot.replies import Context, Intent, ReplyKind
-from bot.retrieval import Hit
+from bot.retrieval import Hit, Retrieval
 from bot.suites import section_of
 
 MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
@@ -239,10 +239,11 @@ def test_the_grey_band_asks_which_section_was_meant(assistant):
     threshold, band = policy.settings.answer_threshold, policy.settings.clarify_band
     just_below = (threshold - band / 2) * (1 + policy.retriever.settings.lexical_weight)
     hits = [_hit("fillers", "Aftercare", just_below), _hit("peels", "Aftercare", just_below * 0.99)]
-    answer = policy.from_hits(hits, np.zeros(policy.retriever.encoder.dimension, dtype=np.float32))
+    nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
+    answer = policy.from_hits(Retrieval(hits, nowhere))
     assert answer.kind == ReplyKind.CLARIFY
     assert answer.suggestions == ["Fillers: Aftercare", "Peels: Aftercare"]
-    one_section = policy.from_hits(hits[:1], np.zeros(policy.retriever.encoder.dimension, dtype=np.float32))
+    one_section = policy.from_hits(Retrieval(hits[:1], nowhere))
     assert one_section.kind == ReplyKind.FALLBACK
 
 
