@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import numpy as np
 
+from bot.gap_dismissals import FILE_NAME, Dismissals
 from bot.gaps import asks_for, average_linkage, group_questions, normalise_question
 
 PRICES = [
@@ -66,3 +71,17 @@ def test_questions_that_ask_for_different_things_are_not_one_gap(encoder):
     assert sorted(sorted(e.question for e in g.examples) for g in together) == [sorted(durations), sorted(numbers)]
     assert asks_for("How long is recovery?") == "duration" and asks_for("how many sessions?") == "number"
     assert asks_for("does it hurt?") is None  # says nothing: may join any group
+
+
+def test_dismissed_wordings_are_kept_only_as_long_as_visitors_questions(tmp_path: Path):
+    dismissals = Dismissals(tmp_path, keep_days=30)
+    assert dismissals.dismiss(["Whats the weather?", "whats the weather", "  "]) == 1
+    assert dismissals.keys() == {normalise_question("whats the weather")}
+    old = (datetime.now(UTC).date() - timedelta(days=31)).isoformat()
+    stored = json.loads((tmp_path / FILE_NAME).read_text("utf-8"))
+    (tmp_path / FILE_NAME).write_text(json.dumps({**stored, "who won the football": old}), "utf-8")
+    assert dismissals.keys() == {normalise_question("whats the weather")}
+    assert dismissals.dismiss(["tell me a joke"]) == 1
+    assert "who won the football" not in json.loads((tmp_path / FILE_NAME).read_text("utf-8"))
+    (tmp_path / FILE_NAME).write_text("{not json", "utf-8")
+    assert dismissals.keys() == set() and dismissals.dismiss(["tell me a joke"]) == 1
