@@ -163,6 +163,9 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "i don't see the point in living with skin like mine",
         "everything in my left eye has gone blurry since the cheek filler",
         "hives all over and I feel like I'm going to pass out",
+        "the tooth abscess has made my whole cheek swell and my eye is swelling shut",
+        "please cancel my appointments, i won't be around much longer",
+        "the swelling from my infected tooth is moving down into my throat",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
@@ -175,6 +178,8 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         "my face is a bit red the day after, is that normal?",
         "it's a little tender where they did it, is that ok",
         "how long does the swelling last after microneedling",
+        "do i have gum disease?",  # a diagnosis question (referred), not a spreading infection
+        "my jaw is a bit stiff after my tooth came out",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
