@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from bot.calibration import Calibration, calibrate
-from bot.embedding import Encoder
-from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
+from bot.embedding import Encoder, TextKind, VectorCache
+from bot.index import PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, fill_placeholders, parse_markdown
 from bot.knowledge_files import KnowledgeFiles
 from bot.languages import ReplyText
@@ -79,9 +79,12 @@ class KnowledgeStatus:
 class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
-        self.encoder = encoder or Encoder(
+        model = encoder or Encoder(
             config.model, threads=config.torch_threads, onnx_dir=config.models_dir or config.instance_dir / "models"
         )
+        # The one vector cache, this knowledge's: kept between versions (a rebuild after an edit embeds only
+        # what changed) and saved with the index.
+        self.encoder = model.with_cache(VectorCache(self._cache_file(model)))
         self.files = KnowledgeFiles(config.knowledge_dir, config.instance_dir)
         self.index_root = config.instance_dir / "index"
         self.versions = IndexVersions(self.index_root)
@@ -89,8 +92,7 @@ class Assistant:
         self._refresh_lock = threading.Lock()
         self._watcher: KnowledgeWatcher | None = None
         atexit.register(self.close)
-        # Kept between versions, so a rebuild after an edit embeds and reads only what changed.
-        self.embeddings = EmbeddingCache(self._cache("embeddings"))
+        # Kept between versions, so a rebuild after an edit reads only what changed.
         self.word_table = WordTable()
         self._example_texts: list[str] = []  # embedded for the policy; kept in the cache with the index
         self._saver = NewestOnlyWorker("index-saver", self._save_in_background)
@@ -142,13 +144,13 @@ class Assistant:
         kept_files = tuple(sorted({p.file for p in kept}))
         return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, kept_files, calibration)
 
-    def _cache(self, kind: str) -> Path:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
-        return self.config.instance_dir / "cache" / f"{kind}-{name}.npz"
+    def _cache_file(self, encoder: Encoder) -> Path:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", encoder.name)
+        return self.config.instance_dir / "cache" / f"embeddings-{name}.npz"
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        """Short texts (safety and small-talk examples), through the cache kept between versions."""
-        return self.embeddings.lookup(texts, self.encoder.encode_fast)
+        """Short texts (safety and small-talk examples, calibration questions), kept with the knowledge."""
+        return self.encoder.encode_passages(texts, TextKind.SENTENCE)
 
     def _policy(
         self, knowledge: Knowledge, index: PassageIndex, threshold: float | None = None
@@ -184,18 +186,17 @@ class Assistant:
         return policy, calibration
 
     def _build(self, passages: list[Passage], previous: PassageIndex | None) -> tuple[PassageIndex, int]:
-        before = len(self.embeddings.vectors)
+        before = self.encoder.cache.embedded
         index = build_index(
             passages,
             self.encoder,
-            self.embeddings,
             progress=len(passages) > PROGRESS_BAR_PASSAGES,
             word_table=self.word_table,
             previous=previous,
         )
         if index.dense.ntotal != len(passages):
             raise RuntimeError("index build lost passages")  # never swap in a broken index
-        return index, len(self.embeddings.vectors) - before
+        return index, self.encoder.cache.embedded - before
 
     def _save(self, index: PassageIndex) -> None:
         """Write the index and the caches, then point CURRENT at it unless a newer version came meanwhile.
@@ -204,7 +205,7 @@ class Assistant:
         texts = [p.embedding_text for p in index.passages] + [p.question for p in index.passages if p.question]
         texts += [p.text[a:b] for p in index.passages for a, b in key_sentence_spans(p.text)]
         texts += self._example_texts
-        self.embeddings.save(keep={self.embeddings.key(t) for t in texts})
+        self.encoder.cache.save(keep={VectorCache.key(t) for t in texts})
         self.word_table.forget_texts_except({p.search_text for p in index.passages})
         self.versions.newest_is(index.fingerprint, saved=True)
 
@@ -276,7 +277,7 @@ class Assistant:
         document = parse_markdown(fill_placeholders(text, self.snapshot.knowledge.clinic), file)  # may raise
         current = self.snapshot
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
-        index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table, previous=current.index)
+        index = build_index(passages, self.encoder, word_table=self.word_table, previous=current.index)
         documents = [d for d in current.knowledge.documents if d.file != file] + [document]
         knowledge = Knowledge(
             documents, current.knowledge.clinic, current.knowledge.safety, replies=current.knowledge.replies
@@ -314,7 +315,7 @@ class Assistant:
         return SourceTopic("A page since removed", None)
 
     def embed_questions(self, questions: list[str]) -> np.ndarray:
-        """Unit vectors for many questions (the gaps page), through the encoder's query cache. The ONNX
+        """Unit vectors for many questions (the gaps page), through the cache's question shelf. The ONNX
         query path in small batches: no PyTorch model to load in the web process, and visitors' questions
         get their turn between batches."""
         if not questions:
