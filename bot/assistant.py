@@ -70,6 +70,17 @@ class SourceTopic:
 
 
 @dataclass(frozen=True)
+class BuildSummary:
+    """What a rebuild made: for `flask index`."""
+
+    passages: int
+    files: int
+    embedded: int  # texts embedded for it (the others were cached or kept)
+    seconds: float
+    skipped: list[KnowledgeError]  # files that could not be used
+
+
+@dataclass(frozen=True)
 class KnowledgeStatus:
     live_passages: Counter[str]
     kept: tuple[str, ...]
@@ -238,6 +249,14 @@ class Assistant:
             self.snapshot = snapshot
             return snapshot
 
+    def rebuild(self) -> BuildSummary:
+        """Refresh now and say what was built (raises KnowledgeError as `refresh` does)."""
+        snapshot = self.refresh()
+        knowledge = snapshot.knowledge
+        return BuildSummary(
+            len(snapshot.index), len(knowledge.documents), snapshot.embedded, snapshot.build_seconds, knowledge.errors
+        )
+
     def refresh_if_changed(self) -> bool:
         """Refresh when the knowledge files or the version marker (another process saved a new
         version) changed since this process last looked."""
@@ -294,17 +313,14 @@ class Assistant:
     def clinic(self) -> ClinicSettings:
         return self.snapshot.knowledge.clinic
 
+    def passage(self, source_id: str) -> Passage | None:
+        """The served version's passage with this id (a stored answer's source), if it still has it."""
+        return self._passages_by_id()[1].get(source_id)
+
     def topic_of(self, source_id: str) -> SourceTopic:
         """What a stored answer's passage id was about, for the dashboard: its page and section; for an
         id from an earlier version, its page (the id names its file: stem-hash), or that it is gone."""
-        index = self.snapshot.index
-        if self._topics[0] is not index:
-            passages = {p.id: p for p in index.passages}
-            stems: dict[str, Passage] = {}
-            for passage in passages.values():
-                stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
-            self._topics = (index, passages, stems)
-        _, passages, stems = self._topics
+        _, passages, stems = self._passages_by_id()
         passage = passages.get(source_id)
         if passage is not None:
             label = f"{passage.title} › {passage.heading}" if passage.heading else passage.title
@@ -313,6 +329,17 @@ class Assistant:
         if page is not None:
             return SourceTopic(f"{page.title} (text since changed)", page.file)
         return SourceTopic("A page since removed", None)
+
+    def _passages_by_id(self) -> tuple[Any, dict[str, Passage], dict[str, Passage]]:
+        """The served version's passages by id, and a passage of each page by its ids' stem; made once a version."""
+        index = self.snapshot.index
+        if self._topics[0] is not index:
+            passages = {p.id: p for p in index.passages}
+            stems: dict[str, Passage] = {}
+            for passage in passages.values():
+                stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
+            self._topics = (index, passages, stems)
+        return self._topics
 
     def embed_questions(self, questions: list[str]) -> np.ndarray:
         """Unit vectors for many questions (the gaps page), through the cache's question shelf. The ONNX

@@ -150,4 +150,3 @@ def test_an_index_sets_faiss_blas_threshold_from_its_own_dimension(encoder, tmp_
     assert faiss.cvar.distance_compute_blas_threshold == BLAS_FROM_QUESTIONS * 16
     build_index(passages[:1], encoder)
     assert faiss.cvar.distance_compute_blas_threshold == BLAS_FROM_QUESTIONS * encoder.dimension
-
