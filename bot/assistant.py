@@ -109,7 +109,7 @@ class Assistant:
         self._saver = NewestOnlyWorker("index-saver", self._save_in_background)
         self.snapshot = self.load(previous=None)
         self._marker_seen = self.versions.read_marker()
-        self._topics: tuple[Any, dict[str, Passage], dict[str, Passage]] = (None, {}, {})  # by index, for topic_of
+        self._topics: tuple[Any, dict[str, Passage], dict[str, Passage]] = (None, {}, {})  # by index: passage, topic_of
 
     # --- building versions --------------------------------------------------------------------
 
