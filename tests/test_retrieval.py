@@ -24,15 +24,15 @@ SEED_QUESTIONS = [
 @pytest.mark.parametrize(("question", "headings"), SEED_QUESTIONS)
 def test_each_section_is_found_by_paraphrased_questions(assistant, question, headings):
     retriever = assistant.snapshot.policy.retriever
-    hits = retriever.run(question, k=3)
+    hits = retriever.run(question, k=3).hits
     assert hits[0].passage.headings == headings, [h.passage.headings for h in hits]
 
 
 def test_typos_still_find_the_passage(assistant):
     retriever = assistant.snapshot.policy.retriever
-    hit = retriever.run("can microneedlng help acne scarss", k=1)[0]
+    hit = retriever.run("can microneedlng help acne scarss", k=1).hits[0]
     assert hit.passage.headings == ("Microneedling reduces scars",)
-    hit = retriever.run("strech marsk after pregnacy", k=1)[0]
+    hit = retriever.run("strech marsk after pregnacy", k=1).hits[0]
     assert hit.passage.headings == ("Microneedling diminishes stretch marks",)
 
 
