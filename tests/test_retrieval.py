@@ -78,6 +78,8 @@ def test_the_assistant_names_the_topic_of_a_stored_source(assistant):
     changed = assistant.topic_of(passage.id.rsplit("-", 1)[0] + "-0000000000")
     assert changed.file == passage.file and changed.label.endswith("(text since changed)")
     assert assistant.topic_of("gone-page-1234").file is None
+    assert assistant.passage(passage.id) == passage
+    assert assistant.passage(passage.id.rsplit("-", 1)[0] + "-0000000000") is None
 
 
 def test_embedded_questions_are_unit_vectors_in_order(assistant):
