@@ -188,7 +188,7 @@ class AnswerPolicy:
         self.settings = settings = settings or PolicySettings()
         self.topics = topics
         self.replies = replies or ReplyTexts()
-        embed = embed or retriever.encoder.encode_fast
+        embed = embed or retriever.encoder.encode_queries
         self.emergency = PhraseMatcher(safety.emergency, unless=safety.not_emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)

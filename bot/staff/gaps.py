@@ -105,7 +105,8 @@ def _rated_down(rows: list) -> list[RatedAnswer]:
 
 
 def _dismissals() -> Dismissals:
-    return Dismissals(Path(current_app.config["INSTANCE_DIR"]))
+    config = current_app.config
+    return Dismissals(Path(config["INSTANCE_DIR"]), keep_days=int(config["RETENTION_DAYS"]))
 
 
 def _slug(text: str) -> str:
