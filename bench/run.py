@@ -194,13 +194,13 @@ def per_question(encoder, knowledge: Path, corpus: list[dict], work: Path, quest
             samples.append(time.perf_counter() - started)
         return samples
 
-    rows = {"bare encoder, sentence-transformers": stats(timed(lambda q: encoder.encode([q]), questions))}
+    rows = {"bare encoder, sentence-transformers": stats(timed(lambda q: encoder.torch.encode([q]), questions))}
     if corpus:
-        vectors = encoder.encode([f"{e['title']}\n{e['text']}" for e in corpus])
+        vectors = encoder.torch.encode([f"{e['title']}\n{e['text']}" for e in corpus])
         flat = faiss.IndexFlatIP(vectors.shape[1])
         flat.add(vectors)
         rows["baseline: SentenceTransformer.encode + faiss"] = stats(
-            timed(lambda q: flat.search(encoder.encode([q]), 5), questions)
+            timed(lambda q: flat.search(encoder.torch.encode([q]), 5), questions)
         )
     assistant = Assistant(AssistantConfig(knowledge, work / "inproc"), encoder=encoder)
     server = Server(knowledge, work / "served", env=NO_LIMITS)
@@ -384,7 +384,7 @@ def large_index(encoder, corpus: list[dict], work: Path) -> tuple[dict, np.ndarr
     passages = build_passages(load_knowledge(knowledge).documents)
     sample = random.Random(7).sample(passages, min(1000, len(passages)))
     started = time.perf_counter()
-    encoder.encode([p.embedding_text for p in sample])
+    encoder.torch.encode([p.embedding_text for p in sample])
     bare_rate = len(sample) / (time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -493,6 +493,7 @@ def faiss_choice(encoder, vectors: np.ndarray | None, questions: list[str]) -> d
     flat = faiss.IndexFlatIP(encoder.dimension)
     flat.add(data)
     batch = np.concatenate([queries, queries])[:240]
+    bot_index.set_blas_threshold(encoder.dimension)  # as every index the bot builds or loads sets it
     shipped_threshold = faiss.cvar.distance_compute_blas_threshold
     timings = []
     for threshold, threads in ((128_000, 1), (128_000, 2), (20, 1), (shipped_threshold, 1), (shipped_threshold, 2)):

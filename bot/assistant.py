@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from bot.calibration import Calibration, calibrate
-from bot.embedding import Encoder
-from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
+from bot.embedding import Encoder, TextKind, VectorCache
+from bot.index import PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import ClinicSettings, Knowledge, KnowledgeError, SafetyRules, fill_placeholders, parse_markdown
 from bot.knowledge_files import KnowledgeFiles
 from bot.languages import ReplyText
@@ -70,6 +70,17 @@ class SourceTopic:
 
 
 @dataclass(frozen=True)
+class BuildSummary:
+    """What a rebuild made: for `flask index`."""
+
+    passages: int
+    files: int
+    embedded: int  # texts embedded for it (the others were cached or kept)
+    seconds: float
+    skipped: list[KnowledgeError]  # files that could not be used
+
+
+@dataclass(frozen=True)
 class KnowledgeStatus:
     live_passages: Counter[str]
     kept: tuple[str, ...]
@@ -79,9 +90,12 @@ class KnowledgeStatus:
 class Assistant:
     def __init__(self, config: AssistantConfig, encoder: Encoder | None = None) -> None:
         self.config = config
-        self.encoder = encoder or Encoder(
+        model = encoder or Encoder(
             config.model, threads=config.torch_threads, onnx_dir=config.models_dir or config.instance_dir / "models"
         )
+        # The one vector cache, this knowledge's: kept between versions (a rebuild after an edit embeds only
+        # what changed) and saved with the index.
+        self.encoder = model.with_cache(VectorCache(self._cache_file(model)))
         self.files = KnowledgeFiles(config.knowledge_dir, config.instance_dir)
         self.index_root = config.instance_dir / "index"
         self.versions = IndexVersions(self.index_root)
@@ -89,14 +103,13 @@ class Assistant:
         self._refresh_lock = threading.Lock()
         self._watcher: KnowledgeWatcher | None = None
         atexit.register(self.close)
-        # Kept between versions, so a rebuild after an edit embeds and reads only what changed.
-        self.embeddings = EmbeddingCache(self._cache("embeddings"))
+        # Kept between versions, so a rebuild after an edit reads only what changed.
         self.word_table = WordTable()
         self._example_texts: list[str] = []  # embedded for the policy; kept in the cache with the index
         self._saver = NewestOnlyWorker("index-saver", self._save_in_background)
         self.snapshot = self.load(previous=None)
         self._marker_seen = self.versions.read_marker()
-        self._topics: tuple[Any, dict[str, Passage], dict[str, Passage]] = (None, {}, {})  # by index, for topic_of
+        self._topics: tuple[Any, dict[str, Passage], dict[str, Passage]] = (None, {}, {})  # by index: passage, topic_of
 
     # --- building versions --------------------------------------------------------------------
 
@@ -141,17 +154,17 @@ class Assistant:
         )
         policy, calibration = self._policy(knowledge, index)
         if previous is None:  # the examples the policy embedded, kept for the next start (saves seconds each)
-            self.embeddings.save(keep=self._cache_keys(index))
+            self.encoder.cache.save(keep=self._cache_keys(index))
         kept_files = tuple(sorted({p.file for p in kept}))
         return Snapshot(knowledge, index, policy, time.time(), seconds, embedded, kept_files, calibration)
 
-    def _cache(self, kind: str) -> Path:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.encoder.name)
-        return self.config.instance_dir / "cache" / f"{kind}-{name}.npz"
+    def _cache_file(self, encoder: Encoder) -> Path:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", encoder.name)
+        return self.config.instance_dir / "cache" / f"embeddings-{name}.npz"
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        """Short texts (safety and small-talk examples), through the cache kept between versions."""
-        return self.embeddings.lookup(texts, self.encoder.encode_fast)
+        """Short texts (safety and small-talk examples, calibration questions), kept with the knowledge."""
+        return self.encoder.encode_passages(texts, TextKind.SENTENCE)
 
     def _policy(
         self, knowledge: Knowledge, index: PassageIndex, threshold: float | None = None
@@ -178,34 +191,33 @@ class Assistant:
         return policy, calibration
 
     def _build(self, passages: list[Passage], previous: PassageIndex | None) -> tuple[PassageIndex, int]:
-        before = len(self.embeddings.vectors)
+        before = self.encoder.cache.embedded
         index = build_index(
             passages,
             self.encoder,
-            self.embeddings,
             progress=len(passages) > PROGRESS_BAR_PASSAGES,
             word_table=self.word_table,
             previous=previous,
         )
         if index.dense.ntotal != len(passages):
             raise RuntimeError("index build lost passages")  # never swap in a broken index
-        return index, len(self.embeddings.vectors) - before
+        return index, self.encoder.cache.embedded - before
 
     def _save(self, index: PassageIndex) -> None:
         """Write the index and the caches, then point CURRENT at it unless a newer version came meanwhile.
         Every file is written aside and renamed into place, so builds need not wait for a save."""
         index.save(self.index_root)
-        self.embeddings.save(keep=self._cache_keys(index))
+        self.encoder.cache.save(keep=self._cache_keys(index))
         self.word_table.forget_texts_except({p.search_text for p in index.passages})
         self.versions.newest_is(index.fingerprint, saved=True)
 
     def _cache_keys(self, index: PassageIndex) -> set[str]:
-        """What the embedding cache keeps for this version: what `build_index` embedded (passages, headings,
+        """What the vector cache keeps for this version: what `build_index` embedded (passages, headings,
         key sentences) and the policy's examples."""
         texts = [p.embedding_text for p in index.passages] + [p.heading_text for p in index.passages if p.heading_text]
         texts += [p.text[a:b] for p in index.passages for a, b in key_sentence_spans(p.text)]
         texts += self._example_texts
-        return {self.embeddings.key(t) for t in texts}
+        return {VectorCache.key(t) for t in texts}
 
     def _save_in_background(self, index: PassageIndex) -> None:
         try:
@@ -235,6 +247,14 @@ class Assistant:
             self.refresh_error = None
             self.snapshot = snapshot
             return snapshot
+
+    def rebuild(self) -> BuildSummary:
+        """Refresh now and say what was built (raises KnowledgeError as `refresh` does)."""
+        snapshot = self.refresh()
+        knowledge = snapshot.knowledge
+        return BuildSummary(
+            len(snapshot.index), len(knowledge.documents), snapshot.embedded, snapshot.build_seconds, knowledge.errors
+        )
 
     def refresh_if_changed(self) -> bool:
         """Refresh when the knowledge files or the version marker (another process saved a new
@@ -275,7 +295,7 @@ class Assistant:
         document = parse_markdown(fill_placeholders(text, self.snapshot.knowledge.clinic), file)  # may raise
         current = self.snapshot
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
-        index = build_index(passages, self.encoder, self.embeddings, word_table=self.word_table, previous=current.index)
+        index = build_index(passages, self.encoder, word_table=self.word_table, previous=current.index)
         documents = [d for d in current.knowledge.documents if d.file != file] + [document]
         knowledge = Knowledge(
             documents, current.knowledge.clinic, current.knowledge.safety, replies=current.knowledge.replies
@@ -292,17 +312,14 @@ class Assistant:
     def clinic(self) -> ClinicSettings:
         return self.snapshot.knowledge.clinic
 
+    def passage(self, source_id: str) -> Passage | None:
+        """The served version's passage with this id (a stored answer's source), if it still has it."""
+        return self._passages_by_id()[1].get(source_id)
+
     def topic_of(self, source_id: str) -> SourceTopic:
         """What a stored answer's passage id was about, for the dashboard: its page and section; for an
         id from an earlier version, its page (the id names its file: stem-hash), or that it is gone."""
-        index = self.snapshot.index
-        if self._topics[0] is not index:
-            passages = {p.id: p for p in index.passages}
-            stems: dict[str, Passage] = {}
-            for passage in passages.values():
-                stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
-            self._topics = (index, passages, stems)
-        _, passages, stems = self._topics
+        _, passages, stems = self._passages_by_id()
         passage = passages.get(source_id)
         if passage is not None:
             label = f"{passage.title} › {passage.heading}" if passage.heading else passage.title
@@ -312,8 +329,19 @@ class Assistant:
             return SourceTopic(f"{page.title} (text since changed)", page.file)
         return SourceTopic("A page since removed", None)
 
+    def _passages_by_id(self) -> tuple[Any, dict[str, Passage], dict[str, Passage]]:
+        """The served version's passages by id, and a passage of each page by its ids' stem; made once a version."""
+        index = self.snapshot.index
+        if self._topics[0] is not index:
+            passages = {p.id: p for p in index.passages}
+            stems: dict[str, Passage] = {}
+            for passage in passages.values():
+                stems.setdefault(passage.id.rsplit("-", 1)[0], passage)
+            self._topics = (index, passages, stems)
+        return self._topics
+
     def embed_questions(self, questions: list[str]) -> np.ndarray:
-        """Unit vectors for many questions (the gaps page), through the encoder's query cache. The ONNX
+        """Unit vectors for many questions (the gaps page), through the cache's question shelf. The ONNX
         query path in small batches: no PyTorch model to load in the web process, and visitors' questions
         get their turn between batches."""
         if not questions:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -13,12 +12,9 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from bot import handoff
-from bot.assistant import Assistant, AssistantConfig
-from bot.embedding import Encoder
-from bot.evaluation import quality_report
-from bot.extensions import db, socketio
+from bot.eval_report import eval_report
+from bot.extensions import db, get_assistant, socketio
 from bot.import_command import import_command
-from bot.import_eval import imported_report
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.knowledge_files import KnowledgeFiles
 from bot.page_checks import folder_warnings
@@ -27,14 +23,9 @@ from bot.policy import QuestionError
 from bot.replies import Answer
 from bot.staff.accounts import Role
 from bot.store import StaffUser
-from bot.suites import Outcome, Suite, ask_all, find_suites, knowledge_with_safety, suite_report, temporary_folder
 
 PROJECT = Path(__file__).resolve().parent.parent
 SUITES = PROJECT / "eval" / "visitors"
-
-
-def _assistant():
-    return current_app.extensions["assistant"]
 
 
 def format_answer(answer: Answer) -> str:
@@ -62,7 +53,7 @@ def format_answer(answer: Answer) -> str:
 def ask_command(question: str, as_json: bool) -> None:
     """Ask the bot a question."""
     try:
-        answer = _assistant().answer(question)
+        answer = get_assistant().answer(question)
     except QuestionError as error:
         raise click.ClickException(error.message) from error
     click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if as_json else format_answer(answer))
@@ -73,14 +64,14 @@ def ask_command(question: str, as_json: bool) -> None:
 def index_command() -> None:
     """Build the index, or refresh it after knowledge edits."""
     try:
-        snapshot = _assistant().refresh()
+        built = get_assistant().rebuild()
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
-        f"Index ready: {len(snapshot.index)} passages from {len(snapshot.knowledge.documents)} files "
-        f"({snapshot.embedded} newly embedded, {snapshot.build_seconds:.1f}s)."
+        f"Index ready: {built.passages} passages from {built.files} files "
+        f"({built.embedded} newly embedded, {built.seconds:.1f}s)."
     )
-    for error in snapshot.knowledge.errors:
+    for error in built.skipped:
         click.echo(f"Skipped {error}", err=True)
 
 
@@ -92,34 +83,8 @@ def index_command() -> None:
 def eval_command(folder: Path, suites_folder: Path, imported: bool) -> None:
     """Quality: the visitor suites (eval/visitors) and the public datasets under FOLDER (corpus.jsonl,
     queries.jsonl, qrels.tsv; subfolders too; skipped when FOLDER does not exist)."""
-    assistant = _assistant()
-    suites = find_suites(suites_folder, PROJECT / "knowledge") if suites_folder.is_dir() else []
-    for line in suite_report(suites, lambda suite: run_suite(suite, assistant.encoder)):
+    for line in eval_report(get_assistant(), folder, suites_folder, PROJECT / "knowledge", imported):
         click.echo(line)
-    if imported:
-        click.echo("")
-        for line in imported_report(suites, PROJECT / "knowledge" / "safety.yaml", assistant.encoder):
-            click.echo(line)
-    if not folder.is_dir():
-        click.echo(f"\n{folder} not found: the public datasets were skipped.")
-        return
-    click.echo("")
-    for line in quality_report(folder, assistant.encoder, clinic_reply_kind=lambda q: assistant.answer(q).kind):
-        click.echo(line)
-
-
-def run_suite(suite: Suite, encoder: Encoder) -> tuple[list[Outcome], str]:
-    """A suite asked of a fresh bot on its own knowledge (with the project's safety rules)."""
-    folder = temporary_folder()
-    try:
-        knowledge = knowledge_with_safety(suite, PROJECT / "knowledge" / "safety.yaml", folder)
-        assistant = Assistant(AssistantConfig(knowledge, folder / "instance"), encoder=encoder)
-        outcomes = ask_all(suite.questions, assistant.answer)
-        calibration = assistant.snapshot.calibration
-        assistant.close()
-        return outcomes, calibration.describe() if calibration else "threshold configured"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 kb = AppGroup("kb", help="Check the knowledge files.")
@@ -130,12 +95,12 @@ kb = AppGroup("kb", help="Check the knowledge files.")
 def kb_check(strict: bool) -> None:
     """Validate every knowledge file; exit non-zero with the problems listed. Warnings (pages that load but
     lose something, the editor's warnings) are listed too."""
-    config = _assistant().config
+    folder = Path(current_app.config["KNOWLEDGE_DIR"])
     try:
-        knowledge = KnowledgeFiles(config.knowledge_dir, config.instance_dir).load()
+        knowledge = KnowledgeFiles(folder, Path(current_app.config["INSTANCE_DIR"])).load()
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
-    warnings = folder_warnings(config.knowledge_dir)
+    warnings = folder_warnings(folder)
     for warning in warnings:
         click.echo(f"⚠ {warning}", err=True)
     for error in knowledge.errors:
@@ -153,7 +118,7 @@ def kb_check(strict: bool) -> None:
 @kb.command("stats")
 def kb_stats() -> None:
     """Files, passages and FAQ entries."""
-    knowledge = load_knowledge(_assistant().config.knowledge_dir)
+    knowledge = load_knowledge(Path(current_app.config["KNOWLEDGE_DIR"]))
     rows = []
     for document in knowledge.documents:
         passages = document_passages(document)

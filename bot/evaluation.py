@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 from bot.calibration import calibrate
-from bot.embedding import Encoder
+from bot.embedding import Encoder, VectorCache
 from bot.index import build_index
 from bot.knowledge import Document, Section
 from bot.lexical import LexicalIndex
@@ -82,13 +82,13 @@ def bm25_ranker(corpus: list[dict], with_questions: bool) -> Ranker:
 
 def dense_ranker(corpus: list[dict], encoder: Encoder, with_questions: bool) -> Ranker:
     """The baseline a user writes first: encode each entry, search faiss."""
-    vectors = encoder.encode([_corpus_text(e, with_questions) for e in corpus])
+    vectors = encoder.torch.encode([_corpus_text(e, with_questions) for e in corpus])
     index = faiss.IndexFlatIP(encoder.dimension)
     index.add(vectors)
     ids = [e["id"] for e in corpus]
 
     def rank(questions: list[str]) -> list[list[tuple[str, float]]]:
-        scores, rows = index.search(encoder.encode(questions), 10)
+        scores, rows = index.search(encoder.torch.encode(questions), 10)
         return [
             [(ids[r], float(s)) for s, r in zip(srow, rrow, strict=True) if r >= 0]
             for srow, rrow in zip(scores, rows, strict=True)
@@ -101,6 +101,7 @@ def bot_ranker(
     corpus: list[dict], encoder: Encoder, with_questions: bool, settings: RetrievalSettings | None = None
 ) -> Ranker:
     """The bot's own pipeline; a document scores as its best passage."""
+    encoder = encoder.with_cache(VectorCache())  # the dataset's vectors go when the ranker goes
     index = build_index(build_passages(corpus_documents(corpus, with_questions)), encoder)
     retriever = Retriever(index, encoder, settings)
 

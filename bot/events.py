@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_socketio import emit
 
 from bot import handoff_events
-from bot.extensions import socketio
+from bot.extensions import get_assistant, socketio
 from bot.languages import language_code
 from bot.policy import QuestionError
 from bot.replies import Context
@@ -58,7 +58,7 @@ def on_unexpected_error(error: Exception) -> None:
 def on_connect(auth: object = None) -> None:
     """Greet each new connection with what the widget shows before the first question."""
     language = language_code(auth.get("lang")) if isinstance(auth, dict) else None
-    emit("welcome", current_app.extensions["assistant"].welcome(language))
+    emit("welcome", get_assistant().welcome(language))
 
 
 @socketio.on("disconnect")
@@ -85,7 +85,7 @@ def on_ask(data: object) -> None:
     context = _contexts.get(request.sid, Context())
     context = Context(sent.page or context.page, context.previous, context.asked, sent.lang)
     try:
-        assistant = current_app.extensions["assistant"]
+        assistant = get_assistant()
         answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
     except QuestionError as error:
         emit("error", {"id": request_id, "code": error.code, "message": error.message})

@@ -7,6 +7,7 @@ import math
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from bot.extensions import get_assistant
 from bot.policy import QuestionError
 from bot.replies import Context
 from bot.security import RATE_LIMITED_MESSAGE, origin_allowed, own_origin
@@ -43,7 +44,7 @@ def ask() -> Response | tuple[Response, int]:
         return error_response(400, "invalid_json", 'Send a JSON object like {"question": "..."}.')
     question = payload.get("question")
     try:
-        assistant = current_app.extensions["assistant"]
+        assistant = get_assistant()
         context = Context.from_payload(payload.get("context"))
         answer = current_app.extensions["offloader"].run(Work.CHAT, assistant.answer, question, context)
     except QuestionError as error:
@@ -54,7 +55,7 @@ def ask() -> Response | tuple[Response, int]:
 
 @api.get("/healthz")
 def healthz() -> Response:
-    return jsonify(current_app.extensions["assistant"].health())
+    return jsonify(get_assistant().health())
 
 
 @api.app_errorhandler(HTTPException)

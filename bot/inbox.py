@@ -24,6 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from bot import handoff
 from bot.callbacks import CallbackStatus, callbacks_csv
 from bot.extensions import get_assistant
+from bot.staff.common import require_staff, staff_headers
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 DATA_ENDPOINTS = {"inbox.callbacks_csv_download", "inbox.socket_token"}
@@ -33,25 +34,13 @@ inbox = Blueprint("inbox", __name__, url_prefix="/admin", template_folder=str(WE
 
 
 @inbox.before_request
-def _require_staff() -> Response | tuple[str, int] | None:
-    if current_user.is_authenticated:
-        return None
-    if request.endpoint in DATA_ENDPOINTS:
-        return "Please sign in.", 401
-    return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+def _require_staff() -> Response | tuple[Response, int] | None:
+    return require_staff(DATA_ENDPOINTS)
 
 
 @inbox.after_request
 def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-    return response
+    return staff_headers(response, scripts=True)
 
 
 @inbox.context_processor

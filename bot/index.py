@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -22,7 +20,7 @@ import faiss
 import numpy as np
 from faiss.contrib.ivf_tools import add_preassigned
 
-from bot.embedding import Encoder
+from bot.embedding import Encoder, TextKind
 from bot.lexical import LexicalIndex, WordTable
 from bot.passages import Passage, key_sentence_spans
 
@@ -49,7 +47,7 @@ FLAT_UP_TO = 10_000
 # passages are scored as a whole.
 SENTENCES_UP_TO = 20_000
 SCANNED_SHARE = 0.25  # of an IVF's clusters, at each search
-faiss.cvar.distance_compute_blas_threshold = 20 * 384
+BLAS_FROM_QUESTIONS = 20  # searched at once: below, each question is compared without BLAS
 _search_thread = threading.local()
 
 
@@ -57,6 +55,12 @@ def _search_on_one_thread() -> None:
     if not getattr(_search_thread, "configured", False):
         faiss.omp_set_num_threads(1)
         _search_thread.configured = True
+
+
+def set_blas_threshold(dimension: int) -> None:
+    """faiss uses BLAS from BLAS_FROM_QUESTIONS questions of `dimension` numbers at once (see the measurements
+    above). A setting of the whole process: set by each index built or loaded, from its own dimension."""
+    faiss.cvar.distance_compute_blas_threshold = BLAS_FROM_QUESTIONS * dimension
 
 
 def vector_index(
@@ -150,6 +154,7 @@ class PassageIndex:
     questions: faiss.Index | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        set_blas_threshold(self.dimension)
         if self.dense is None:
             self.dense = vector_index(self.passage_vectors, self.dimension)
         if self.questions is None:
@@ -304,78 +309,15 @@ def _passage_digest(passage: Passage) -> bytes:
     return hashlib.sha256(json.dumps(asdict(passage), sort_keys=True).encode("utf-8")).digest()
 
 
-class EmbeddingCache:
-    """Vectors by a hash of the exact text embedded, so a rebuild embeds only what changed."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.vectors: dict[str, np.ndarray] = {}
-        self.dirty = False
-        self._fresh: set[str] = set()  # keys embedded since the last save
-        self._lock = threading.Lock()
-        if path and path.exists():
-            try:
-                with np.load(path) as data:
-                    self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-            except (OSError, ValueError, KeyError):
-                self.vectors = {}  # a damaged cache only costs time
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-    def encode(self, encoder: Encoder, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Passage vectors, embedding only new texts."""
-        if not texts:
-            return np.zeros((0, encoder.dimension), dtype=np.float32)
-        return self.lookup(texts, lambda missing: encoder.encode_passages(missing, progress=progress))
-
-    def lookup(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """Vectors for `texts`, encoding (with `encode`) and remembering only the ones not cached.
-        Safe to call from many threads while another saves."""
-        keys = [self.key(t) for t in texts]
-        with self._lock:
-            found = {k: self.vectors[k] for k in keys if k in self.vectors}
-        missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in found]
-        if missing:
-            fresh = dict(zip([k for k, _ in missing], encode([t for _, t in missing]), strict=True))
-            found.update(fresh)
-            with self._lock:
-                self.vectors.update(fresh)
-                self._fresh.update(fresh)
-                self.dirty = True
-        return np.stack([found[k] for k in keys]).astype(np.float32)
-
-    def save(self, keep: set[str] | None = None) -> None:
-        """Write the cache. With `keep`, only those keys are written, and the others are forgotten unless
-        they were embedded since the last save (a newer version may be building on them)."""
-        if not self.path or not self.dirty:
-            return
-        with self._lock:
-            if keep is not None:
-                self.vectors = {k: v for k, v in self.vectors.items() if k in keep or k in self._fresh}
-            snapshot = {k: v for k, v in self.vectors.items() if keep is None or k in keep}
-            self.dirty = keep is not None and bool(self._fresh - keep)  # the next save writes them
-            self._fresh = set()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.path.with_name(f"{self.path.stem}.tmp-{os.getpid()}-{threading.get_ident()}.npz")
-        keys = list(snapshot)
-        vectors = np.stack([snapshot[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
-        np.savez(staging, keys=np.array(keys), vectors=vectors)
-        staging.replace(self.path)
-
-
 def build_index(
     passages: list[Passage],
     encoder: Encoder,
-    cache: EmbeddingCache | None = None,
     progress: bool = False,
     word_table: WordTable | None = None,
     previous: PassageIndex | None = None,
 ) -> PassageIndex:
-    """Embed passages (and FAQ questions) and index them, embedding only texts the cache does not know.
-    After an edit (`previous`: the version before), unchanged passages keep their vectors and clusters."""
-    cache = cache or EmbeddingCache(None)
+    """Embed passages (and FAQ questions) and index them, embedding only texts the encoder's cache does not
+    know. After an edit (`previous`: the version before), unchanged passages keep their vectors and clusters."""
     question_rows = np.asarray([i for i, p in enumerate(passages) if p.heading_text], dtype=np.int64)
     old_rows = np.full(len(passages), -1, dtype=np.int64)
     old_question_rows = np.full(len(question_rows), -1, dtype=np.int64)
@@ -390,7 +332,7 @@ def build_index(
         if held.any():
             result[held] = old_vectors[old[held]]
         new = np.flatnonzero(~held)
-        result[new] = cache.encode(encoder, [texts[i] for i in new], progress=progress)
+        result[new] = encoder.encode_passages([texts[i] for i in new], progress=progress)
         return result
 
     passage_vectors = vectors(
@@ -401,7 +343,7 @@ def build_index(
         old_question_rows,
         getattr(previous, "question_vectors", None),
     )
-    sentence_vectors, sentence_starts = _sentence_vectors(passages, encoder, cache, previous, old_rows)
+    sentence_vectors, sentence_starts = _sentence_vectors(passages, encoder, previous, old_rows)
     return PassageIndex(
         passages=passages,
         model=encoder.name,
@@ -422,12 +364,11 @@ def build_index(
 def _sentence_vectors(
     passages: list[Passage],
     encoder: Encoder,
-    cache: EmbeddingCache,
     previous: PassageIndex | None,
     old_rows: np.ndarray,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Vectors of every passage's candidate key sentences: taken from `previous` for unchanged passages,
-    from the cache, or embedded now (the fast encoder: sentences are short). None beyond SENTENCES_UP_TO."""
+    from the encoder's cache, or embedded now (as sentences: short texts). None beyond SENTENCES_UP_TO."""
     if len(passages) > SENTENCES_UP_TO:
         return None, None
     starts = np.zeros(len(passages) + 1, dtype=np.int64)
@@ -450,5 +391,5 @@ def _sentence_vectors(
         filled[start : start + len(span)] = True
     new = np.flatnonzero(~filled)
     if len(new):
-        vectors[new] = cache.lookup([texts[i] for i in new], encoder.encode_fast)
+        vectors[new] = encoder.encode_passages([texts[i] for i in new], TextKind.SENTENCE)
     return vectors, starts

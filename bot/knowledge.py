@@ -114,6 +114,7 @@ class SafetyRules:
     personal_advice: tuple[str, ...]
     medicines: tuple[str, ...] = ()  # named with "my", "I'm on"…: advice on the visitor's own medicines
     conditions: tuple[str, ...] = ()  # named with "my", "I'm"…: what is right for the visitor in particular
+    not_emergency: tuple[str, ...] = ()  # phrases that contain an emergency phrase but are not one
     emergency_examples: tuple[str, ...] = ()
     ordinary_examples: tuple[str, ...] = ()  # worried but ordinary: no alarm
     personal_advice_examples: tuple[str, ...] = ()
@@ -385,7 +386,7 @@ def safety_from_text(text: str) -> SafetyRules:
             raise KnowledgeError(SAFETY_FILE, None, f"'{key}' must be a list of phrases")
         lists[key] = tuple(p.strip() for p in phrases if p.strip())
     examples = ("emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples")
-    for key in ("medicines", "conditions", *examples):
+    for key in ("medicines", "conditions", "not_emergency", *examples):
         lists[key] = _examples(meta.get(key), key)
     return SafetyRules(**lists)
 

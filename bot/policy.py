@@ -17,7 +17,7 @@ from bot.languages import ReplyTexts, text_key
 from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
 from bot.passages import key_sentence_spans, split_sentences
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
-from bot.retrieval import Hit, Retriever, TopicReading
+from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
 from bot.topics import TopicFinder
 
 MAX_QUESTION_CHARS = 1000
@@ -84,18 +84,30 @@ def normalise(text: str) -> str:
 
 
 class PhraseMatcher:
-    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words."""
+    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. Phrases
+    `unless` take precedence: the words they match are not searched ("tooth has gone grey" is no
+    "gone grey" of the skin)."""
 
-    def __init__(self, phrases: tuple[str, ...]) -> None:
-        patterns = []
-        for phrase in phrases:
-            parts = [re.escape(normalise(part)) for part in phrase.split("...")]
-            patterns.append(r"(?:\s\S+){0,4}\s".join(p for p in parts if p))
-        self.pattern = re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
+    def __init__(self, phrases: tuple[str, ...], unless: tuple[str, ...] = ()) -> None:
+        self.pattern = _phrases_pattern(phrases)
+        self.unless = _phrases_pattern(unless)
 
     def find(self, text: str) -> str | None:
-        match = self.pattern.search(normalise(text)) if self.pattern else None
+        if not self.pattern:
+            return None
+        text = normalise(text)
+        if self.unless:
+            text = self.unless.sub(" | ", text)
+        match = self.pattern.search(text)
         return match.group(0) if match else None
+
+
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    patterns = []
+    for phrase in phrases:
+        parts = [re.escape(normalise(part)) for part in phrase.split("...")]
+        patterns.append(r"(?:\s\S+){0,4}\s".join(p for p in parts if p))
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
 
 
 # Words by which a visitor speaks of themselves ("my antibiotics", "I'm on warfarin", "can I take…").
@@ -176,8 +188,8 @@ class AnswerPolicy:
         self.settings = settings = settings or PolicySettings()
         self.topics = topics
         self.replies = replies or ReplyTexts()
-        embed = embed or retriever.encoder.encode_fast
-        self.emergency = PhraseMatcher(safety.emergency)
+        embed = embed or retriever.encoder.encode_queries
+        self.emergency = PhraseMatcher(safety.emergency, unless=safety.not_emergency)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
         self.emergency_meaning = ExampleMatcher(
@@ -215,7 +227,7 @@ class AnswerPolicy:
             return self.small_talk(intent)
         # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on
         # the visitor suites, answered right 0.727 → 0.741 (harbour) and 0.652 → 0.681 (riverside).
-        question = self.retriever.correct_spelling(question)
+        typed, question = question, self.retriever.correct_spelling(question)
         topic_file = self.topics.topic(question, context) if self.topics else None
         topic_text = TopicReading.text_for(self.topics.title_of(topic_file), question) if topic_file else None
         carried = None if topic_file else self.carried_over(question, context)
@@ -224,12 +236,8 @@ class AnswerPolicy:
         if self.emergency_meaning.matches(vectors):
             return self.emergency_answer()
         topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
-        if (
-            self.personal_advice.find(question)
-            or self.own_health.find(question)
-            or self.personal_advice_meaning.matches(vectors[:1])
-        ):
-            return self.referral(self.retriever.search(question, vector, k=1, topic=topic), vector)
+        if self.asks_personal_advice(typed, question, vectors[:1]):
+            return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))
         if len(question.split()) <= self.settings.small_talk_max_words:
             intent = self.small_talk_meaning.intent(vector)
             if intent:
@@ -237,10 +245,16 @@ class AnswerPolicy:
         if not self.retriever.understands(question):
             return self.fallback()
         if carried:
-            hits = self.retriever.search(carried, extra_vector, k=8)
-            return replace(self.from_hits(hits, extra_vector), read_as=carried)
-        hits = self.retriever.search(question, vector, k=8, topic=topic)
-        return self.from_hits(hits, vector)
+            return replace(self.from_hits(self.retriever.run(carried, k=8, vector=extra_vector)), read_as=carried)
+        return self.from_hits(self.retriever.run(question, k=8, vector=vector, topic=topic))
+
+    def asks_personal_advice(self, typed: str, corrected: str, vectors: np.ndarray) -> bool:
+        """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction
+        can turn a word of a phrase into another ("whats wrong with my" → "what wrong with my")."""
+        return bool(
+            any(self.personal_advice.find(text) or self.own_health.find(text) for text in {typed, corrected})
+            or self.personal_advice_meaning.matches(vectors)
+        )
 
     def carried_over(self, question: str, context: Context | None) -> str | None:
         """A short follow-up that names a new topic and nothing else ("and what about fillers?" after "how
@@ -268,12 +282,12 @@ class AnswerPolicy:
     def confidence(self, hit: Hit) -> float:
         return self.retriever.settings.confidence(hit.score)
 
-    def from_hits(self, hits: list[Hit], vector: np.ndarray) -> Answer:
-        threshold = self.settings.answer_threshold
+    def from_hits(self, found: Retrieval) -> Answer:
+        hits, threshold = found.hits, self.settings.answer_threshold
         best_confidence = self.confidence(hits[0]) if hits else 0.0
         if best_confidence >= threshold:
             best = hits[0]
-            source = self.source(best, vector)
+            source = self.source(best, found.vector)
             return Answer(
                 kind=ReplyKind.ANSWER,
                 text=best.passage.text,
@@ -321,7 +335,7 @@ class AnswerPolicy:
         )
         return Answer(ReplyKind.FALLBACK, text, round(confidence, 4), [], suggestions or [])
 
-    def referral(self, hits: list[Hit], vector: np.ndarray) -> Answer:
+    def referral(self, found: Retrieval) -> Answer:
         """Personal medical advice is for the clinicians; a passage on the subject may follow, as general
         information, when one answers confidently."""
         c = self.clinic
@@ -330,8 +344,8 @@ class AnswerPolicy:
             f"Please ask one of our clinicians: call us on {c.phone}, e-mail {c.email}, "
             f"or book a consultation at {c.booking_url}."
         )
-        general = [h for h in hits[:1] if self.confidence(h) >= self.settings.answer_threshold]
-        sources = [self.source(h, vector) for h in general]
+        general = [h for h in found.hits[:1] if self.confidence(h) >= self.settings.answer_threshold]
+        sources = [self.source(h, found.vector) for h in general]
         return Answer(ReplyKind.REFERRAL, text, 0.0, sources, lead=_span_text(sources[0]) if sources else None)
 
     def emergency_answer(self) -> Answer:

@@ -29,6 +29,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Retrieval:
+    """What the retriever found for a question, with the question's vector (the reply's key sentences are
+    the passage's sentences closest to it)."""
+
+    hits: list[Hit]
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
 class TopicReading:
     """A question read in its context: "does it sting?" asked about microneedling is read as
     "Microneedling: does it sting?" (`text`, its `vector`). Every passage is scored for that reading,
@@ -110,9 +119,13 @@ class Retriever:
         self._rows_of_file = {file: np.asarray(rows, dtype=np.int64) for file, rows in rows_of_file.items()}
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
 
-    def run(self, question: str, k: int = 5) -> list[Hit]:
-        vector = self.encoder.encode_queries([question])[0]
-        return self.search(question, vector, k)
+    def run(
+        self, question: str, k: int = 5, vector: np.ndarray | None = None, topic: TopicReading | None = None
+    ) -> Retrieval:
+        """The k best passages for `question`. Its `vector` is encoded here unless given (the policy encodes
+        the question with its sentences and its reading in context in one call to the model)."""
+        vector = self.encoder.encode_queries([question])[0] if vector is None else vector
+        return Retrieval(self.search(question, vector, k, topic), vector)
 
     def search(self, question: str, vector: np.ndarray, k: int = 5, topic: TopicReading | None = None) -> list[Hit]:
         """The k best passages for `question` (its `vector` given). With a `topic`, the question is read as

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from bot.importer.crawl import CrawlResult, CrawlSettings, Progress, crawl, settings_from
 from bot.importer.write import Planned, Status, apply, plan, previous_fetches
-from bot.staff.common import WEB, _security_headers, assistant, clinic, staff_work
+from bot.staff.common import WEB, assistant, clinic, require_staff, staff_headers, staff_work
 
 log = logging.getLogger(__name__)
 KEEP_JOBS = 20
@@ -30,7 +30,7 @@ KEEP_JOBS = 20
 website_import = Blueprint(
     "website_import", __name__, url_prefix="/admin/import", template_folder=str(WEB / "templates")
 )
-website_import.after_request(_security_headers)
+website_import.after_request(staff_headers)
 
 
 class JobState:
@@ -101,11 +101,8 @@ def _jobs() -> ImportJobs:
 
 
 @website_import.before_request
-def _require_staff() -> Response | None:
-    if current_user.is_authenticated:
-        return None
-    flash("Please sign in to see the dashboard.", "info")
-    return redirect(url_for("admin.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+def _require_staff() -> Response | tuple[Response, int] | None:
+    return require_staff()
 
 
 @website_import.context_processor

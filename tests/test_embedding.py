@@ -1,4 +1,4 @@
-"""The question encoder: batches of mixed lengths, and the micro-batcher that forms them."""
+"""The encoder: which backend embeds what, the vector cache, batches of mixed lengths, and the micro-batcher."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from bot.embedding import FEW_PASSAGES, LENGTH_SLICE, Encoder, MicroBatcher
+from bot.embedding import (
+    FEW_PASSAGES,
+    LENGTH_SLICE,
+    Backend,
+    Encoder,
+    MicroBatcher,
+    TextKind,
+    VectorCache,
+    backend_for,
+)
 from tests.harness import eventually
 
 
@@ -25,8 +34,71 @@ def test_an_edits_few_passages_are_embedded_without_loading_pytorch(encoder):
     fresh = Encoder(onnx_dir=encoder.onnx_dir)  # as a server that started from a saved index
     passages = [f"Passage {i}: aftercare for the skin after microneedling, day {i}." for i in range(FEW_PASSAGES)]
     few = fresh.encode_passages(passages)
-    assert "sentence_transformer" not in fresh.__dict__  # PyTorch not loaded: an edit does not wait for it
-    assert np.all((few * encoder.encode(passages)).sum(axis=1) >= 0.999)
+    assert not fresh.torch.loaded  # PyTorch not loaded: an edit does not wait for it
+    assert np.all((few * encoder.torch.encode(passages)).sum(axis=1) >= 0.999)
+
+
+def test_which_backend_embeds_what():
+    def rule(kind, count=1, onnx_ready=True, torch_loaded=False):
+        return backend_for(kind, count, onnx_ready=onnx_ready, torch_loaded=torch_loaded)
+
+    for kind in TextKind:
+        assert rule(kind, onnx_ready=False) is Backend.TORCH  # no checked ONNX copy: PyTorch for everything
+    for kind in (TextKind.QUESTION, TextKind.SENTENCE):  # short texts: ONNX, however many, PyTorch loaded or not
+        assert rule(kind, count=10_000, torch_loaded=True) is Backend.ONNX
+    assert rule(TextKind.PASSAGE, count=FEW_PASSAGES) is Backend.ONNX  # an edit's few, PyTorch not loaded
+    assert rule(TextKind.PASSAGE, count=FEW_PASSAGES + 1) is Backend.TORCH
+    assert rule(TextKind.PASSAGE, count=1, torch_loaded=True) is Backend.TORCH
+
+
+def test_each_call_takes_its_backend_and_its_shelf_of_the_one_cache(encoder):
+    cache = VectorCache()
+    own = encoder.with_cache(cache)
+    assert own.onnx is encoder.onnx and own.torch is encoder.torch and own.batcher is encoder.batcher
+    heading = "How long does a session take?"
+    assert encoder.torch.model  # loaded, as in a process that built its index: passages take PyTorch
+    passage_vector = own.encode_passages([heading])[0]
+    question_vector = own.encode_queries([heading])[0]
+    assert np.allclose(passage_vector, encoder.torch.encode([heading])[0], atol=1e-6)
+    assert np.allclose(question_vector, encoder.onnx.encode([heading])[0], atol=1e-6)  # not the heading's vector
+    sentence_vector = own.encode_passages(["Hi"], TextKind.SENTENCE)[0]
+    assert np.allclose(sentence_vector, encoder.onnx.encode(["Hi"])[0], atol=1e-6)
+    assert cache.embedded == 2  # the heading and the sentence: the question's shelf does not count
+    assert own.encode_passages([heading, heading]).shape == (2, encoder.dimension) and cache.embedded == 2
+    assert encoder.cache is not cache and VectorCache.key(heading) not in encoder.cache.vectors
+
+
+def test_the_question_shelf_keeps_the_most_recent_questions():
+    cache = VectorCache(questions_kept=3)
+    asked: list[str] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        asked.extend(texts)
+        return np.array([[float(len(t))] for t in texts])
+
+    for question in ["a", "bb", "ccc", "a", "dddd"]:  # "a" asked again: the most recent, so "bb" goes
+        cache.questions([question], encode)
+    assert asked == ["a", "bb", "ccc", "dddd"]
+    cache.questions(["a", "ccc", "dddd"], encode)
+    assert asked == ["a", "bb", "ccc", "dddd"]
+    assert cache.questions(["bb"], encode).tolist() == [[2.0]] and asked[-1] == "bb"
+
+
+def test_the_knowledge_shelf_is_saved_and_keeps_only_what_a_version_uses(tmp_path):
+    path = tmp_path / "cache.npz"
+    cache = VectorCache(path)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    cache.knowledge(["old text", "kept text"], encode)
+    cache.save()
+    cache.knowledge(["draft text"], encode)  # embedded since the save: a newer version may build on it
+    cache.save(keep={VectorCache.key("kept text")})
+    assert set(VectorCache(path).vectors) == {VectorCache.key("kept text")}
+    assert set(cache.vectors) == {VectorCache.key(t) for t in ("kept text", "draft text")}
+    path.write_bytes(b"not a cache")
+    assert VectorCache(path).vectors == {}  # a damaged file only costs time
 
 
 class SlowModel:

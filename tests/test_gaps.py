@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import numpy as np
 
+from bot.gap_dismissals import FILE_NAME, Dismissals
 from bot.gaps import asks_for, average_linkage, group_questions, normalise_question
 
 PRICES = [
@@ -21,7 +26,7 @@ def test_seeded_questions_group_by_topic_biggest_first(encoder):
     # Interleaved, as they would arrive over a month.
     questions = [PRICES[0], PARKING[0], BOTOX[0], PRICES[1], ODD[0], PARKING[1], PRICES[2], BOTOX[1], PARKING[2]]
     questions.append(PRICES[3])
-    groups = group_questions(questions, encoder.encode(questions))
+    groups = group_questions(questions, encoder.torch.encode(questions))
 
     assert [g.count for g in groups] == [4, 3, 2, 1]
     assert [{e.question for e in g.examples} for g in groups] == [set(PRICES), set(PARKING), set(BOTOX), set(ODD)]
@@ -33,7 +38,7 @@ def test_seeded_questions_group_by_topic_biggest_first(encoder):
 
 def test_repeats_count_once_as_a_wording_and_fully_in_the_group(encoder):
     questions = [*PARKING, "where can I park my car?", "Where can I park my car", *BOTOX]
-    groups = group_questions(questions, encoder.encode(questions))
+    groups = group_questions(questions, encoder.torch.encode(questions))
     parking = groups[0]
     assert parking.count == 5 and len(parking.examples) == 3
     assert parking.examples[0].question == "where can I park my car" and parking.examples[0].count == 3
@@ -61,8 +66,22 @@ def test_questions_that_ask_for_different_things_are_not_one_gap(encoder):
     durations = ["how long does a session take", "how long is one session?", "how long does the treatment take"]
     numbers = ["how many sessions do I need", "how many sessions will it take?"]
     questions = durations + numbers
-    vectors = encoder.encode(questions)
+    vectors = encoder.torch.encode(questions)
     together = group_questions(questions, vectors, threshold=0.0)  # any two would merge on meaning alone
     assert sorted(sorted(e.question for e in g.examples) for g in together) == [sorted(durations), sorted(numbers)]
     assert asks_for("How long is recovery?") == "duration" and asks_for("how many sessions?") == "number"
     assert asks_for("does it hurt?") is None  # says nothing: may join any group
+
+
+def test_dismissed_wordings_are_kept_only_as_long_as_visitors_questions(tmp_path: Path):
+    dismissals = Dismissals(tmp_path, keep_days=30)
+    assert dismissals.dismiss(["Whats the weather?", "whats the weather", "  "]) == 1
+    assert dismissals.keys() == {normalise_question("whats the weather")}
+    old = (datetime.now(UTC).date() - timedelta(days=31)).isoformat()
+    stored = json.loads((tmp_path / FILE_NAME).read_text("utf-8"))
+    (tmp_path / FILE_NAME).write_text(json.dumps({**stored, "who won the football": old}), "utf-8")
+    assert dismissals.keys() == {normalise_question("whats the weather")}
+    assert dismissals.dismiss(["tell me a joke"]) == 1
+    assert "who won the football" not in json.loads((tmp_path / FILE_NAME).read_text("utf-8"))
+    (tmp_path / FILE_NAME).write_text("{not json", "utf-8")
+    assert dismissals.keys() == set() and dismissals.dismiss(["tell me a joke"]) == 1

@@ -1,23 +1,11 @@
 import numpy as np
 import pytest
 
-from bot.embedding import Encoder
-from bot.index import EmbeddingCache, PassageIndex, build_index, passages_fingerprint
+from bot.embedding import VectorCache
+from bot.index import PassageIndex, build_index, passages_fingerprint
 from bot.knowledge import load_knowledge
 from bot.passages import build_passages, key_sentence_spans
 from tests.harness import KNOWLEDGE
-
-
-class CountingEncoder(Encoder):
-    """The real encoder, counting how many texts it embeds."""
-
-    def __init__(self, real: Encoder) -> None:
-        self.__dict__.update(real.__dict__)
-        self.encoded = 0
-
-    def encode_passages(self, texts, progress=False):
-        self.encoded += len(texts)
-        return super().encode_passages(texts, progress)
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +51,21 @@ def test_damaged_index_is_not_loaded(encoder, shipped, tmp_path):
 
 
 def test_rebuild_embeds_only_changed_passages(encoder, knowledge_dir, tmp_path):
-    counting = CountingEncoder(encoder)
     cache_path = tmp_path / "cache.npz"
     passages = build_passages(load_knowledge(knowledge_dir).documents)
-    cache = EmbeddingCache(cache_path)
-    first = build_index(passages, counting, cache)
+    cache = VectorCache(cache_path)
+    first = build_index(passages, encoder.with_cache(cache))
     cache.save()
-    assert counting.encoded == len(passages) + len(first.question_rows)
+    texts = {p.embedding_text for p in passages} | {p.heading_text for p in passages if p.heading_text}
+    texts |= {p.text[a:b] for p in passages for a, b in key_sentence_spans(p.text)}
+    assert cache.embedded == len(texts)  # each text once, however often it occurs
 
     page = knowledge_dir / "microneedling.md"
     page.write_text(page.read_text().replace("tiny needles", "very fine needles"), "utf-8")
     changed = build_passages(load_knowledge(knowledge_dir).documents)
-    counting.encoded = 0
-    second = build_index(changed, counting, EmbeddingCache(cache_path))
-    assert counting.encoded == 1
+    restarted = VectorCache(cache_path)  # as a restart reads it
+    second = build_index(changed, encoder.with_cache(restarted))
+    assert restarted.embedded == 2  # the changed passage and its changed sentence
     assert passages_fingerprint(changed, encoder.name) != first.fingerprint
     assert second.passages[0].text != first.passages[0].text
 
@@ -89,7 +78,7 @@ def test_the_onnx_copy_gives_the_same_vectors_as_pytorch(encoder):
         "Whether you have stretch marks on your skin " * 30,
         "Ünïcödé, emoji 🙂 and numbers 12/03/1984",
     ]
-    fast, reference = encoder.onnx.encode(texts), encoder.encode(texts)
+    fast, reference = encoder.onnx.encode(texts), encoder.torch.encode(texts)
     assert np.all((fast * reference).sum(axis=1) >= 0.999)
     assert np.allclose(encoder.encode_queries(texts), fast)  # and the cached, batched path returns the same
 
@@ -149,3 +138,21 @@ def test_large_knowledge_gets_an_approximate_index_that_finds_what_exact_search_
     assert loaded is not None and isinstance(loaded.dense, faiss.IndexIVFFlat)
     assert np.array_equal(loaded.passage_vectors, vectors) and folder.exists()
     assert loaded.dense.search(vectors[7:8], 1)[1][0][0] == 7
+
+
+def test_an_index_sets_faiss_blas_threshold_from_its_own_dimension(encoder, tmp_path):
+    import faiss
+
+    from bot.index import BLAS_FROM_QUESTIONS
+    from bot.passages import Passage
+
+    passages = [Passage(f"p{i}", "small.md", "Small", None, (), f"passage number {i}") for i in range(3)]
+    vectors = np.eye(3, 16, dtype=np.float32)
+    index = PassageIndex(passages, "m", 16, vectors, np.zeros((0, 16), np.float32), np.zeros(0, np.int64))
+    assert faiss.cvar.distance_compute_blas_threshold == BLAS_FROM_QUESTIONS * 16
+    index.save(tmp_path)
+    faiss.cvar.distance_compute_blas_threshold = 128_000  # faiss's own default, as a fresh process has it
+    assert PassageIndex.load(tmp_path, "m", index.fingerprint) is not None
+    assert faiss.cvar.distance_compute_blas_threshold == BLAS_FROM_QUESTIONS * 16
+    build_index(passages[:1], encoder)
+    assert faiss.cvar.distance_compute_blas_threshold == BLAS_FROM_QUESTIONS * encoder.dimension

@@ -139,6 +139,13 @@ def test_phrase_matcher_gaps_and_word_boundaries():
     assert normalise("Can’t  BREATHE!!") == "cant breathe"
 
 
+def test_phrases_that_are_no_emergency_hide_only_their_own_words():
+    matcher = PhraseMatcher(("gone grey", "cant breathe"), unless=("tooth ... grey",))
+    assert not matcher.find("is my tooth dead its gone grey")
+    assert matcher.find("my lip has gone grey since the filler")
+    assert matcher.find("my tooth has gone grey and now i cant breathe")
+
+
 def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
     assert assistant.answer("acne\x00 scars\ud800?").kind in ("answer", "fallback")
     with pytest.raises(QuestionError):

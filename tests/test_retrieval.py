@@ -24,15 +24,15 @@ SEED_QUESTIONS = [
 @pytest.mark.parametrize(("question", "headings"), SEED_QUESTIONS)
 def test_each_section_is_found_by_paraphrased_questions(assistant, question, headings):
     retriever = assistant.snapshot.policy.retriever
-    hits = retriever.run(question, k=3)
+    hits = retriever.run(question, k=3).hits
     assert hits[0].passage.headings == headings, [h.passage.headings for h in hits]
 
 
 def test_typos_still_find_the_passage(assistant):
     retriever = assistant.snapshot.policy.retriever
-    hit = retriever.run("can microneedlng help acne scarss", k=1)[0]
+    hit = retriever.run("can microneedlng help acne scarss", k=1).hits[0]
     assert hit.passage.headings == ("Microneedling reduces scars",)
-    hit = retriever.run("strech marsk after pregnacy", k=1)[0]
+    hit = retriever.run("strech marsk after pregnacy", k=1).hits[0]
     assert hit.passage.headings == ("Microneedling diminishes stretch marks",)
 
 
@@ -78,6 +78,8 @@ def test_the_assistant_names_the_topic_of_a_stored_source(assistant):
     changed = assistant.topic_of(passage.id.rsplit("-", 1)[0] + "-0000000000")
     assert changed.file == passage.file and changed.label.endswith("(text since changed)")
     assert assistant.topic_of("gone-page-1234").file is None
+    assert assistant.passage(passage.id) == passage
+    assert assistant.passage(passage.id.rsplit("-", 1)[0] + "-0000000000") is None
 
 
 def test_embedded_questions_are_unit_vectors_in_order(assistant):

@@ -14,7 +14,7 @@ from bot.calibration import HIGHEST, LOWEST
 from bot.passages import Passage
 from bot.policy import AnswerPolicy
 from bot.replies import Context, Intent, ReplyKind
-from bot.retrieval import Hit
+from bot.retrieval import Hit, Retrieval
 from bot.suites import section_of
 
 MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
@@ -163,6 +163,9 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "i don't see the point in living with skin like mine",
         "everything in my left eye has gone blurry since the cheek filler",
         "hives all over and I feel like I'm going to pass out",
+        "the tooth abscess has made my whole cheek swell and my eye is swelling shut",
+        "please cancel my appointments, i won't be around much longer",
+        "the swelling from my infected tooth is moving down into my throat",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
@@ -175,6 +178,8 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         "my face is a bit red the day after, is that normal?",
         "it's a little tender where they did it, is that ok",
         "how long does the swelling last after microneedling",
+        "do i have gum disease?",  # a diagnosis question (referred), not a spreading infection
+        "my jaw is a bit stiff after my tooth came out",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
@@ -189,6 +194,9 @@ def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, questi
         "which cream for my rash",
         "is this bump infected?",
         "I'm on warfarin, is that a problem for microneedling?",
+        "is the brown mark on my temple melasma",  # not the red flag of a dark patch in one's vision
+        "whats wrong with my skin its so flaky",  # the phrase as typed ("whats" is no misspelling of "what")
+        "is my tooth dead its gone grey",  # a grey tooth is not skin turning grey near a filler
     ],
 )
 def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, question):
@@ -236,10 +244,11 @@ def test_the_grey_band_asks_which_section_was_meant(assistant):
     threshold, band = policy.settings.answer_threshold, policy.settings.clarify_band
     just_below = (threshold - band / 2) * (1 + policy.retriever.settings.lexical_weight)
     hits = [_hit("fillers", "Aftercare", just_below), _hit("peels", "Aftercare", just_below * 0.99)]
-    answer = policy.from_hits(hits, np.zeros(policy.retriever.encoder.dimension, dtype=np.float32))
+    nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
+    answer = policy.from_hits(Retrieval(hits, nowhere))
     assert answer.kind == ReplyKind.CLARIFY
     assert answer.suggestions == ["Fillers: Aftercare", "Peels: Aftercare"]
-    one_section = policy.from_hits(hits[:1], np.zeros(policy.retriever.encoder.dimension, dtype=np.float32))
+    one_section = policy.from_hits(Retrieval(hits[:1], nowhere))
     assert one_section.kind == ReplyKind.FALLBACK
 
 

@@ -83,11 +83,26 @@ class Fetched:
         return self.status == 304
 
 
+# IPv6 addresses that carry an IPv4 address a gateway forwards to: NAT64 (RFC 6052, 8215).
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
 def public_address(address: str, allowed: tuple[Network, ...]) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _carried_ipv4(ip) or ip
     return ip.is_global or any(ip in network for network in allowed)
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one leads to (mapped, 6to4, Teredo, NAT64): "64:ff9b::7f00:1" is 127.0.0.1."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if any(ip in prefix for prefix in NAT64_PREFIXES):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def checked_address(url: str, settings: FetchSettings) -> tuple[str, int, str]:

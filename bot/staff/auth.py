@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.extensions import db, limiter, login_manager
-from bot.staff.common import admin
+from bot.staff.common import SIGN_IN_MESSAGE, admin, require_staff
 from bot.store import StaffUser, staff_user_for_session, utcnow
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.stylesheet", "admin.welcome"}
@@ -20,7 +20,7 @@ DATA_ENDPOINTS = {"admin.gaps_csv", "admin.overview_json"}
 @admin.record_once
 def _setup(state) -> None:
     login_manager.login_view = "admin.login"
-    login_manager.login_message = "Please sign in to see the dashboard."
+    login_manager.login_message = SIGN_IN_MESSAGE
 
 
 @login_manager.user_loader
@@ -30,13 +30,7 @@ def load_staff_user(user_id: str) -> StaffUser | None:
 
 @admin.before_request
 def _require_staff() -> Response | tuple[Response, int] | None:
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
-        return None
-    if request.endpoint in DATA_ENDPOINTS:
-        return jsonify({"error": {"code": "unauthorized", "message": "Sign in to the dashboard first."}}), 401
-    flash(login_manager.login_message, "info")
-    target = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("admin.login", next=target))
+    return None if request.endpoint in PUBLIC_ENDPOINTS else require_staff(DATA_ENDPOINTS)
 
 
 _DUMMY_HASH: list[str] = []

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
 
 from bot.extensions import get_assistant
 from bot.knowledge import ClinicSettings
@@ -14,6 +27,10 @@ from bot.serving import Work
 
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
 DAYS = 30
+SIGN_IN_MESSAGE = "Please sign in to see the dashboard."
+# The dashboard's pages load only their own files; the inbox also runs its own script and talks to /staff.
+OWN_FILES_POLICY = "style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+SCRIPTS_POLICY = "script-src 'self'; connect-src 'self'; "
 KIND_LABELS = {
     ReplyKind.ANSWER: "Answered from your pages",
     ReplyKind.CLARIFY: "Asked which topic was meant",
@@ -42,17 +59,30 @@ def staff_work(function, *args):
     return current_app.extensions["offloader"].run(Work.STAFF, function, *args)
 
 
-@admin.after_request
-def _security_headers(response: Response) -> Response:
+def require_staff(data_endpoints: Collection[str] = ()) -> Response | tuple[Response, int] | None:
+    """Signed-in staff only (every staff blueprint's `before_request`): a page sends to the sign-in form,
+    and back after it for a GET; data (JSON, CSV) answers 401."""
+    if current_user.is_authenticated:
+        return None
+    if request.endpoint in data_endpoints:
+        return jsonify({"error": {"code": "unauthorized", "message": "Sign in to the dashboard first."}}), 401
+    flash(SIGN_IN_MESSAGE, "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("admin.login", next=target))
+
+
+def staff_headers(response: Response, scripts: bool = False) -> Response:
+    """Every staff response: never cached, never framed, loading only the dashboard's own files."""
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    )
+    scripts_policy = SCRIPTS_POLICY if scripts else ""
+    response.headers["Content-Security-Policy"] = f"default-src 'none'; {scripts_policy}{OWN_FILES_POLICY}"
     return response
+
+
+admin.after_request(staff_headers)
 
 
 @admin.errorhandler(400)

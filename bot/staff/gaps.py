@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
@@ -62,7 +63,7 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
         .order_by(Exchange.created_at.desc())
         .limit(MAX_DISTINCT)
     ).all()
-    dismissed = Dismissals(assistant().config.instance_dir).keys()
+    dismissed = _dismissals().keys()
     rows = [row for row in rows if row.question.strip() and normalise_question(row.question) not in dismissed]
     if not rows:
         return []
@@ -88,12 +89,12 @@ def content_gaps(now: datetime | None = None) -> list[GapRow]:
 
 def _rated_down(rows: list) -> list[RatedAnswer]:
     """The answers visitors rated not helpful: which passage they were given, and their reason."""
-    passages = {p.id: p for p in assistant().snapshot.index.passages}
     rated = []
     for row in rows:
         if row.vote != "down":
             continue
-        passage = next((passages[i] for i in (row.source_ids or "").split() if i in passages), None)
+        found = (assistant().passage(i) for i in (row.source_ids or "").split())
+        passage = next((p for p in found if p is not None), None)
         if passage is None:
             answer, excerpt = KIND_LABELS.get(row.kind, row.kind), ""
         else:
@@ -101,6 +102,11 @@ def _rated_down(rows: list) -> list[RatedAnswer]:
             excerpt = passage.text if len(passage.text) <= 220 else passage.text[:220].rsplit(" ", 1)[0] + "…"
         rated.append(RatedAnswer(row.question, answer, excerpt, row.vote_reason))
     return rated
+
+
+def _dismissals() -> Dismissals:
+    config = current_app.config
+    return Dismissals(Path(config["INSTANCE_DIR"]), keep_days=int(config["RETENTION_DAYS"]))
 
 
 def _slug(text: str) -> str:
@@ -122,7 +128,7 @@ def write_answer() -> str:
 def dismiss_gap() -> Response:
     """Take a group of questions off the gaps page (off-topic): these wordings stay off it."""
     questions = [q for q in request.form.getlist("question") if q.strip()][:MAX_DISTINCT]
-    count = Dismissals(assistant().config.instance_dir).dismiss(questions)
+    count = _dismissals().dismiss(questions)
     flash(f"Dismissed {count} question{'s' if count != 1 else ''}: they no longer show here.", "success")
     return redirect(url_for("admin.gaps"))
 
