@@ -46,8 +46,8 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m pytest -n 2
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
-# quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 333 of 447 tests
-# in 2 min 51 s on 2 cores (2026-12-01).
+# quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 333 tests, 2 min 58 s
+# of CPU (5 min 30 s before fresh apps came from copied instances; 2026-12-01, README "Test times").
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

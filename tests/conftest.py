@@ -62,7 +62,7 @@ def new_instance(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> 
     """`new_instance(knowledge, folder)`: an instance folder at `folder` as a first start on `knowledge` leaves
     it (the saved index, the embedding cache, a migrated database). It is a copy of one built once per test
     process for each distinct knowledge folder, so a new app or Assistant loads all that instead of embedding
-    and migrating (0.4 s instead of 5 to 9)."""
+    and migrating (about 0.3 s instead of 5 to 9)."""
     built: dict[bytes, Path] = {}
 
     def new(knowledge: Path, folder: Path) -> Path:
