@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
 from flask_login import current_user
-from flask_socketio import disconnect, join_room
+from flask_socketio import disconnect, join_room, leave_room
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
@@ -179,6 +179,22 @@ def relay_question(data: object) -> dict | None:
             "message": "A member of our team has this conversation: your message was passed on.",
         }
     return relayed
+
+
+@socketio.on("handoff_leave")
+def on_handoff_leave(data: object) -> dict:
+    """The visitor pressed "New conversation" during a hand-off: it ends, and staff are told. Only the
+    connection that holds the hand-off can end it."""
+    conversation = _conversation(data)
+    if conversation is None or _handoff_sids.get(request.sid) != conversation:
+        return {"ok": False, "code": "not_with_staff", "message": "This conversation is not with our team."}
+    del _handoff_sids[request.sid]
+    leave_room(visitor_room(conversation))
+    current = handoff.current_handoff(conversation)
+    if current is not None and handoff.leave(current.id):
+        socketio.emit("visitor_left", {"id": current.id, "ended": True}, to=STAFF_ROOM, namespace=STAFF)
+        _broadcast_queue()
+    return {"ok": True}
 
 
 def forget(sid: str) -> None:

@@ -1349,6 +1349,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   newButton.addEventListener("click", showConfirm);
   function clearConversation() {
     hideConfirm();
+    // A person may have this conversation: they are told the visitor left, and it leaves their queue.
+    if (state.handoff && state.conversation && socket && socket.connected) socket.emit("handoff_leave", { conversation: state.conversation });
     for (const timer of answerTimers.values()) clearTimeout(timer);
     answerTimers.clear();
     state.messages = [];
