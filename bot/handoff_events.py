@@ -204,6 +204,8 @@ def on_callback_request(data: object) -> dict:
             "code": "invalid_callback",
             "message": "Please check the marked fields.",
             "errors": error.errors,
+            "codes": error.codes,
+            "limits": error.limits,
         }
     keys = [f"callback:{request.sid}"] + ([f"callback:{c}"] if (c := _conversation(data)) else [])
     if limited := _limited(keys, "callback_limits"):
