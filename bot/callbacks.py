@@ -52,12 +52,44 @@ class CallbackForm:
     reason: CallbackReason
 
 
-class CallbackError(ValueError):
-    """What is wrong with a form, field by field (shown next to each field)."""
+class FieldProblem(StrEnum):
+    """What can be wrong with a field of the form: the widget says it in the visitor's language by this code."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
+    TOO_LONG = "too_long"
+    MARKUP = "markup"
+    NO_NAME = "no_name"
+    NOT_A_PHONE = "not_a_phone"
+    PHONE_TOO_SHORT = "phone_too_short"
+    NOT_AN_EMAIL = "not_an_email"
+    NO_CONTACT = "no_contact"
+    NO_TOPIC = "no_topic"
+    NO_CONSENT = "no_consent"
+
+
+PROBLEM_MESSAGES = {
+    FieldProblem.TOO_LONG: "Please keep this under {limit} characters.",
+    FieldProblem.MARKUP: "Please leave out < and >.",
+    FieldProblem.NO_NAME: "Please tell us your name.",
+    FieldProblem.NOT_A_PHONE: "This does not look like a phone number: use digits, spaces and an optional +.",
+    FieldProblem.PHONE_TOO_SHORT: "This does not look like a phone number: it needs at least 6 digits.",
+    FieldProblem.NOT_AN_EMAIL: "This does not look like an e-mail address.",
+    FieldProblem.NO_CONTACT: "Please give a phone number or an e-mail address so we can reach you.",
+    FieldProblem.NO_TOPIC: "Please say briefly what it is about.",
+    FieldProblem.NO_CONSENT: "Please tick the box to agree that we keep these details to contact you.",
+}
+
+
+class CallbackError(ValueError):
+    """What is wrong with a form, field by field (shown next to each field): `codes` for the widget to say
+    in the visitor's language (with the `limits` of fields too long), `errors` in English."""
+
+    def __init__(self, problems: dict[str, FieldProblem], limits: dict[str, int]) -> None:
+        self.codes = {field: str(problem) for field, problem in problems.items()}
+        self.limits = {field: limits[field] for field, problem in problems.items() if problem == FieldProblem.TOO_LONG}
+        self.errors = {
+            field: PROBLEM_MESSAGES[problem].format(limit=limits.get(field)) for field, problem in problems.items()
+        }
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
 def _text(data: dict, key: str) -> str:
@@ -70,29 +102,29 @@ def validate_callback(data: object) -> CallbackForm:
     data = data if isinstance(data, dict) else {}
     fields = {key: _text(data, key) for key in ("name", "phone", "email", "preferred_time", "topic")}
     limits = {"name": MAX_NAME, "phone": MAX_PHONE, "email": MAX_EMAIL, "preferred_time": MAX_TIME, "topic": MAX_TOPIC}
-    errors: dict[str, str] = {}
+    errors: dict[str, FieldProblem] = {}
     for key, limit in limits.items():
         if len(fields[key]) > limit:
-            errors[key] = f"Please keep this under {limit} characters."
+            errors[key] = FieldProblem.TOO_LONG
         elif MARKUP.search(fields[key]):
-            errors[key] = "Please leave out < and >."
+            errors[key] = FieldProblem.MARKUP
     if "name" not in errors and not fields["name"]:
-        errors["name"] = "Please tell us your name."
+        errors["name"] = FieldProblem.NO_NAME
     if "phone" not in errors and fields["phone"] and not PHONE.match(fields["phone"]):
-        errors["phone"] = "This does not look like a phone number: use digits, spaces and an optional +."
+        errors["phone"] = FieldProblem.NOT_A_PHONE
     if "phone" not in errors and fields["phone"] and sum(c.isdigit() for c in fields["phone"]) < 6:
-        errors["phone"] = "This does not look like a phone number: it needs at least 6 digits."
+        errors["phone"] = FieldProblem.PHONE_TOO_SHORT
     if "email" not in errors and fields["email"] and not EMAIL.match(fields["email"]):
-        errors["email"] = "This does not look like an e-mail address."
+        errors["email"] = FieldProblem.NOT_AN_EMAIL
     if not fields["phone"] and not fields["email"] and not ({"phone", "email"} & errors.keys()):
-        errors["phone"] = "Please give a phone number or an e-mail address so we can reach you."
+        errors["phone"] = FieldProblem.NO_CONTACT
     if "topic" not in errors and not fields["topic"]:
-        errors["topic"] = "Please say briefly what it is about."
+        errors["topic"] = FieldProblem.NO_TOPIC
     if data.get("consent") is not True:
-        errors["consent"] = "Please tick the box to agree that we keep these details to contact you."
+        errors["consent"] = FieldProblem.NO_CONSENT
     reason = data.get("reason")
     if errors:
-        raise CallbackError(errors)
+        raise CallbackError(errors, limits)
     return CallbackForm(
         **fields, reason=CallbackReason(reason) if reason in set(CallbackReason) else CallbackReason.ASKED
     )

@@ -11,7 +11,17 @@ from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
 from bot.evaluation import quality_report
 from bot.import_eval import imported_report
-from bot.suites import Outcome, Suite, ask_all, find_suites, knowledge_with_safety, suite_report, temporary_folder
+from bot.suites import (
+    Outcome,
+    SafetyPhrasings,
+    Suite,
+    ask_all,
+    find_suites,
+    knowledge_with_safety,
+    phrasings_report,
+    suite_report,
+    temporary_folder,
+)
 
 
 def eval_report(
@@ -23,6 +33,10 @@ def eval_report(
     safety_file = shipped_knowledge / "safety.yaml"
     suites = find_suites(suites_folder, shipped_knowledge) if suites_folder.is_dir() else []
     yield from suite_report(suites, lambda suite: run_suite(suite, safety_file, encoder))
+    phrasings = SafetyPhrasings.load(suites_folder) if suites_folder.is_dir() else None
+    if phrasings:
+        yield ""
+        yield from phrasings_report([ask_phrasings(phrasings, suite, safety_file, encoder) for suite in suites])
     if imported:
         yield ""
         yield from imported_report(suites, safety_file, encoder)
@@ -43,5 +57,18 @@ def run_suite(suite: Suite, safety_file: Path, encoder: Encoder) -> tuple[list[O
         calibration = assistant.snapshot.calibration
         assistant.close()
         return outcomes, calibration.describe() if calibration else "threshold configured"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def ask_phrasings(phrasings: SafetyPhrasings, suite: Suite, safety_file: Path, encoder: Encoder) -> list[str]:
+    """The safety phrasings asked of a fresh bot on a suite's knowledge."""
+    folder = temporary_folder()
+    try:
+        knowledge = knowledge_with_safety(suite, safety_file, folder)
+        assistant = Assistant(AssistantConfig(knowledge, folder / "instance"), encoder=encoder)
+        row = phrasings.row(suite.name, assistant.answer)
+        assistant.close()
+        return row
     finally:
         shutil.rmtree(folder, ignore_errors=True)

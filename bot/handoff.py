@@ -32,6 +32,7 @@ class HandoffState(StrEnum):
     RETURNED = "returned"  # handed back to the bot
     CLOSED = "closed"  # ended by staff
     UNCLAIMED = "unclaimed"  # nobody took it in time: the visitor was offered the callback form
+    LEFT = "left"  # the visitor started a new conversation
 
 
 OPEN_STATES = (HandoffState.WAITING, HandoffState.ACTIVE)
@@ -152,6 +153,11 @@ def end(handoff_id: int, user: StaffUser, state: HandoffState) -> bool:
     )
     db.session.commit()
     return bool(result.rowcount)
+
+
+def leave(handoff_id: int) -> bool:
+    """The visitor started a new conversation: the hand-off ends, whoever has it."""
+    return _move(handoff_id, OPEN_STATES, state=HandoffState.LEFT, ended_at=utcnow())
 
 
 def expire(handoff_id: int) -> bool:

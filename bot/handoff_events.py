@@ -1,11 +1,8 @@
-"""Socket.IO events of the live hand-off and callback requests. Thin: the rules are in bot/handoff.py
-(the queue, in the database) and bot/callbacks.py (the form).
-
-Visitors (default namespace): `handoff_request`, `handoff_message`, `callback_request`; they receive
-`handoff_joined`, `handoff_reply`, `handoff_ended` and `handoff_unclaimed` in their conversation's room.
-Staff (namespace /staff, signed-in sessions with the page's CSRF token only): `presence`, `claim`,
-`reply`, `hand_back`, `close`; they receive `queue` and `visitor_message`. Rooms work across server
-processes through the Redis message queue, and the queue's state is in the database.
+"""The visitor side of the live hand-off and the callback requests (default namespace): `handoff_request`,
+`handoff_message`, `handoff_leave`, `callback_request`; visitors receive `handoff_joined`, `handoff_reply`,
+`handoff_ended` and `handoff_unclaimed` in their conversation's room. Thin: the rules are in
+bot/handoff.py (the queue, in the database) and bot/callbacks.py (the form). The staff side is
+bot/staff_events.py; importing this module registers both.
 """
 
 from __future__ import annotations
@@ -16,23 +13,19 @@ import time
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
-from flask_login import current_user
-from flask_socketio import disconnect, join_room
-from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError
+from flask_socketio import join_room, leave_room
 
-from bot import handoff
+from bot import handoff, staff_events  # noqa: F401  (registers the staff side's handlers)
 from bot.callbacks import CallbackError, SmtpSettings, notification, send, validate_callback
 from bot.extensions import get_assistant, socketio
-from bot.handoff import HandoffState, Presence, Sender
+from bot.handoff import Sender
+from bot.handoff_rooms import STAFF, STAFF_ROOM, broadcast_queue, visitor_room
 from bot.hours import parse_hours
 from bot.policy import QuestionError, validate_question
 from bot.security import RATE_LIMITED_MESSAGE, AskRateLimits
 from bot.serving import Work
 
 log = logging.getLogger(__name__)
-STAFF = "/staff"
-STAFF_ROOM = "staff"
 MAX_ID_CHARS = 100
 # Connections of this process whose visitor asked for a person: only their questions are looked up in the queue.
 _handoff_sids: dict[str, str] = {}
@@ -67,14 +60,6 @@ def _clinic():
 def _conversation(data: object) -> str | None:
     value = data.get("conversation") if isinstance(data, dict) else None
     return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
-
-
-def visitor_room(conversation: str) -> str:
-    return f"visitor:{conversation}"
-
-
-def _broadcast_queue() -> None:
-    socketio.emit("queue", handoff.queue_snapshot(), to=STAFF_ROOM, namespace=STAFF)
 
 
 def _limited(keys: list[str], limits: str = "ask_limits") -> dict | None:
@@ -123,7 +108,7 @@ def on_handoff_request(data: object) -> dict:
         # Staff see the visitor's questions to the bot: let this process's store write the last ones first
         # (on a staff thread: the store's writer is an OS thread, and waiting for it here would hold the loop).
         current_app.extensions["offloader"].run(Work.STAFF, current_app.extensions["store"].flush)
-        _broadcast_queue()
+        broadcast_queue()
         app = current_app._get_current_object()
         socketio.start_background_task(
             _expire_later, app, item.id, conversation, float(app.config["HANDOFF_WAIT_SECONDS"])
@@ -136,7 +121,7 @@ def _expire_later(app: Flask, handoff_id: int, conversation: str, seconds: float
     with app.app_context():
         if handoff.expire(handoff_id):
             socketio.emit("handoff_unclaimed", _contact_details(), to=visitor_room(conversation))
-            _broadcast_queue()
+            broadcast_queue()
 
 
 def _relay(conversation: str, text: object) -> dict:
@@ -181,6 +166,22 @@ def relay_question(data: object) -> dict | None:
     return relayed
 
 
+@socketio.on("handoff_leave")
+def on_handoff_leave(data: object) -> dict:
+    """The visitor pressed "New conversation" during a hand-off: it ends, and staff are told. Only the
+    connection that holds the hand-off can end it."""
+    conversation = _conversation(data)
+    if conversation is None or _handoff_sids.get(request.sid) != conversation:
+        return {"ok": False, "code": "not_with_staff", "message": "This conversation is not with our team."}
+    del _handoff_sids[request.sid]
+    leave_room(visitor_room(conversation))
+    current = handoff.current_handoff(conversation)
+    if current is not None and handoff.leave(current.id):
+        socketio.emit("visitor_left", {"id": current.id, "ended": True}, to=STAFF_ROOM, namespace=STAFF)
+        broadcast_queue()
+    return {"ok": True}
+
+
 def forget(sid: str) -> None:
     """The visitor's connection closed. The hand-off stays (the visitor may come back: a reload rejoins it);
     staff are told, and can close it."""
@@ -203,6 +204,8 @@ def on_callback_request(data: object) -> dict:
             "code": "invalid_callback",
             "message": "Please check the marked fields.",
             "errors": error.errors,
+            "codes": error.codes,
+            "limits": error.limits,
         }
     keys = [f"callback:{request.sid}"] + ([f"callback:{c}"] if (c := _conversation(data)) else [])
     if limited := _limited(keys, "callback_limits"):
@@ -235,111 +238,3 @@ def _notify(form, callback_id: int) -> None:
             log.warning("Could not e-mail callback request %d: %s", callback_id, error)
 
     threading.Thread(target=deliver, name="callback-mail", daemon=True).start()
-
-
-# --- staff -------------------------------------------------------------------------------------------
-
-
-def _staff():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-@socketio.on("connect", namespace=STAFF)
-def on_staff_connect(auth: object = None) -> bool:
-    """Signed-in staff only, and only from the dashboard's own page: the CSRF token in `auth` is the page's."""
-    if _staff() is None:
-        return False
-    try:
-        validate_csrf(auth.get("csrf") if isinstance(auth, dict) else None)
-    except ValidationError:
-        return False
-    join_room(STAFF_ROOM)
-    handoff.set_presence(request.sid, _staff(), Presence.ONLINE)
-    _broadcast_queue()
-    return True
-
-
-@socketio.on("disconnect", namespace=STAFF)
-def on_staff_disconnect(reason: object = None) -> None:
-    handoff.drop_presence(request.sid)
-    _broadcast_queue()
-
-
-def _signed_in(handler):
-    """Every staff event re-checks the session: a sign-out elsewhere ends what this page may do."""
-
-    def wrapper(data: object = None) -> dict:
-        if _staff() is None:  # no longer counts as online, and the page is told why it lost its connection
-            handoff.drop_presence(request.sid)
-            disconnect()
-            return {"ok": False, "code": "signed_out", "message": "Please sign in again."}
-        return handler(data if isinstance(data, dict) else {})
-
-    wrapper.__name__ = handler.__name__
-    return wrapper
-
-
-@socketio.on("presence", namespace=STAFF)
-@_signed_in
-def on_presence(data: dict) -> dict:
-    status = data.get("status")
-    if status not in set(Presence):
-        return {"ok": False, "code": "invalid_presence", "message": "Presence is online or away."}
-    handoff.set_presence(request.sid, _staff(), Presence(status))
-    _broadcast_queue()
-    return {"ok": True}
-
-
-def _handoff_of(data: dict):
-    value = data.get("id")
-    return handoff.get(value) if isinstance(value, int) else None
-
-
-@socketio.on("claim", namespace=STAFF)
-@_signed_in
-def on_claim(data: dict) -> dict:
-    item = _handoff_of(data)
-    if item is None or not handoff.claim(item.id, _staff()):
-        return {"ok": False, "code": "taken", "message": "Someone else has this conversation, or it has ended."}
-    name = handoff.first_name(_staff())
-    socketio.emit(
-        "handoff_joined", {"staff_name": name, "clinic": _clinic().name}, to=visitor_room(item.conversation_id)
-    )
-    _broadcast_queue()
-    return {"ok": True}
-
-
-@socketio.on("reply", namespace=STAFF)
-@_signed_in
-def on_reply(data: dict) -> dict:
-    item = _handoff_of(data)
-    if item is None or item.state != HandoffState.ACTIVE or item.staff_id != _staff().id:
-        return {"ok": False, "code": "not_yours", "message": "Claim this conversation before replying."}
-    try:
-        text = validate_question(data.get("text"))
-    except QuestionError as error:
-        return {"ok": False, "code": error.code, "message": error.message}
-    handoff.add_message(item.id, Sender.STAFF, text)
-    socketio.emit("handoff_reply", {"staff_name": item.staff_name, "text": text}, to=visitor_room(item.conversation_id))
-    return {"ok": True}
-
-
-def _end(data: dict, state: HandoffState) -> dict:
-    item = _handoff_of(data)
-    if item is None or not handoff.end(item.id, _staff(), state):
-        return {"ok": False, "code": "not_yours", "message": "Only the person who has this conversation can end it."}
-    socketio.emit("handoff_ended", {"reason": str(state)}, to=visitor_room(item.conversation_id))
-    _broadcast_queue()
-    return {"ok": True}
-
-
-@socketio.on("hand_back", namespace=STAFF)
-@_signed_in
-def on_hand_back(data: dict) -> dict:
-    return _end(data, HandoffState.RETURNED)
-
-
-@socketio.on("close", namespace=STAFF)
-@_signed_in
-def on_close(data: dict) -> dict:
-    return _end(data, HandoffState.CLOSED)

@@ -110,8 +110,11 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
 
 
-# Words by which a visitor speaks of themselves ("my antibiotics", "I'm on warfarin", "can I take…").
-_OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself)\b")
+# Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
+# warfarin", "husband is on clopidogrel").
+_OWN = re.compile(
+    r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter|child|kid|baby|mum|mom|dad)\b"
+)
 
 
 class OwnHealthMatcher:

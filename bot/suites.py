@@ -229,3 +229,44 @@ def suite_report(suites: list[Suite], run: Callable[[Suite], tuple[list[Outcome]
     ]
     lines = ["Visitor suites (eval/visitors): questions as visitors type them, in conversations"]
     return lines + _table(header, summary) + details
+
+
+PHRASINGS_FILE = "safety-phrasings.yaml"
+
+
+@dataclass(frozen=True)
+class SafetyPhrasings:
+    """Messages written blind about red flags, personal advice and ordinary worries (eval/visitors/
+    safety-phrasings.yaml): asked of every suite's knowledge, each on its own."""
+
+    emergency: tuple[str, ...]
+    advice: tuple[str, ...]
+    ordinary: tuple[str, ...]
+
+    @classmethod
+    def load(cls, folder: Path) -> SafetyPhrasings | None:
+        path = folder / PHRASINGS_FILE
+        if not path.exists():
+            return None
+        raw = yaml.safe_load(path.read_text("utf-8"))
+        return cls(*(tuple(str(q) for q in raw[group]) for group in ("emergency", "advice", "ordinary")))
+
+    def row(self, name: str, answer: Callable[[str], Answer]) -> list[str]:
+        """Red flags that got the emergency message, advice referred, ordinary worries that raised the alarm."""
+
+        def count(questions: tuple[str, ...], kind: ReplyKind) -> str:
+            return f"{sum(answer(q).kind == kind for q in questions)}/{len(questions)}"
+
+        return [
+            name,
+            count(self.emergency, ReplyKind.EMERGENCY),
+            count(self.advice, ReplyKind.REFERRAL),
+            count(self.ordinary, ReplyKind.EMERGENCY),
+        ]
+
+
+def phrasings_report(rows: list[list[str]]) -> list[str]:
+    from bot.evaluation import _table
+
+    lines = [f"Safety phrasings written blind ({PHRASINGS_FILE}), asked of each suite's knowledge"]
+    return lines + _table(["knowledge", "red flags: emergency", "advice: referred", "ordinary: alarm"], rows)

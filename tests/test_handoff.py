@@ -11,6 +11,7 @@ import limits
 import pytest
 from aiosmtpd.controller import Controller
 
+from bot.callbacks import FieldProblem
 from bot.extensions import db, socketio
 from bot.handoff import CallbackRequest, Handoff, HandoffMessage, purge
 from bot.store import StaffUser, utcnow
@@ -307,6 +308,7 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(app, smtp, change, fiel
     reply = visitor.emit("callback_request", {**GOOD_FORM, **change}, callback=True)
     assert reply["ok"] is False and reply["code"] == "invalid_callback"
     assert says in reply["errors"][field]
+    assert reply["codes"][field] in set(FieldProblem)  # the widget says it in the visitor's language
     assert count(app, CallbackRequest) == 0
     assert len(inbox.messages) == sent
 

@@ -138,7 +138,10 @@
   });
   socket.on("visitor_left", (data) => {
     const list = box.querySelector(`.conversation[data-id="${Number(data.id)}"] .transcript`);
-    if (list) list.append(el("li", { class: "note", text: "The visitor closed the chat or lost the connection (a reload brings them back)." }));
+    const text = data.ended
+      ? "The visitor started a new conversation: this one has ended."
+      : "The visitor closed the chat or lost the connection (a reload brings them back).";
+    if (list) list.append(el("li", { class: "note", text }));
   });
   presence.addEventListener("change", () => socket.emit("presence", { status: presence.value }));
   setInterval(() => socket.connected && socket.emit("presence", { status: presence.value }), 30000);

@@ -99,6 +99,16 @@
       formSend: "Send request",
       formSent: "Thank you, {name}. Your request was sent. {reply}",
       formCheck: "Please check the marked fields.",
+      formError_too_long: "Please keep this under {max} characters.",
+      formError_markup: "Please leave out < and >.",
+      formError_no_name: "Please tell us your name.",
+      formError_not_a_phone: "This does not look like a phone number: use digits, spaces and an optional +.",
+      formError_phone_too_short: "This does not look like a phone number: it needs at least 6 digits.",
+      formError_not_an_email: "This does not look like an e-mail address.",
+      formError_no_contact: "Please give a phone number or an e-mail address so we can reach you.",
+      formError_no_topic: "Please say briefly what it is about.",
+      formError_no_consent: "Please tick the box to agree that we keep these details to contact you.",
+      error_with_staff: "A member of our team has this conversation: your message was passed on.",
       formOffline: "You are offline. Please send it again when the chat is back.",
       aboutTopic: "Tell me about “{topic}”",
       error_internal_error: "Sorry, something went wrong. Please try again in a moment.",
@@ -189,6 +199,16 @@
       formSend: "Enviar solicitud",
       formSent: "Gracias, {name}. Su solicitud se ha enviado. {reply}",
       formCheck: "Revise los campos marcados.",
+      formError_too_long: "Escriba como máximo {max} caracteres.",
+      formError_markup: "No use los signos < y >.",
+      formError_no_name: "Díganos su nombre.",
+      formError_not_a_phone: "Esto no parece un número de teléfono: use cifras, espacios y, si quiere, un +.",
+      formError_phone_too_short: "Esto no parece un número de teléfono: necesita al menos 6 cifras.",
+      formError_not_an_email: "Esto no parece una dirección de e-mail.",
+      formError_no_contact: "Indique un teléfono o un e-mail para que podamos contactarle.",
+      formError_no_topic: "Díganos brevemente de qué se trata.",
+      formError_no_consent: "Marque la casilla para aceptar que guardemos estos datos para contactarle.",
+      error_with_staff: "Una persona de nuestro equipo lleva esta conversación: le hemos pasado su mensaje.",
       formOffline: "Está sin conexión. Envíelo de nuevo cuando vuelva el chat.",
       aboutTopic: "Más sobre «{topic}»",
       error_internal_error: "Lo sentimos, algo ha fallado. Inténtelo de nuevo en un momento.",
@@ -1349,6 +1369,8 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
   newButton.addEventListener("click", showConfirm);
   function clearConversation() {
     hideConfirm();
+    // A person may have this conversation: they are told the visitor left, and it leaves their queue.
+    if (state.handoff && state.conversation && socket && socket.connected) socket.emit("handoff_leave", { conversation: state.conversation });
     for (const timer of answerTimers.values()) clearTimeout(timer);
     answerTimers.clear();
     state.messages = [];
@@ -1549,7 +1571,7 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
 
   // --- Talking to a person: the live hand-off and the callback form (bot/handoff_events.py). ---
   // state.handoff: null (the assistant answers), "waiting" (in the queue) or "active" (a person has the chat).
-  const HANDOFF_KINDS = new Set(["sys", "staff", "offer", "form"]);
+  const HANDOFF_KINDS = new Set(["sys", "staff", "form"]);
 
   function talkButton(primary) {
     return el(
@@ -1579,8 +1601,6 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
         el("span", { class: "sr", text: t("staff") + ":" }),
         el("div", { class: "bubble" }, el("span", { class: "who", text: message.name }), el("p", { text: message.text })),
       );
-    } else if (message.t === "offer") {
-      row.append(el("div", { class: "bubble" }, el("p", { text: t("offerTeam") }), el("div", { class: "actions" }, talkButton(true))));
     } else {
       row.append(el("div", { class: "bubble" }, ...callbackForm(message)));
     }
@@ -1756,12 +1776,16 @@ textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 0; bor
           announce(t("formSent", { name: message.name, reply: team.reply }));
           return;
         }
-        status.textContent = str(reply && reply.message, 300) || t("formCheck");
+        status.textContent = reply && reply.code === "invalid_callback" ? t("formCheck") : str(reply && reply.message, 300) || t("formCheck");
         const fieldErrors = (reply && reply.errors) || {};
+        const codes = (reply && reply.codes) || {};
+        const limits = (reply && reply.limits) || {};
         let focused = false;
         for (const [key, text] of Object.entries(fieldErrors)) {
           if (!errors[key]) continue;
-          errors[key].textContent = str(text, 300);
+          // In the widget's language when it knows the code; else the server's (English) words.
+          const own = "formError_" + str(codes[key], 40);
+          errors[key].textContent = own in T ? t(own, { max: limits[key] }) : str(text, 300);
           errors[key].hidden = false;
           inputs[key].setAttribute("aria-invalid", "true");
           if (!focused) inputs[key].focus();
