@@ -54,11 +54,11 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 @pytest.mark.parametrize("name", ["seed", "riverside-dental"])
-def test_safety_phrasings_written_blind(name, encoder, tmp_path):
+def test_safety_phrasings_written_blind(name, encoder, seeded_cache, tmp_path):
     """Every red flag raises the alarm and no ordinary worry does, on an aesthetic and a dental knowledge base;
     most requests for personal advice are referred (62 of 85 when measured)."""
     knowledge = knowledge_with_safety(SUITES[name], KNOWLEDGE / "safety.yaml", tmp_path)
-    assistant = Assistant(AssistantConfig(knowledge, tmp_path / "instance"), encoder=encoder)
+    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(tmp_path / "instance")), encoder=encoder)
     try:
         kinds = {group: {q: assistant.answer(q).kind for q in PHRASINGS[group]} for group in PHRASINGS}
     finally:
