@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from bot.callbacks import FieldProblem
 from bot.extensions import db, socketio
-from bot.handoff import CallbackRequest, Handoff, HandoffMessage, purge
+from bot.handoff import CallbackRequest, Handoff, HandoffMessage, HandoffState, purge, queue_snapshot
 from bot.store import StaffUser, utcnow
 
 from .conftest import free_port
@@ -235,6 +235,26 @@ def test_only_one_of_two_staff_members_gets_a_conversation(app):
     assert received(visitor, "handoff_ended")[-1] == {"reason": "closed"}
     anna.disconnect(namespace="/staff")
     ben.disconnect(namespace="/staff")
+
+
+def test_a_new_conversation_ends_the_hand_off_and_only_its_own_connection_can(app):
+    staff = staff_socket(app)
+    visitor, stranger = socketio.test_client(app), socketio.test_client(app)
+    visitor.emit("handoff_request", {"conversation": "conv-left"}, callback=True)
+    handoff_id = [c for c in latest_queue(staff)["conversations"] if c["state"] == "waiting"][-1]["id"]
+    assert staff.emit("claim", {"id": handoff_id}, namespace="/staff", callback=True) == {"ok": True}
+
+    refused = stranger.emit("handoff_leave", {"conversation": "conv-left"}, callback=True)
+    assert refused["code"] == "not_with_staff"
+    assert visitor.emit("handoff_leave", {"conversation": "conv-left"}, callback=True) == {"ok": True}
+    assert received(staff, "visitor_left", "/staff")[-1] == {"id": handoff_id, "ended": True}
+    with app.app_context():
+        assert db.session.get(Handoff, handoff_id).state == HandoffState.LEFT
+        assert all(c["id"] != handoff_id for c in queue_snapshot()["conversations"])
+    # The bot answers this connection again, in its new conversation.
+    visitor.emit("ask", {"id": "q1", "question": "how long does microneedling take?", "conversation": "conv-new"})
+    assert received(visitor, "answer")[-1]["id"] == "q1"
+    staff.disconnect(namespace="/staff")
 
 
 def test_away_staff_do_not_count_as_online(app):
