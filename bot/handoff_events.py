@@ -169,7 +169,8 @@ def relay_question(data: object) -> dict | None:
 @socketio.on("handoff_leave")
 def on_handoff_leave(data: object) -> dict:
     """The visitor pressed "New conversation" during a hand-off: it ends, and staff are told. Only the
-    connection that holds the hand-off can end it."""
+    connection that holds the hand-off can end it; as for rejoining it, the conversation id (random, known
+    only to the visitor's browser) is what proves it is theirs."""
     conversation = _conversation(data)
     if conversation is None or _handoff_sids.get(request.sid) != conversation:
         return {"ok": False, "code": "not_with_staff", "message": "This conversation is not with our team."}

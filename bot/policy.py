@@ -84,37 +84,51 @@ def normalise(text: str) -> str:
 
 
 class PhraseMatcher:
-    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. Phrases
-    `unless` take precedence: the words they match are not searched ("tooth has gone grey" is no
-    "gone grey" of the skin)."""
+    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. A phrase
+    `unless` excuses the phrases that share its own words ("tooth ... grey" excuses the "gone grey" of
+    "my tooth has gone grey"), not those in its gap ("tooth out, cant breathe, lips grey" still matches
+    "cant breathe")."""
 
     def __init__(self, phrases: tuple[str, ...], unless: tuple[str, ...] = ()) -> None:
         self.pattern = _phrases_pattern(phrases)
-        self.unless = _phrases_pattern(unless)
+        self.unless = [_phrase_pattern(phrase, capture=True) for phrase in unless]
 
     def find(self, text: str) -> str | None:
         if not self.pattern:
             return None
         text = normalise(text)
-        if self.unless:
-            text = self.unless.sub(" | ", text)
-        match = self.pattern.search(text)
-        return match.group(0) if match else None
+        excusing = [match for pattern in self.unless for match in pattern.finditer(text)]
+        position = 0
+        while match := self.pattern.search(text, position):
+            if not any(_excuses(excuse, match) for excuse in excusing):
+                return match.group(0)
+            position = match.start() + 1
+        return None
+
+
+def _excuses(excuse: re.Match[str], match: re.Match[str]) -> bool:
+    """Whether `match` lies within `excuse` and shares one of its phrase's own words (not only its gap)."""
+    start, end = match.span()
+    if not (excuse.start() <= start and end <= excuse.end()):
+        return False
+    own_words = [excuse.span(group) for group in range(1, (excuse.re.groups or 0) + 1)]
+    return any(start < word_end and word_start < end for word_start, word_end in own_words)
+
+
+def _phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
+    parts = [re.escape(normalise(part)) for part in phrase.split("...")]
+    parts = [f"({part})" if capture else part for part in parts if part]
+    return re.compile(r"\b" + r"(?:\s\S+){0,4}\s".join(parts) + r"\b")
 
 
 def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    patterns = []
-    for phrase in phrases:
-        parts = [re.escape(normalise(part)) for part in phrase.split("...")]
-        patterns.append(r"(?:\s\S+){0,4}\s".join(p for p in parts if p))
+    patterns = [_phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if normalise(phrase.replace("...", " "))]
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
 
 
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
 # warfarin", "husband is on clopidogrel").
-_OWN = re.compile(
-    r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter|child|kid|baby|mum|mom|dad)\b"
-)
+_OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
 
 
 class OwnHealthMatcher:

@@ -284,6 +284,7 @@ def test_loopback_and_private_addresses_are_refused_unless_allowed(site):
     inside = ("169.254.169.254", "10.1.2.3", "192.168.0.1", "::1", "::ffff:127.0.0.1", "fe80::1", "0.0.0.0")
     # IPv6 addresses that a gateway turns into a private IPv4 one: NAT64, 6to4, Teredo.
     inside += ("64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2001:0:4136:e378:8000:63bf:f5ff:fffe")
+    inside += ("::7f00:1", "::ffff:0:7f00:1", "64:ff9b:1::7f00:1")  # IPv4-compatible, -translated, local NAT64
     for address in inside:
         assert not public_address(address, ()), address
     assert public_address("93.184.216.34", ()) and public_address("64:ff9b::5db8:d822", ())

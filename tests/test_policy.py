@@ -144,6 +144,7 @@ def test_phrases_that_are_no_emergency_hide_only_their_own_words():
     assert not matcher.find("is my tooth dead its gone grey")
     assert matcher.find("my lip has gone grey since the filler")
     assert matcher.find("my tooth has gone grey and now i cant breathe")
+    assert matcher.find("tooth pulled cant breathe lips grey")  # in the excusing phrase's gap: not excused
 
 
 def test_control_characters_and_lone_surrogates_are_cleaned(assistant):

@@ -180,10 +180,28 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         "how long does the swelling last after microneedling",
         "do i have gum disease?",  # a diagnosis question (referred), not a spreading infection
         "my jaw is a bit stiff after my tooth came out",
+        # everyday questions with the words of a safety phrase
+        "how long does a crown fitting take",
+        "im a bit muddled about the prices",
+        "its still pouring with rain, can i reschedule",
+        "i dont know where i am supposed to park",
+        "i find it hard to wake up early, do you have later slots",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
     assert assistant.answer(question).kind != ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats the most time off i can take",
+        "can i double up on botox and filler in one session",
+        "is botox safe for a pregnant mum",
+    ],
+)
+def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
+    assert assistant.answer(question).kind != ReplyKind.REFERRAL
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,8 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 @pytest.mark.parametrize("name", ["seed", "riverside-dental"])
 def test_safety_phrasings_written_blind(name, encoder, seeded_cache, tmp_path):
     """Every red flag raises the alarm and no ordinary worry does, on an aesthetic and a dental knowledge base;
-    most requests for personal advice are referred (62 of 85 when measured)."""
+    most requests for personal advice are referred (62 of 85 when measured). Written blind, but their misses
+    have since been added to safety.yaml: a regression check now, not a blind measure."""
     knowledge = knowledge_with_safety(SUITES[name], KNOWLEDGE / "safety.yaml", tmp_path)
     assistant = Assistant(AssistantConfig(knowledge, seeded_cache(tmp_path / "instance")), encoder=encoder)
     try:

@@ -83,13 +83,17 @@ class Fetched:
         return self.status == 304
 
 
-# IPv6 addresses that carry an IPv4 address a gateway forwards to: NAT64 (RFC 6052, 8215).
-NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# IPv6 addresses that carry an IPv4 address a gateway forwards to: NAT64's well-known prefix (RFC 6052).
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Never public whatever they carry: local-use NAT64 (RFC 8215), IPv4-compatible and IPv4-translated forms.
+NEVER_PUBLIC = tuple(ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96"))
 
 
 def public_address(address: str, allowed: tuple[Network, ...]) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in NEVER_PUBLIC) and not any(ip in network for network in allowed):
+            return False
         ip = _carried_ipv4(ip) or ip
     return ip.is_global or any(ip in network for network in allowed)
 
@@ -100,7 +104,7 @@ def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
         return ip.ipv4_mapped or ip.sixtofour
     if ip.teredo:
         return ip.teredo[1]
-    if any(ip in prefix for prefix in NAT64_PREFIXES):
+    if ip in NAT64:
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
