@@ -17,8 +17,11 @@ import numpy as np
 from bot.retrieval import Retriever
 
 # Measured with `make eval` (calibration table) on the shipped seed knowledge, the visitor suites and
-# covid-faq in both views: see README "Quality".
-QUANTILE = 0.95
+# covid-faq in both views: see README "Quality". The 95th percentile was too high for a clinic whose own
+# kind of service is among the shipped questions (a dental practice asked "how much is invisalign"): on
+# six suites, three of them written blind (one a clinic of a new kind), the 92.5th answered 0.675 → 0.707
+# of the answerable questions rightly, at the cost of 2 of 77 unanswerable ones (the 90th: 0.716, 8 of 77).
+QUANTILE = 0.925
 LOWEST = 0.30
 HIGHEST = 0.50
 # A large knowledge base is calibrated on a sample, so an edit there stays quick.
