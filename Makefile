@@ -47,7 +47,7 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
 # quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 349 of 465 tests in
-# 2 min 7 s on the 2 idle cores (the whole suite, now 473 tests: 9 min 33 s; 2026-12-01, README "Test times").
+# 2 min 7 s on the 2 idle cores (the whole suite, 473 tests: 8 min 59 s; 2026-12-01, README "Test times").
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
