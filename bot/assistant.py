@@ -29,6 +29,7 @@ from bot.meaning import calibration_questions, small_talk_examples
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
 from bot.policy import AnswerPolicy, PolicySettings
 from bot.replies import Answer, Context
+from bot.reranking import Reranker
 from bot.retrieval import Retriever
 from bot.topics import TopicFinder
 from bot.versions import IndexVersions
@@ -47,6 +48,7 @@ class AssistantConfig:
     answer_threshold: float | None = None  # None: calibrated for each version of the knowledge
     torch_threads: int | None = None
     models_dir: Path | None = None  # where the ONNX copy of the model is kept [instance_dir/models]
+    reranker: Reranker | None = None  # None: the default weights (bot/reranking.py)
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ class Assistant:
         """The policy for a version of the knowledge, with its answer threshold: `threshold`, the configured
         one, or else calibrated on this knowledge."""
         topics = TopicFinder(knowledge.documents, {p.id: p.file for p in index.passages})
-        retriever = Retriever(index, self.encoder)
+        retriever = Retriever(index, self.encoder, reranker=self.config.reranker)
         threshold = threshold or self.config.answer_threshold
         calibration = None
         if threshold is None:

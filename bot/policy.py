@@ -305,7 +305,7 @@ class AnswerPolicy:
 
     def from_hits(self, found: Retrieval) -> Answer:
         hits, threshold = found.hits, self.settings.answer_threshold
-        best_confidence = self.confidence(hits[0]) if hits else 0.0
+        best_confidence = self.retriever.settings.confidence(found.best_score) if hits else 0.0
         if best_confidence >= threshold:
             best = hits[0]
             source = self.source(best, found.vector)
@@ -328,7 +328,7 @@ class AnswerPolicy:
         labels: list[str] = []
         for hit in hits:
             if self.confidence(hit) < floor:
-                break
+                continue
             label = self._section_label(hit)
             if label not in labels:
                 labels.append(label)

@@ -13,10 +13,18 @@ from rapidfuzz.process import extractOne
 from bot.embedding import Encoder
 from bot.index import PassageIndex
 from bot.passages import Passage
+from bot.reranking import Reranker
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # Sentences are also searched for candidates up to this many (about 6,000 passages; 1-2 ms a question).
 SENTENCE_SCAN_UP_TO = 30_000
+# Words that ask for a page as a whole, not for anything in it: "what is microneedling", "tell me about
+# fillers", "do you offer peels".
+_ABOUT_WORDS_TEXT = (
+    "what whats what's is are a an the tell me about do you does offer offered provide info information explain "
+    "more please on of"
+)
+_ABOUT_WORDS = frozenset(_ABOUT_WORDS_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,17 @@ class Hit:
     dense: float  # cosine of the question with the passage, its FAQ question or its best sentence
     lexical: float  # BM25 squashed into 0..1
     sentence: int | None = None  # which of the passage's key_sentence_spans matched the question best
+    evidence: Evidence | None = None  # the cosines the reranker weighs
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The question's cosine, as it was asked (not its reading in context), with each part of a passage."""
+
+    passage: float
+    heading: float | None  # its FAQ question or statement heading, when it has one
+    sentence: float | None  # its best sentence, when it has sentences
+    names_only_page: bool = False  # every word of the question that counts is in the page's title
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,32 @@ class Retrieval:
 
     hits: list[Hit]
     vector: np.ndarray
+
+    @property
+    def best_score(self) -> float | None:
+        """How well the knowledge covers the question: the best fused score of any hit (the reranker may put
+        a hit with a lower one first)."""
+        return max((hit.score for hit in self.hits), default=None)
+
+
+@dataclass(frozen=True)
+class DenseParts:
+    """`dense` of each candidate row, with the cosines it was made of (NaN where a passage has no heading
+    or no sentences)."""
+
+    dense: np.ndarray
+    passage: np.ndarray
+    heading: np.ndarray
+    sentence: np.ndarray
+
+    def evidence(self, i: int, names_only_page: bool) -> Evidence:
+        heading, sentence = float(self.heading[i]), float(self.sentence[i])
+        return Evidence(
+            float(self.passage[i]),
+            None if np.isnan(heading) else heading,
+            None if np.isnan(sentence) else sentence,
+            names_only_page,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,16 +152,24 @@ class SpellingCorrector:
 
 
 class Retriever:
-    def __init__(self, index: PassageIndex, encoder: Encoder, settings: RetrievalSettings | None = None) -> None:
+    def __init__(
+        self,
+        index: PassageIndex,
+        encoder: Encoder,
+        settings: RetrievalSettings | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.settings = settings or RetrievalSettings()
+        self.reranker = reranker or Reranker()
         self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
         rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)
         self._rows_of_file = {file: np.asarray(rows, dtype=np.int64) for file, rows in rows_of_file.items()}
+        self._terms_of_title: dict[str, set[int]] = {}
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
 
     def run(
@@ -139,40 +192,44 @@ class Retriever:
         top_lexical = np.argpartition(-bm25, n - 1)[:n] if n < len(bm25) else np.arange(len(bm25))
         scan = index.has_sentences and len(index.sentence_vectors) <= SENTENCE_SCAN_UP_TO
         sentence_sims = index.sentence_vectors @ vector if scan else None
-        parts = [index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0], self._nearest_by_sentence(sentence_sims)]
+        found = [index.nearest(vector, n), top_lexical[bm25[top_lexical] > 0], self._nearest_by_sentence(sentence_sims)]
         topic_rows = self._rows_of_file.get(topic.file) if topic else None
         if topic_rows is None:
             topic = None
         else:
-            parts.append(topic_rows)
-        rows = np.unique(np.concatenate(parts))
+            found.append(topic_rows)
+        rows = np.unique(np.concatenate(found))
 
-        dense = self._dense(rows, vector, sentence_sims)
+        parts = self._dense(rows, vector, sentence_sims)
+        dense = parts.dense
         fused = dense + settings.lexical_weight * self._squash(bm25[rows])
         use_topic = np.zeros(len(rows), dtype=bool)
         if topic is not None:
             # The topical reading scores every passage; the topic's own page also keeps the plain one.
             topic_sims = index.sentence_vectors @ topic.vector if scan else None
-            topic_dense = self._dense(rows, topic.vector, topic_sims)
+            topic_parts = self._dense(rows, topic.vector, topic_sims)
             topic_bm25 = index.lexical.scores(self.correct_spelling(topic.text))[rows]
-            topic_fused = topic_dense + settings.lexical_weight * self._squash(topic_bm25)
+            topic_fused = topic_parts.dense + settings.lexical_weight * self._squash(topic_bm25)
             on_topic = np.isin(rows, topic_rows)
             use_topic = ~on_topic | (topic_fused > fused)
             fused = np.where(use_topic, topic_fused, fused)
-            dense = np.where(use_topic, topic_dense, dense)
+            dense = np.where(use_topic, topic_parts.dense, dense)
 
         lexical = self._squash(bm25[rows])
-        order = np.argsort(-fused)[:k]
-        return [
+        asked = self._terms_beyond_about_words(corrected)
+        order = np.argsort(-fused)[: max(k, self.reranker.depth)]
+        hits = [
             Hit(
                 index.passages[rows[i]],
                 float(fused[i]),
                 float(dense[i]),
                 float(lexical[i]),
                 self._best_sentence(int(rows[i]), topic.vector if use_topic[i] else vector),
+                parts.evidence(i, bool(asked) and asked <= self._title_terms(index.passages[rows[i]].title)),
             )
             for i in order
         ]
+        return self.reranker.run(hits)[:k]
 
     def understands(self, question: str) -> bool:
         """Whether the question has a word the knowledge or the model knows ("asdfgh", "???" and emoji
@@ -180,31 +237,47 @@ class Retriever:
         words = {w.lower() for w in _WORD.findall(self.correct_spelling(question))}
         return any(w in self.index.lexical.vocabulary or w in self.encoder.dictionary for w in words if len(w) > 1)
 
+    def _terms_beyond_about_words(self, question: str) -> set[int]:
+        """The question's terms (stemmed, stop words aside) other than words that ask about a page as a
+        whole: when they are all in a page's title ("what is microneedling"), the page is what is asked."""
+        words = [w for w in _WORD.findall(question.lower()) if w not in _ABOUT_WORDS]
+        return set(self.index.lexical.table.query_terms(" ".join(words)))
+
+    def _title_terms(self, title: str) -> set[int]:
+        terms = self._terms_of_title.get(title)
+        if terms is None:
+            terms = self._terms_of_title[title] = set(self.index.lexical.table.query_terms(title))
+        return terms
+
     def _squash(self, bm25: np.ndarray) -> np.ndarray:
         return bm25 / (bm25 + self.lexical_half)
 
-    def _dense(self, rows: np.ndarray, vector: np.ndarray, sentence_sims: np.ndarray | None) -> np.ndarray:
+    def _dense(self, rows: np.ndarray, vector: np.ndarray, sentence_sims: np.ndarray | None) -> DenseParts:
         """Per row: the best of the passage's cosine, its FAQ question's, the mean of the passage's and its
         statement heading's, and the mean of the passage's and its best sentence's. `sentence_sims`: the
         question's cosine with every sentence of the index, when it was computed (else only the rows')."""
         index, settings = self.index, self.settings
         passage = index.passage_vectors[rows] @ vector
         dense = passage.copy()
+        heading = np.full(len(rows), np.nan, dtype=np.float32)
         questions = index.question_of_row[rows]
         asked = questions >= 0
         if asked.any():
             question_sims = index.question_vectors[questions[asked]] @ vector
+            heading[asked] = question_sims
             # A statement heading is a label ("Recovery and aftercare"), not a question: it counts together
             # with its passage, as the mean of the two cosines.
-            heading = (question_sims + passage[asked]) / 2
-            evidence = np.where(self._faq[rows[asked]], settings.question_weight * question_sims, heading)
+            label = (question_sims + passage[asked]) / 2
+            evidence = np.where(self._faq[rows[asked]], settings.question_weight * question_sims, label)
             dense[asked] = np.maximum(dense[asked], evidence)
+        sentence = np.full(len(rows), np.nan, dtype=np.float32)
         if index.has_sentences and len(rows):
             best = self._best_sentence_cosines(rows, vector, sentence_sims)
             has = best > -np.inf
+            sentence[has] = best[has]
             share = settings.sentence_share
             dense[has] = np.maximum(dense[has], share * best[has] + (1 - share) * passage[has])
-        return dense
+        return DenseParts(dense, passage, heading, sentence)
 
     def _best_sentence_cosines(self, rows: np.ndarray, vector: np.ndarray, sims: np.ndarray | None) -> np.ndarray:
         """For each row, its best sentence's cosine with the question (-inf for a passage without any), from
