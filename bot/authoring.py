@@ -29,7 +29,7 @@ def best_pages(assistant: Assistant, question: str, limit: int = 3) -> list[tupl
     retriever = assistant.snapshot.policy.retriever
     vector = retriever.encoder.encode_queries([question])[0]
     pages: dict[str, str] = {}
-    for hit in retriever.search(question, vector, k=20):
+    for hit in retriever.search(question, vector, k=20).hits:
         pages.setdefault(hit.passage.file, hit.passage.title)
         if len(pages) == limit:
             break

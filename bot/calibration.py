@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval import Retrieval, Retriever
+from bot.retrieval import Retriever
 
 # Measured with `make eval` (calibration table) on the shipped seed knowledge, the visitor suites and
 # covid-faq in both views: see README "Quality". The 95th percentile was too high for a clinic whose own
@@ -50,7 +50,7 @@ def calibrate(retriever: Retriever, questions: list[str], vectors: np.ndarray) -
         questions, vectors = [questions[i] for i in chosen], vectors[chosen]
     best = []
     for question, vector in zip(questions, vectors, strict=True):
-        found = Retrieval(retriever.search(question, vector, k=retriever.reranker.depth), vector)
+        found = retriever.search(question, vector, k=1)
         best.append(retriever.settings.confidence(found.best_score) if found.hits else 0.0)
     scores = np.asarray(best or [0.0])
     threshold = float(np.clip(np.quantile(scores, QUANTILE) + 0.005, LOWEST, HIGHEST))

@@ -109,9 +109,9 @@ def bot_ranker(
         results = []
         readings = [retriever.correct_spelling(q) for q in questions]  # as the answer policy reads them
         for question, vector in zip(readings, encoder.encode_queries(readings), strict=True):
-            best: dict[str, float] = {}
-            for hit in retriever.search(question, vector, k=30):
-                best.setdefault(hit.passage.file, hit.score)
+            best: dict[str, float] = {}  # in the retriever's order, each with its best passage's score
+            for hit in retriever.search(question, vector, k=30).hits:
+                best[hit.passage.file] = max(best.get(hit.passage.file, hit.score), hit.score)
             results.append(list(best.items())[:10])
         return results
 
@@ -163,8 +163,9 @@ class Abstention:
 
 
 def abstention(dataset: Dataset, rankings: list[list[tuple[str, float]]], threshold: float) -> Abstention:
-    """Abstain where the top score is below `threshold`; `rankings` follow dataset.queries."""
-    abstained = [not r or r[0][1] < threshold for r in rankings]
+    """Abstain where the best score is below `threshold` (the first document's, unless ours reranked it);
+    `rankings` follow dataset.queries."""
+    abstained = [not r or max(score for _, score in r) < threshold for r in rankings]
     unanswerable = [not q.get("answerable", True) for q in dataset.queries]
     right = [
         not a and r[0][0] in dataset.relevant.get(q["id"], set())
@@ -185,7 +186,7 @@ def abstention(dataset: Dataset, rankings: list[list[tuple[str, float]]], thresh
 def threshold_abstaining_on(rankings: list[list[tuple[str, float]]], count: int) -> float:
     """The score cut below which exactly the `count` lowest-scoring questions fall: baselines
     abstain as often as ours does, so abstention precision compares like with like."""
-    tops = sorted(r[0][1] if r else float("-inf") for r in rankings)
+    tops = sorted(max(score for _, score in r) if r else float("-inf") for r in rankings)
     return tops[count - 1] + 1e-9 if 0 < count <= len(tops) else float("-inf")
 
 

@@ -365,7 +365,8 @@ class AnswerPolicy:
             f"Please ask one of our clinicians: call us on {c.phone}, e-mail {c.email}, "
             f"or book a consultation at {c.booking_url}."
         )
-        general = [h for h in found.hits[:1] if self.confidence(h) >= self.settings.answer_threshold]
+        confident = self.retriever.settings.confidence(found.best_score) >= self.settings.answer_threshold
+        general = found.hits[:1] if confident else []
         sources = [self.source(h, found.vector) for h in general]
         return Answer(ReplyKind.REFERRAL, text, 0.0, sources, lead=_span_text(sources[0]) if sources else None)
 

@@ -3,7 +3,7 @@
 
 Each suite is asked, in its conversations, of its own knowledge through a real Assistant whose reranker
 only records the candidates. The weights maximise the likelihood of the right sections under a softmax
-over each question's candidates (a listwise loss), with an L2 penalty that keeps them near each other.
+over each question's candidates (a listwise loss), with an L2 penalty that keeps them small.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
 from bot.replies import Context, ReplyKind
-from bot.reranking import Reranker, RerankWeights
+from bot.reranking import Reranker, RerankWeights, features
 from bot.retrieval import Hit
 from bot.suites import Suite, find_suites, knowledge_with_safety, temporary_folder
 
@@ -57,7 +57,6 @@ def candidates_of(suite: Suite, safety_file: Path, encoder: Encoder | None) -> t
         assistant = Assistant(config, encoder=encoder)
         found = []
         answerable = [q for q in suite.questions if q.expect == ReplyKind.ANSWER]
-        weights = RerankWeights()
         for question in answerable:
             context = Context(page=question.page)
             if question.after:
@@ -67,7 +66,7 @@ def candidates_of(suite: Suite, safety_file: Path, encoder: Encoder | None) -> t
             if recorder.seen:
                 hits = recorder.seen[-1]
                 right = [section_of_hit(hit) in question.sections for hit in hits]
-                found.append(Candidates(np.array([weights.features(h) for h in hits]), np.array(right)))
+                found.append(Candidates(np.array([features(h) for h in hits]), np.array(right)))
         assistant.close()
         return found, len(answerable), assistant.encoder
     finally:
@@ -82,6 +81,8 @@ def section_of_hit(hit: Hit) -> str:
 def fit(questions: list[Candidates], l2: float = L2) -> RerankWeights:
     """Gradient descent on the listwise loss, from all-zero weights."""
     usable = [c for c in questions if c.right.any()]
+    if not usable:
+        raise ValueError("no question has its right section among its candidates")
     weights = np.zeros(usable[0].features.shape[1])
     for _ in range(STEPS):
         gradient = np.zeros_like(weights)
@@ -110,13 +111,13 @@ def main() -> None:
         questions, answerable, encoder = candidates_of(suite, project / "knowledge" / "safety.yaml", encoder)
         data[suite.name] = questions, answerable
     fused_only = RerankWeights(*([1.0] + [0.0] * (len(fields(RerankWeights)) - 1)))
-    print("right section first, of answerable questions (weights fitted on the other suites):")
+    print("right section first, of answerable questions (reranked: weights fitted on the other suites):")
     for name, (questions, answerable) in data.items():
         others = [c for other, (qs, _) in data.items() if other != name for c in qs]
         before = right_first(questions, answerable, fused_only)
-        after = right_first(questions, answerable, fit(others))
+        after = f"{right_first(questions, answerable, fit(others)):.3f}" if others else "  -  "
         shipped = right_first(questions, answerable, RerankWeights())
-        print(f"  {name:22} fused {before:.3f}  reranked {after:.3f}  (shipped weights {shipped:.3f})")
+        print(f"  {name:22} fused {before:.3f}  reranked {after}  (shipped weights {shipped:.3f})")
     fitted = fit([c for qs, _ in data.values() for c in qs])
     names = [f.name for f in fields(RerankWeights)]
     print("fitted on all:", ", ".join(f"{n}={v:.2f}" for n, v in zip(names, fitted.values(), strict=True)))

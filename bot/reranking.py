@@ -10,18 +10,38 @@ prints the figures) and checked on each suite with the weights fitted on the oth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from bot.retrieval import Hit
 
 
+def features(hit: Hit) -> tuple[float, ...]:
+    """What the reranker weighs, in the order of RerankWeights' fields: the fused score, the cosines with
+    the passage, its heading and its best sentence (the passage's own where it has no heading or no
+    sentences), the word match, and whether the passage is a page's introduction or an FAQ entry."""
+    evidence = hit.evidence
+    passage = evidence.passage if evidence else hit.dense
+    heading = evidence.heading if evidence else None
+    sentence = evidence.sentence if evidence else None
+    return (
+        hit.score,
+        passage,
+        passage if heading is None else heading,
+        passage if sentence is None else sentence,
+        hit.lexical,
+        float(not hit.passage.headings),
+        float(hit.passage.question is not None),
+    )
+
+
 @dataclass(frozen=True)
 class RerankWeights:
-    """A hit's rerank score: these weights times its fused score, its cosines (passage, heading, best
-    sentence; the passage's own where it has none), its word match, and whether it is a page's
-    introduction or an FAQ entry."""
+    """A hit's rerank score is these weights times its `features`."""
 
     score: float = 2.3
     passage: float = 2.02
@@ -31,33 +51,15 @@ class RerankWeights:
     intro: float = -1.15
     faq: float = -0.59
 
-    def features(self, hit: Hit) -> tuple[float, ...]:
-        evidence = hit.evidence
-        if evidence is None:
-            return (hit.score, hit.dense, 0.0, hit.dense, hit.lexical, 0.0, 0.0)
-        return (
-            hit.score,
-            evidence.passage,
-            evidence.passage if evidence.heading is None else evidence.heading,
-            evidence.passage if evidence.sentence is None else evidence.sentence,
-            hit.lexical,
-            float(not hit.passage.headings),
-            float(hit.passage.question is not None),
-        )
+    @cached_property
+    def vector(self) -> np.ndarray:
+        return np.asarray(astuple(self))
 
     def values(self) -> tuple[float, ...]:
-        return (
-            self.score,
-            self.passage,
-            self.heading,
-            self.sentence,
-            self.lexical,
-            self.intro,
-            self.faq,
-        )
+        return astuple(self)
 
     def score_of(self, hit: Hit) -> float:
-        return sum(w * x for w, x in zip(self.values(), self.features(hit), strict=True))
+        return float(self.vector @ features(hit))
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,10 @@ class Reranker:
     depth: int = 5
     # A visitor who asks an FAQ's question almost as written (cosine 0.7 or more with it) gets the answer
     # staff wrote for it. Without this rule the reranker cost covid-faq (all FAQ entries, asked in other
-    # words) 0.010 nDCG@10 with its questions indexed (0.855 → 0.845), with it nothing; the visitor suites
-    # lose a little of the reranker's gain (the right section first 0.852 → 0.837, 0.825 → 0.814 and
-    # 0.829 → 0.834 on harbour, northgate and riverside; 0.7 was the highest of 0.7, 0.75, 0.8 and 0.85
-    # that kept covid-faq whole).
+    # words) 0.010 nDCG@10 with its questions indexed (0.855 → 0.845); with it, nothing. Of 0.7, 0.75, 0.8
+    # and 0.85, only 0.7 kept covid-faq whole; it costs the visitor suites a little (the right section
+    # first, fitted on the other suites: harbour 0.852 → 0.837, northgate 0.825 → 0.814, riverside
+    # 0.829 → 0.834).
     asked_as_written: float = 0.7
 
     def run(self, hits: list[Hit]) -> list[Hit]:
@@ -87,4 +89,4 @@ class Reranker:
             return False
         first, evidence = hits[0], hits[0].evidence
         asked_as_written = evidence.heading is not None and evidence.heading >= self.asked_as_written
-        return not ((first.passage.question and asked_as_written) or evidence.names_only_page)
+        return not ((first.passage.question is not None and asked_as_written) or evidence.names_only_page)

@@ -20,11 +20,10 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 SENTENCE_SCAN_UP_TO = 30_000
 # Words that ask for a page as a whole, not for anything in it: "what is microneedling", "tell me about
 # fillers", "do you offer peels".
-_ABOUT_WORDS_TEXT = (
-    "what whats what's is are a an the tell me about do you does offer offered provide info information explain "
-    "more please on of"
+_ABOUT_WORDS = frozenset(
+    {"what", "whats", "what's", "are", "tell", "me", "about", "do", "you", "does", "offer", "offered"}
+    | {"provide", "info", "information", "explain", "more", "please"}
 )
-_ABOUT_WORDS = frozenset(_ABOUT_WORDS_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -50,17 +49,16 @@ class Evidence:
 @dataclass(frozen=True)
 class Retrieval:
     """What the retriever found for a question, with the question's vector (the reply's key sentences are
-    the passage's sentences closest to it)."""
+    the passage's sentences closest to it) and `best_score`: how well the knowledge covers the question,
+    the best fused score of any passage (the reranker may put another first, and `k` may leave it out)."""
 
     hits: list[Hit]
     vector: np.ndarray
+    best_score: float = None  # type: ignore[assignment]  (None: the best of the hits' scores)
 
-    @property
-    def best_score(self) -> float | None:
-        """How well the knowledge covers the question: the best fused score of any hit (the reranker may put
-        a hit with a lower one first)."""
-        return max((hit.score for hit in self.hits), default=None)
-
+    def __post_init__(self) -> None:
+        if self.best_score is None:
+            object.__setattr__(self, "best_score", max((hit.score for hit in self.hits), default=0.0))
 
 @dataclass(frozen=True)
 class DenseParts:
@@ -73,6 +71,7 @@ class DenseParts:
     sentence: np.ndarray
 
     def evidence(self, i: int, names_only_page: bool) -> Evidence:
+        """Row i's cosines (None for NaN: no heading, no sentences)."""
         heading, sentence = float(self.heading[i]), float(self.sentence[i])
         return Evidence(
             float(self.passage[i]),
@@ -169,7 +168,8 @@ class Retriever:
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)
         self._rows_of_file = {file: np.asarray(rows, dtype=np.int64) for file, rows in rows_of_file.items()}
-        self._terms_of_title: dict[str, set[int]] = {}
+        table = index.lexical.table
+        self._title_terms = {title: frozenset(table.query_terms(title)) for title in {p.title for p in index.passages}}
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
 
     def run(
@@ -178,14 +178,16 @@ class Retriever:
         """The k best passages for `question`. Its `vector` is encoded here unless given (the policy encodes
         the question with its sentences and its reading in context in one call to the model)."""
         vector = self.encoder.encode_queries([question])[0] if vector is None else vector
-        return Retrieval(self.search(question, vector, k, topic), vector)
+        return self.search(question, vector, k, topic)
 
-    def search(self, question: str, vector: np.ndarray, k: int = 5, topic: TopicReading | None = None) -> list[Hit]:
-        """The k best passages for `question` (its `vector` given). With a `topic`, the question is read as
-        being about that page (see TopicReading)."""
+    def search(self, question: str, vector: np.ndarray, k: int = 5, topic: TopicReading | None = None) -> Retrieval:
+        """The k best passages for `question` (its `vector` given), reranked. With a `topic`, the question is
+        read as being about that page (see TopicReading). The passages' cosines are always the question's as
+        asked: the reranker weighs which section answers what was asked, while the fused score already
+        holds the reading in context."""
         index, settings = self.index, self.settings
         if not len(index):
-            return []
+            return Retrieval([], vector, 0.0)
         corrected = self.correct_spelling(question)
         n = min(settings.candidates, len(index))
         bm25 = index.lexical.scores(corrected)
@@ -225,11 +227,11 @@ class Retriever:
                 float(dense[i]),
                 float(lexical[i]),
                 self._best_sentence(int(rows[i]), topic.vector if use_topic[i] else vector),
-                parts.evidence(i, bool(asked) and asked <= self._title_terms(index.passages[rows[i]].title)),
+                parts.evidence(i, bool(asked) and asked <= self._title_terms[index.passages[rows[i]].title]),
             )
             for i in order
         ]
-        return self.reranker.run(hits)[:k]
+        return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0)
 
     def understands(self, question: str) -> bool:
         """Whether the question has a word the knowledge or the model knows ("asdfgh", "???" and emoji
@@ -239,15 +241,11 @@ class Retriever:
 
     def _terms_beyond_about_words(self, question: str) -> set[int]:
         """The question's terms (stemmed, stop words aside) other than words that ask about a page as a
-        whole: when they are all in a page's title ("what is microneedling"), the page is what is asked."""
+        whole: when they are all in a page's title ("what is microneedling"), the page is what is asked.
+        Words no page uses have no term, so "is microneedling halal" names only its page too (and keeps
+        the fused order)."""
         words = [w for w in _WORD.findall(question.lower()) if w not in _ABOUT_WORDS]
         return set(self.index.lexical.table.query_terms(" ".join(words)))
-
-    def _title_terms(self, title: str) -> set[int]:
-        terms = self._terms_of_title.get(title)
-        if terms is None:
-            terms = self._terms_of_title[title] = set(self.index.lexical.table.query_terms(title))
-        return terms
 
     def _squash(self, bm25: np.ndarray) -> np.ndarray:
         return bm25 / (bm25 + self.lexical_half)

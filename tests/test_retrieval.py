@@ -55,9 +55,9 @@ def test_sentence_evidence_is_the_same_with_or_without_the_full_scan(assistant, 
     retriever = assistant.snapshot.policy.retriever
     question = "does it involve incisions or anesthesia"
     vector = retriever.encoder.encode_queries([question])[0]
-    scanned = retriever.search(question, vector, k=5)
+    scanned = retriever.search(question, vector, k=5).hits
     monkeypatch.setattr(bot.retrieval, "SENTENCE_SCAN_UP_TO", 0)
-    candidates_only = retriever.search(question, vector, k=5)
+    candidates_only = retriever.search(question, vector, k=5).hits
     assert [(h.passage.id, round(h.score, 5), h.sentence) for h in scanned][:3] == [
         (h.passage.id, round(h.score, 5), h.sentence) for h in candidates_only
     ][:3]

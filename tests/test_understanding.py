@@ -270,6 +270,23 @@ def test_the_grey_band_asks_which_section_was_meant(assistant):
     assert one_section.kind == ReplyKind.FALLBACK
 
 
+def test_a_reranked_answer_has_the_best_score_as_its_confidence(assistant):
+    """The reranker may put a passage with a lower fused score first: the reply is that passage, with the
+    confidence of the best match (whether the knowledge covers the question at all)."""
+    policy: AnswerPolicy = assistant.snapshot.policy
+    settings = policy.retriever.settings
+    above = settings.score_of(policy.settings.answer_threshold + 0.05)
+    below_band = settings.score_of(policy.settings.answer_threshold - 0.2)
+    hits = [_hit("parking", "Finding us and parking", below_band), _hit("first-visit", "(intro)", above)]
+    nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
+    answer = policy.from_hits(Retrieval(hits, nowhere))
+    assert answer.kind == ReplyKind.ANSWER and answer.sources[0].file == "parking"
+    assert answer.confidence == round(settings.confidence(above), 4)
+    in_band = settings.score_of(policy.settings.answer_threshold - policy.settings.clarify_band / 2)
+    grey = [_hit("fillers", "Aftercare", below_band), *(_hit(p, "Aftercare", in_band) for p in ("peels", "laser"))]
+    assert policy.from_hits(Retrieval(grey, nowhere)).suggestions == ["Peels: Aftercare", "Laser: Aftercare"]
+
+
 def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(
     assistant, encoder, new_instance, tmp_path: Path
 ):

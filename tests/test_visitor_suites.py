@@ -7,6 +7,8 @@ share of right answers stays where it was measured (README "Quality").
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import yaml
 
@@ -24,6 +26,11 @@ FLOORS = {
     "riverside-dental": (0.70, 0.90, 1.0),  # 0.74 / 0.97 / 1.00
     # Written blind; its red-flag and advice misses then informed safety.yaml (see its questions.yaml).
     "northgate-physio": (0.56, 0.90, 1.0),  # 0.62 / 1.00 / 1.00
+    # Written blind on 2026-12-02 (an eye clinic). Its missed red flag (a chemical splash), its false alarm
+    # and three of its four missed advice questions then informed safety.yaml; "what strength reading
+    # glasses should i get" is still answered from a page, and half of the services it does not offer get
+    # a neighbouring section.
+    "lakeside-eye-care": (0.62, 0.60, 0.8),  # 0.68 / 0.67 / 0.80
 }
 
 
@@ -48,7 +55,7 @@ def test_suite_floors(name, encoder, seeded_cache, tmp_path):
     answered, fallback, referred = FLOORS[name]
     assert result.emergency_recall == 1.0
     assert result.false_alarms <= 0.03
-    assert result.small_talk_right >= 0.9
+    assert math.isnan(result.small_talk_right) or result.small_talk_right >= 0.9  # nan: a suite without any
     assert result.answered_right >= answered and result.fallback_right >= fallback and result.referred >= referred
 
 
