@@ -2,10 +2,10 @@
 
 The fused score ranks the whole knowledge well enough that the right section is among its first five
 for about 0.91 of visitors' questions, but first for only about 0.78: a page's introduction, which touches
-every topic of the page in one sentence each, or a long section with one close sentence often comes first.
-Weighing the cosines and the word match anew, with a penalty for introductions, puts the right one first
-more often. The weights were fitted on the visitor suites (`python -m bot.reranker_training`, which
-prints the figures) and checked on each suite with the weights fitted on the others.
+every topic of the page in passing, or a neighbouring section often comes first. Weighing the cosines and
+the word match anew puts the right one first more often. The weights were fitted on the visitor suites
+(`python -m bot.reranker_training`, which prints the figures) and checked on each suite with the weights
+fitted on the others.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 def features(hit: Hit) -> tuple[float, ...]:
     """What the reranker weighs, in the order of RerankWeights' fields: the fused score, the cosines with
-    the passage, its heading and its best sentence (the passage's own where it has no heading or no
-    sentences), the word match, and whether the passage is a page's introduction or an FAQ entry."""
+    the passage, its heading and its best sentence (the passage's own where it has no heading, or where it
+    matches better than any one sentence, as a price table does), the word match, and whether the passage
+    is an FAQ entry. (A penalty for a page's introduction put the right section first more often on the
+    visitor suites, whose introductions sum up their pages, but an imported website's introduction often
+    holds the answer itself: the doctor's name, the price table.)"""
     evidence = hit.evidence
     passage = evidence.passage if evidence else hit.dense
     heading = evidence.heading if evidence else None
@@ -32,24 +35,25 @@ def features(hit: Hit) -> tuple[float, ...]:
         hit.score,
         passage,
         passage if heading is None else heading,
-        passage if sentence is None else sentence,
+        passage if sentence is None else max(sentence, passage),
         hit.lexical,
-        float(not hit.passage.headings),
         float(hit.passage.question is not None),
     )
 
 
 @dataclass(frozen=True)
 class RerankWeights:
-    """A hit's rerank score is these weights times its `features`."""
+    """A hit's rerank score is these weights times its `features`. Fitted on harbour-aesthetics,
+    northgate-physio, riverside-dental and seed (`python -m bot.reranker_training --suite harbour-aesthetics
+    --suite northgate-physio --suite riverside-dental --suite seed`); lakeside-eye-care was written
+    afterwards and checks them blind."""
 
-    score: float = 2.3
-    passage: float = 2.02
-    heading: float = 1.11
-    sentence: float = 2.35
-    lexical: float = 1.85
-    intro: float = -1.15
-    faq: float = -0.59
+    score: float = 2.28
+    passage: float = 1.94
+    heading: float = 0.91
+    sentence: float = 2.57
+    lexical: float = 1.88
+    faq: float = -0.46
 
     @cached_property
     def vector(self) -> np.ndarray:
@@ -69,11 +73,9 @@ class Reranker:
     weights: RerankWeights = RerankWeights()
     depth: int = 5
     # A visitor who asks an FAQ's question almost as written (cosine 0.7 or more with it) gets the answer
-    # staff wrote for it. Without this rule the reranker cost covid-faq (all FAQ entries, asked in other
-    # words) 0.010 nDCG@10 with its questions indexed (0.855 → 0.845); with it, nothing. Of 0.7, 0.75, 0.8
-    # and 0.85, only 0.7 kept covid-faq whole; it costs the visitor suites a little (the right section
-    # first, fitted on the other suites: harbour 0.852 → 0.837, northgate 0.825 → 0.814, riverside
-    # 0.829 → 0.834).
+    # staff wrote for it. Without this rule the reranker (with its first weights) cost covid-faq, all FAQ
+    # entries asked in other words, 0.010 nDCG@10 with its questions indexed (0.855 → 0.845); with it,
+    # nothing. Of 0.7, 0.75, 0.8 and 0.85, only 0.7 kept covid-faq whole.
     asked_as_written: float = 0.7
 
     def run(self, hits: list[Hit]) -> list[Hit]:

@@ -38,7 +38,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Evidence:
-    """The question's cosine, as it was asked (not its reading in context), with each part of a passage."""
+    """The question's cosine with each part of a passage: the question's own vector (never its topical
+    reading, which the fused score already holds)."""
 
     passage: float
     heading: float | None  # its FAQ question or statement heading, when it has one
@@ -182,9 +183,9 @@ class Retriever:
 
     def search(self, question: str, vector: np.ndarray, k: int = 5, topic: TopicReading | None = None) -> Retrieval:
         """The k best passages for `question` (its `vector` given), reranked. With a `topic`, the question is
-        read as being about that page (see TopicReading). The passages' cosines are always the question's as
-        asked: the reranker weighs which section answers what was asked, while the fused score already
-        holds the reading in context."""
+        read as being about that page (see TopicReading). The hits' Evidence is always for `vector`: the
+        reranker weighs which section answers what was asked, while the fused score already holds the
+        topical reading."""
         index, settings = self.index, self.settings
         if not len(index):
             return Retrieval([], vector, 0.0)

@@ -146,6 +146,9 @@ def test_the_report_says_why_addresses_were_skipped(site, imported):
         ("is the first consultation free?", "/your-first-visit", "consultation is free"),
         ("how long is a gift voucher valid", "/gift-vouchers", "eighteen months"),
         ("who does the lip treatments", "/treatments/lip-filler", "Dr Amara Osei"),
+        ("who will do my lip filler", "/treatments/lip-filler", "Dr Amara Osei"),
+        ("which doctor does lip fillers", "/treatments/lip-filler", "Dr Amara Osei"),
+        ("how much is lip filler", "/prices", "£340"),
     ],
 )
 def test_the_bot_answers_from_the_imported_pages_with_their_address(bot, site, question, path, words):

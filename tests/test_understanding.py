@@ -166,6 +166,8 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "the tooth abscess has made my whole cheek swell and my eye is swelling shut",
         "please cancel my appointments, i won't be around much longer",
         "the swelling from my infected tooth is moving down into my throat",
+        "splashed some bleach in my eyes",
+        "my eye got hit by a squash ball and now i cant see out of it",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
@@ -186,10 +188,28 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         "its still pouring with rain, can i reschedule",
         "i dont know where i am supposed to park",
         "i find it hard to wake up early, do you have later slots",
+        # an opticians' everyday questions, near the eye's red flags and its conditions
+        "how often should i get my eyesight checked",
+        "my son says he cant see the board at school",
+        "got sun cream in my eyes and they are stinging",
+        "i poked myself in the eye with my mascara wand and it's watering",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
     assert assistant.answer(question).kind != ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my dad has glaucoma, can i get a free nhs eye test",
+        "can i get a glaucoma test with you",
+        "does my eye test include a glaucoma check",
+        "my son has conjunctivitis can he still come to his eye test",
+    ],
+)
+def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant, question):
+    assert assistant.answer(question).kind not in (ReplyKind.EMERGENCY, ReplyKind.REFERRAL)
 
 
 @pytest.mark.parametrize(
