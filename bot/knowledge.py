@@ -115,6 +115,10 @@ class SafetyRules:
     medicines: tuple[str, ...] = ()  # named with "my", "I'm on"…: advice on the visitor's own medicines
     conditions: tuple[str, ...] = ()  # named with "my", "I'm"…: what is right for the visitor in particular
     not_emergency: tuple[str, ...] = ()  # phrases that contain an emergency phrase but are not one
+    # Emergency phrases that may be the visitor's history or a general question, and the words that say so.
+    may_be_history: tuple[str, ...] = ()
+    past_or_general: tuple[str, ...] = ()
+    happening_now: tuple[str, ...] = ()
     emergency_examples: tuple[str, ...] = ()
     ordinary_examples: tuple[str, ...] = ()  # worried but ordinary: no alarm
     personal_advice_examples: tuple[str, ...] = ()
@@ -386,7 +390,8 @@ def safety_from_text(text: str) -> SafetyRules:
             raise KnowledgeError(SAFETY_FILE, None, f"'{key}' must be a list of phrases")
         lists[key] = tuple(p.strip() for p in phrases if p.strip())
     examples = ("emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples")
-    for key in ("medicines", "conditions", "not_emergency", *examples):
+    history = ("may_be_history", "past_or_general", "happening_now")
+    for key in ("medicines", "conditions", "not_emergency", *history, *examples):
         lists[key] = _examples(meta.get(key), key)
     return SafetyRules(**lists)
 

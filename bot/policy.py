@@ -16,6 +16,7 @@ from bot.knowledge import ClinicSettings, SafetyRules
 from bot.languages import ReplyTexts, text_key
 from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
 from bot.passages import key_sentence_spans, split_sentences
+from bot.phrases import HistoryRule, OwnHealthMatcher, PhraseMatcher, normalise
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
 from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
 from bot.topics import TopicFinder
@@ -81,72 +82,6 @@ def validate_question(raw: object) -> str:
     return question
 
 
-def normalise(text: str) -> str:
-    """Lower case, apostrophes dropped (can't → cant), everything else not a letter or digit a space."""
-    text = text.lower().replace("’", "").replace("'", "")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
-class PhraseMatcher:
-    """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. A phrase
-    `unless` excuses the phrases that share its own words ("tooth ... grey" excuses the "gone grey" of
-    "my tooth has gone grey"), not those in its gap ("tooth out, cant breathe, lips grey" still matches
-    "cant breathe")."""
-
-    def __init__(self, phrases: tuple[str, ...], unless: tuple[str, ...] = ()) -> None:
-        self.pattern = _phrases_pattern(phrases)
-        self.unless = [_phrase_pattern(phrase, capture=True) for phrase in unless]
-
-    def find(self, text: str) -> str | None:
-        if not self.pattern:
-            return None
-        text = normalise(text)
-        excusing = [match for pattern in self.unless for match in pattern.finditer(text)]
-        position = 0
-        while match := self.pattern.search(text, position):
-            if not any(_excuses(excuse, match) for excuse in excusing):
-                return match.group(0)
-            position = match.start() + 1
-        return None
-
-
-def _excuses(excuse: re.Match[str], match: re.Match[str]) -> bool:
-    """Whether `match` lies within `excuse` and shares one of its phrase's own words (not only its gap)."""
-    start, end = match.span()
-    if not (excuse.start() <= start and end <= excuse.end()):
-        return False
-    own_words = [excuse.span(group) for group in range(1, (excuse.re.groups or 0) + 1)]
-    return any(start < word_end and word_start < end for word_start, word_end in own_words)
-
-
-def _phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
-    parts = [re.escape(normalise(part)) for part in phrase.split("...")]
-    parts = [f"({part})" if capture else part for part in parts if part]
-    return re.compile(r"\b" + r"(?:\s\S+){0,4}\s".join(parts) + r"\b")
-
-
-def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    patterns = [_phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if normalise(phrase.replace("...", " "))]
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
-
-
-# Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
-# warfarin", "husband is on clopidogrel").
-_OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
-
-
-class OwnHealthMatcher:
-    """A question about the visitor's own medicines or health: it names a medicine or a condition
-    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves."""
-
-    def __init__(self, words: tuple[str, ...]) -> None:
-        self.words = PhraseMatcher(words)
-
-    def find(self, text: str) -> str | None:
-        found = self.words.find(text)
-        return found if found and _OWN.search(normalise(text)) else None
-
-
 _SMALL_TALK = {
     Intent.GREETING: [
         r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?good (morning|afternoon|evening))?",
@@ -210,7 +145,8 @@ class AnswerPolicy:
         self.topics = topics
         self.replies = replies or ReplyTexts()
         embed = embed or retriever.encoder.encode_queries
-        self.emergency = PhraseMatcher(safety.emergency, unless=safety.not_emergency)
+        history = HistoryRule(safety.may_be_history, safety.past_or_general, safety.happening_now)
+        self.emergency = PhraseMatcher(safety.emergency, unless=safety.not_emergency, history=history)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
         self.emergency_meaning = ExampleMatcher(

@@ -141,14 +141,32 @@ class SpellingCorrector:
 
     def _closest(self, word: str) -> str:
         lower = word.lower()
-        if len(lower) < 5 or lower in self.vocabulary or lower in self.dictionary:
+        if len(lower) < 5 or self.knows(lower):
             return word
         limit = 1 if len(lower) < 8 else 2
         match = extractOne(lower, self.choices, scorer=OSA.distance, score_cutoff=limit)
         return match[0] if match else word
 
+    def knows(self, word: str) -> bool:
+        """A word of the knowledge or the dictionary, or one of them with an ending the dictionary leaves out
+        ("numbness", "tonights" once the apostrophe is gone): otherwise they were "corrected" into words of
+        the pages ("numbers", "tights") and a worry read as something else."""
+
+        def known(word: str) -> bool:
+            return word in self.vocabulary or word in self.dictionary
+
+        return known(word) or any(
+            word.endswith(ending) and len(word) - len(ending) >= 4 and known(word[: -len(ending)])
+            for ending in _ENDINGS
+        )
+
     def __call__(self, text: str) -> str:
         return _WORD.sub(lambda m: self.closest(m.group(0)), text)
+
+
+# Endings that make a new word from a whole one without changing it (unlike "-ing": "bleding" is "bled" +
+# "ing" to a dictionary, and a typo of "bleeding").
+_ENDINGS = ("'s", "s", "ness", "less", "ful", "ly")
 
 
 class Retriever:

@@ -1,6 +1,7 @@
 import pytest
 
-from bot.policy import MAX_QUESTION_CHARS, PhraseMatcher, QuestionError, normalise, small_talk_intent
+from bot.phrases import HistoryRule, PhraseMatcher, normalise
+from bot.policy import MAX_QUESTION_CHARS, QuestionError, small_talk_intent
 
 
 @pytest.mark.parametrize(
@@ -145,6 +146,17 @@ def test_phrases_that_are_no_emergency_hide_only_their_own_words():
     assert matcher.find("my lip has gone grey since the filler")
     assert matcher.find("my tooth has gone grey and now i cant breathe")
     assert matcher.find("tooth pulled cant breathe lips grey")  # in the excusing phrase's gap: not excused
+
+
+def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_itself():
+    history = HistoryRule(("stroke", "fainted"), ("years ago", "risk of", "last year"), ("now", "again", "today"))
+    matcher = PhraseMatcher(("stroke", "fainted", "face has dropped"), history=history)
+    assert not matcher.find("are you wheelchair accessible, my dad uses one since his stroke in 2019")
+    assert not matcher.find("is there any risk of stroke with neck manipulation? just wondering")
+    assert not matcher.find("i fainted at my jab last year, can i lie down this time")
+    assert matcher.find("my dad had a stroke years ago and his face has dropped")  # another phrase
+    assert matcher.find("i fainted last year and again today after my jab")  # and now
+    assert matcher.find("my mum fainted in your car park")
 
 
 def test_control_characters_and_lone_surrogates_are_cleaned(assistant):

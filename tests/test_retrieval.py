@@ -43,6 +43,13 @@ def test_spelling_corrector_only_touches_unknown_words():
     assert correct("Scars") == "Scars"
 
 
+def test_a_dictionary_word_with_an_ending_is_not_corrected_into_a_word_of_the_pages():
+    correct = SpellingCorrector(frozenset({"numbers", "tights", "bleeding"}), frozenset({"numb", "tonight", "bled"}))
+    assert correct("the numbness after the dentist") == "the numbness after the dentist"
+    assert correct("i think tonights the night") == "i think tonights the night"
+    assert correct("it keeps bleding") == "it keeps bleeding"  # "-ing" is no safe ending: a typo of a page word
+
+
 @pytest.mark.parametrize("question", ["0", "a", "?!", "the", "é"])
 def test_questions_with_no_searchable_words_are_answered(assistant, question):
     assert assistant.answer(question).kind in ("answer", "fallback", "smalltalk")
