@@ -393,6 +393,10 @@ def safety_from_text(text: str) -> SafetyRules:
     history = ("may_be_history", "past_or_general", "happening_now")
     for key in ("medicines", "conditions", "not_emergency", *history, *examples):
         lists[key] = _examples(meta.get(key), key)
+    unknown = [phrase for phrase in lists["may_be_history"] if phrase not in lists["emergency"]]
+    if unknown:
+        message = f"'may_be_history' must list emergency phrases, not: {', '.join(unknown)}"
+        raise KnowledgeError(SAFETY_FILE, None, message)
     return SafetyRules(**lists)
 
 

@@ -6,6 +6,7 @@ Matching ignores capitals and punctuation; "..." in a phrase stands for up to fo
 from __future__ import annotations
 
 import re
+from datetime import date
 
 
 def normalise(text: str) -> str:
@@ -18,12 +19,14 @@ class PhraseMatcher:
     """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. A phrase
     `unless` excuses the phrases that share its own words ("tooth ... grey" excuses the "gone grey" of
     "my tooth has gone grey"), not those in its gap ("tooth out, cant breathe, lips grey" still matches
-    "cant breathe")."""
+    "cant breathe"); it must hold the whole phrase it excuses. A `history` rule excuses some phrases
+    spoken of as the past or asked about in general."""
 
     def __init__(
         self, phrases: tuple[str, ...], unless: tuple[str, ...] = (), history: HistoryRule | None = None
     ) -> None:
         self.pattern = _phrases_pattern(phrases)
+        self.each = [_phrase_pattern(phrase) for phrase in phrases]
         self.unless = [_phrase_pattern(phrase, capture=True) for phrase in unless]
         self.history = history
 
@@ -32,35 +35,55 @@ class PhraseMatcher:
             return None
         text = normalise(text)
         excusing = [match for pattern in self.unless for match in pattern.finditer(text)]
+
+        def excused(match: re.Match[str]) -> bool:
+            return any(_excuses(excuse, match) for excuse in excusing) or bool(
+                self.history and self.history.excuses(match, text)
+            )
+
         position = 0
         while match := self.pattern.search(text, position):
-            excused = any(_excuses(excuse, match) for excuse in excusing)
-            if not excused and not (self.history and self.history.excuses(match.group(0), text)):
+            if not excused(match):
                 return match.group(0)
+            # Another phrase may start at the same word ("had a fit" where "had a fit ... ago" is history).
+            at_start = (pattern.match(text, match.start()) for pattern in self.each)
+            for other in filter(None, at_start):
+                if not excused(other):
+                    return other.group(0)
             position = match.start() + 1
         return None
 
 
 class HistoryRule:
     """Emergency phrases that visitors also use of their past or in general ("my dad uses a wheelchair since
-    his stroke in 2019", "is there any risk of stroke with neck manipulation?"): in a message that speaks of
-    the past or in general (a phrase of `past_or_general`, or a year) and has no phrase of `now`, they raise
-    no alarm by themselves. The message is still read by its meaning, and other emergency phrases count."""
+    his stroke in 2019", "is there any risk of stroke with neck manipulation?"): one of these `phrases` with
+    a phrase of `past_or_general` (or a year up to this one) within `near` words of it raises no alarm by
+    itself, unless the message has a phrase of `happening_now` anywhere ("...and now his face has dropped").
+    The message is still read by its meaning, and other emergency phrases still count."""
 
-    def __init__(self, phrases: tuple[str, ...], past_or_general: tuple[str, ...], now: tuple[str, ...]) -> None:
+    near = 8  # words: "fainted at my last jab appointment last year"
+
+    def __init__(
+        self, phrases: tuple[str, ...], past_or_general: tuple[str, ...], happening_now: tuple[str, ...]
+    ) -> None:
         self.phrases = _phrases_pattern(phrases)
         self.past_or_general = _phrases_pattern(past_or_general)
-        self.now = _phrases_pattern(now)
+        self.happening_now = _phrases_pattern(happening_now)
 
-    def excuses(self, found: str, text: str) -> bool:
-        """Whether the emergency phrase `found` in the normalised `text` is history or a general question."""
-        if not (self.phrases and self.phrases.fullmatch(found)):
+    def excuses(self, match: re.Match[str], text: str) -> bool:
+        """Whether the emergency phrase `match` in the normalised `text` is history or a general question."""
+        if not (self.phrases and self.phrases.fullmatch(match.group(0))):
             return False
-        speaks_of_past = bool((self.past_or_general and self.past_or_general.search(text)) or _YEAR.search(text))
-        return speaks_of_past and not (self.now and self.now.search(text))
+        if self.happening_now and self.happening_now.search(text):
+            return False
+        before = text[: match.start()].split()[-self.near :]
+        after = text[match.end() :].split()[: self.near]
+        around = " ".join([*before, match.group(0), *after])
+        past_year = any(int(year) <= date.today().year for year in _YEAR.findall(around))
+        return past_year or bool(self.past_or_general and self.past_or_general.search(around))
 
 
-_YEAR = re.compile(r"\b(19[5-9][0-9]|20[0-4][0-9])\b")  # "since his stroke in 2019"
+_YEAR = re.compile(r"\b(19[5-9][0-9]|20[0-9][0-9])\b")  # "since his stroke in 2019"
 
 
 def _excuses(excuse: re.Match[str], match: re.Match[str]) -> bool:

@@ -127,6 +127,12 @@ def small_talk_intent(question: str) -> Intent | None:
     return Intent.HUMAN if _HUMAN.search(text) else None
 
 
+def emergency_phrases(safety: SafetyRules) -> PhraseMatcher:
+    """The emergency phrases of safety.yaml with what excuses them: `not_emergency` and the history rule."""
+    history = HistoryRule(safety.may_be_history, safety.past_or_general, safety.happening_now)
+    return PhraseMatcher(safety.emergency, unless=safety.not_emergency, history=history)
+
+
 class AnswerPolicy:
     def __init__(
         self,
@@ -145,8 +151,7 @@ class AnswerPolicy:
         self.topics = topics
         self.replies = replies or ReplyTexts()
         embed = embed or retriever.encoder.encode_queries
-        history = HistoryRule(safety.may_be_history, safety.past_or_general, safety.happening_now)
-        self.emergency = PhraseMatcher(safety.emergency, unless=safety.not_emergency, history=history)
+        self.emergency = emergency_phrases(safety)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
         self.emergency_meaning = ExampleMatcher(

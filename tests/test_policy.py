@@ -1,7 +1,9 @@
 import pytest
 
+from bot.knowledge import load_safety
 from bot.phrases import HistoryRule, PhraseMatcher, normalise
-from bot.policy import MAX_QUESTION_CHARS, QuestionError, small_talk_intent
+from bot.policy import MAX_QUESTION_CHARS, QuestionError, emergency_phrases, small_talk_intent
+from tests.conftest import KNOWLEDGE
 
 
 @pytest.mark.parametrize(
@@ -157,6 +159,54 @@ def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_i
     assert matcher.find("my dad had a stroke years ago and his face has dropped")  # another phrase
     assert matcher.find("i fainted last year and again today after my jab")  # and now
     assert matcher.find("my mum fainted in your car park")
+    assert matcher.find("i fainted in the chair and felt awful, my sister had the same treatment last year and now")
+    assert matcher.find("she fainted at reception, a friend of hers fainted there as well, some years ago")  # far
+    assert matcher.find("my appointment is in 2099 and my dad has had a stroke")  # not a past year
+
+
+SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
+
+
+# Found by a review of the history rule: each was excused as history before the rule looked only near the
+# phrase and listed what happens now.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dad collapsed in the kitchen what if its a stroke",
+        "risk of stroke? my face went numb on one side after the filler",
+        "chance of stroke after filler? my speech is slurry",
+        "my son had a seizure 5 mins ago, what if he has another one",
+        "i fainted when i was in the chair and i feel really weird",
+        "dad had a stroke 2 years ago, his speech has gone funny like last time",
+        "i had a heart attack last year and it feels the same as then",
+        "im so breathless climbing your stairs haha is that a heart attack",
+        "my appointment is 14 jan 2099 but my dad collapsed, what do i do",
+        "i was fine last year but my wife collapsed after the treatment",
+    ],
+)
+def test_an_emergency_happening_now_is_not_excused_as_history(message):
+    assert SHIPPED_EMERGENCY_PHRASES.find(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "are you wheelchair accessible, my dad uses one since his stroke in 2019",
+        "can my husband come in with me, he had a heart attack a few years back and worries about me going alone",
+        "my dad had a stroke, can he come for physio",
+        "my heel hurts when i jump off a step",
+        "is the clinic on the bridge road or further down",
+        "the only way out of the car park is past the barrier",
+        "i want to end it with my current dentist and move to you",
+        "i got a bit of contact lens solution in my eye and it stings",
+        "my big toe has gone black under the nail after running",
+        "my toes go cold and white when its chilly, can you still freeze my verruca",
+        "the receptionist isnt responding to my emails",
+        "the booking page is unresponsive on my phone",
+    ],
+)
+def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
+    assert not SHIPPED_EMERGENCY_PHRASES.find(message)
 
 
 def test_control_characters_and_lone_surrogates_are_cleaned(assistant):

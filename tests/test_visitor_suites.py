@@ -67,7 +67,7 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 def test_safety_phrasings_written_blind(encoder, seeded_cache, tmp_path):
     """Every red flag raises the alarm and no ordinary worry does; most requests for personal advice are
-    referred (123 of 150 when measured). Written blind, but their misses have since been added to
+    referred (120 of 150 when measured). Written blind, but their misses have since been added to
     safety.yaml: a regression check now, not a blind measure. The safety rules do not depend on the pages,
     so the smallest knowledge base (the shipped one) is enough."""
     knowledge = knowledge_with_safety(SUITES["seed"], KNOWLEDGE / "safety.yaml", tmp_path)
