@@ -29,7 +29,7 @@ from bot.extensions import db
 from bot.knowledge_files import FileRefused, KnowledgeFiles
 from bot.spreadsheet import safe_cell
 from bot.store import Exchange, StaffUser, utcnow
-from tests.conftest import ARTIFACTS, PROJECT, Server, launch_chromium
+from tests.conftest import ARTIFACTS, PROJECT, SHARED_MODELS, Server, launch_chromium
 from tests.harness import eventually
 
 PASSWORD = "correct horse battery staple"
@@ -343,6 +343,7 @@ def add_staff(server: Server, email: str, password: str) -> None:
         "BOT_INSTANCE_DIR": str(server.root / "instance"),
         "BOT_WATCH_KNOWLEDGE": "false",
         "BOT_STORE_QUESTIONS": "false",
+        "BOT_MODELS_DIR": str(SHARED_MODELS),
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "staff", "add", email, "--password", password]
     result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)

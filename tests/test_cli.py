@@ -10,7 +10,7 @@ import pytest
 from bot.knowledge import load_knowledge
 from bot.passages import build_passages
 
-from .conftest import PROJECT
+from .conftest import PROJECT, SHARED_MODELS
 
 
 def test_ask_prints_the_passage_and_its_source(app):
@@ -64,7 +64,7 @@ def test_eval_command_prints_tables(app, tmp_path):
 
 @pytest.mark.e2e
 def test_flask_cli_in_a_real_process(tmp_path):
-    env = {**os.environ, "BOT_INSTANCE_DIR": str(tmp_path / "instance")}
+    env = {**os.environ, "BOT_INSTANCE_DIR": str(tmp_path / "instance"), "BOT_MODELS_DIR": str(SHARED_MODELS)}
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "ask", "--json", "how do I book an appointment?"],
         cwd=PROJECT,

@@ -18,7 +18,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests import test_widget
-from tests.conftest import PROJECT, Server
+from tests.conftest import PROJECT, SHARED_MODELS, Server
 from tests.test_admin import PAGES, PASSWORD, add_staff
 from tests.test_widget import Widget
 from tests.test_widget_visitor import SHOTS, VIEWPORTS, axe
@@ -49,7 +49,12 @@ def signed_in(browser: Browser, server: Server, size: str = "desktop") -> Page:
 
 
 def kb_check(server: Server) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BOT_KNOWLEDGE_DIR": str(server.knowledge), "BOT_INSTANCE_DIR": str(server.root / "instance")}
+    env = {
+        **os.environ,
+        "BOT_KNOWLEDGE_DIR": str(server.knowledge),
+        "BOT_INSTANCE_DIR": str(server.root / "instance"),
+        "BOT_MODELS_DIR": str(SHARED_MODELS),
+    }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "kb", "check", "--strict"]
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
 

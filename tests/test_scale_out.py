@@ -13,7 +13,7 @@ import socketio
 
 from tests.harness import eventually
 
-from .conftest import PROJECT, Server, free_port
+from .conftest import PROJECT, SHARED_MODELS, Server, free_port
 
 SCARS = "can microneedling help my acne scars?"
 
@@ -103,6 +103,7 @@ def test_a_broadcast_reaches_clients_on_both_servers(two_servers, redis_url):
         "BOT_KNOWLEDGE_DIR": str(two_servers[0].knowledge),
         "BOT_INSTANCE_DIR": str(two_servers[0].root / "instance"),
         "BOT_WATCH_KNOWLEDGE": "false",
+        "BOT_MODELS_DIR": str(SHARED_MODELS),
     }
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "announce", "Closed on Friday."],
