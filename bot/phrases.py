@@ -45,7 +45,8 @@ class PhraseMatcher:
         while match := self.pattern.search(text, position):
             if not excused(match):
                 return match.group(0)
-            # Another phrase may start at the same word ("had a fit" where "had a fit ... ago" is history).
+            # A longer phrase may start at the same word and not be excused: the history rule excuses
+            # "collapsed", not "collapsed and isnt breathing".
             at_start = (pattern.match(text, match.start()) for pattern in self.each)
             for other in filter(None, at_start):
                 if not excused(other):
@@ -83,7 +84,7 @@ class HistoryRule:
         return past_year or bool(self.past_or_general and self.past_or_general.search(around))
 
 
-_YEAR = re.compile(r"\b(19[5-9][0-9]|20[0-9][0-9])\b")  # "since his stroke in 2019"
+_YEAR = re.compile(r"\b(?:in|since|from)\s(19[5-9][0-9]|20[0-9][0-9])\b")  # "since his stroke in 2019", not "at 1955"
 
 
 def _excuses(excuse: re.Match[str], match: re.Match[str]) -> bool:

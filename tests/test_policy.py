@@ -182,6 +182,9 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "im so breathless climbing your stairs haha is that a heart attack",
         "my appointment is 14 jan 2099 but my dad collapsed, what do i do",
         "i was fine last year but my wife collapsed after the treatment",
+        "dad had a heart attack 2 years ago and hes clutching his chest and sweating",
+        "my son has a history of seizures and hes shaking all over and wont stop",
+        "my nan collapsed at the bus stop at 1955, she cant be roused",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -193,7 +196,8 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
     [
         "are you wheelchair accessible, my dad uses one since his stroke in 2019",
         "can my husband come in with me, he had a heart attack a few years back and worries about me going alone",
-        "my dad had a stroke, can he come for physio",
+        "my dad had a stroke years ago, can he come for physio",
+        "do you do home visits for stroke patients",
         "my heel hurts when i jump off a step",
         "is the clinic on the bridge road or further down",
         "the only way out of the car park is past the barrier",
