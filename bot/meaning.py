@@ -52,12 +52,15 @@ class ExampleMatcher:
         self.example_vectors = embed(list(examples)) if examples else None
         self.counter_vectors = embed(list(counter)) if counter else None
 
-    def closeness(self, vector: np.ndarray) -> Closeness | None:
+    def closeness(self, vector: np.ndarray, counter: float | None = None) -> Closeness | None:
+        """How close `vector` is to the examples and counter-examples (`counter`: that closeness, when the
+        caller already has it)."""
         if self.example_vectors is None:
             return None
         sims = self.example_vectors @ vector
-        best = int(np.argmax(sims))
-        counter = float(np.max(self.counter_vectors @ vector)) if self.counter_vectors is not None else -1.0
+        best = int(sims.argmax())
+        if counter is None:
+            counter = float((self.counter_vectors @ vector).max()) if self.counter_vectors is not None else -1.0
         return Closeness(float(sims[best]), counter, self.examples[best])
 
     def matches(self, vectors: np.ndarray) -> Closeness | None:
@@ -76,12 +79,15 @@ class IntentMatcher:
         self, examples: dict[Intent, tuple[str, ...]], counter: tuple[str, ...], rule: MatchRule, embed: Embed
     ) -> None:
         self.intents = list(examples)
-        self.matchers = [ExampleMatcher(examples[i], counter, rule, embed) for i in self.intents]
+        self.matchers = [ExampleMatcher(examples[i], (), rule, embed) for i in self.intents]
+        self.counter_vectors = embed(list(counter)) if counter else None
 
     def intent(self, vector: np.ndarray) -> Intent | None:
+        # The intents share their counter-examples: compared with the question once.
+        counter = float((self.counter_vectors @ vector).max()) if self.counter_vectors is not None else -1.0
         best: tuple[float, Intent] | None = None
         for intent, matcher in zip(self.intents, self.matchers, strict=True):
-            closeness = matcher.closeness(vector)
+            closeness = matcher.closeness(vector, counter)
             if closeness and matcher.rule.matches(closeness) and (best is None or closeness.example > best[0]):
                 best = (closeness.example, intent)
         return best[1] if best else None

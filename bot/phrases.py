@@ -34,15 +34,17 @@ class PhraseMatcher:
         if not self.pattern:
             return None
         text = normalise(text)
-        excusing = [match for pattern in self.unless for match in pattern.finditer(text)]
+        match = self.pattern.search(text)
+        if match is None:  # most messages: no need to look for excuses
+            return None
+        excusing = [excuse for pattern in self.unless for excuse in pattern.finditer(text)]
 
         def excused(match: re.Match[str]) -> bool:
             return any(_excuses(excuse, match) for excuse in excusing) or bool(
                 self.history and self.history.excuses(match, text)
             )
 
-        position = 0
-        while match := self.pattern.search(text, position):
+        while match:
             if not excused(match):
                 return match.group(0)
             # A longer phrase may start at the same word and not be excused: the history rule excuses
@@ -51,7 +53,7 @@ class PhraseMatcher:
             for other in filter(None, at_start):
                 if not excused(other):
                     return other.group(0)
-            position = match.start() + 1
+            match = self.pattern.search(text, match.start() + 1)
         return None
 
 

@@ -121,7 +121,7 @@ class RetrievalSettings:
 
     def confidence(self, score: float) -> float:
         """A fused score on 0..1: a perfect meaning and word match scores 1."""
-        return float(np.clip(score / (1.0 + self.lexical_weight), 0.0, 1.0))
+        return float(min(max(score / (1.0 + self.lexical_weight), 0.0), 1.0))
 
     def score_of(self, confidence: float) -> float:
         """The fused score that has this confidence (the inverse of `confidence`, for scores in range)."""
@@ -225,6 +225,7 @@ class Retriever:
         dense = parts.dense
         fused = dense + settings.lexical_weight * self._squash(bm25[rows])
         use_topic = np.zeros(len(rows), dtype=bool)
+        topic_sims = None
         if topic is not None:
             # The topical reading scores every passage; the topic's own page also keeps the plain one.
             topic_sims = index.sentence_vectors @ topic.vector if scan else None
@@ -238,6 +239,7 @@ class Retriever:
 
         lexical = self._squash(bm25[rows])
         asked = self._terms_beyond_about_words(corrected)
+        read_as = (topic.vector, topic_sims) if topic is not None else None
         order = np.argsort(-fused)[: max(k, self.reranker.depth)]
         hits = [
             Hit(
@@ -245,7 +247,7 @@ class Retriever:
                 float(fused[i]),
                 float(dense[i]),
                 float(lexical[i]),
-                self._best_sentence(int(rows[i]), topic.vector if use_topic[i] else vector),
+                self._best_sentence(int(rows[i]), *(read_as if use_topic[i] else (vector, sentence_sims))),
                 parts.evidence(i, bool(asked) and asked <= self._title_terms[index.passages[rows[i]].title]),
             )
             for i in order
@@ -321,12 +323,14 @@ class Retriever:
             best[has] = np.maximum.reduceat(sims, starts[has])
         return best
 
-    def _best_sentence(self, row: int, vector: np.ndarray) -> int | None:
-        """Which of a passage's key_sentence_spans is closest to the question."""
-        span = self.index.sentence_rows(row)
-        if not len(span):
+    def _best_sentence(self, row: int, vector: np.ndarray, sims: np.ndarray | None) -> int | None:
+        """Which of a passage's key_sentence_spans is closest to the question (`sims`: its cosine with every
+        sentence, when it was computed)."""
+        start, end = self.index.sentence_starts[row], self.index.sentence_starts[row + 1]
+        if start == end:
             return None
-        return int(np.argmax(self.index.sentence_vectors[span] @ vector))
+        own = sims[start:end] if sims is not None else self.index.sentence_vectors[start:end] @ vector
+        return int(own.argmax())
 
     def _nearest_by_sentence(self, sims: np.ndarray | None) -> np.ndarray:
         """Rows of the passages holding the sentences closest to the question (from its cosine with every
