@@ -185,6 +185,16 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "dad had a heart attack 2 years ago and hes clutching his chest and sweating",
         "my son has a history of seizures and hes shaking all over and wont stop",
         "my nan collapsed at the bus stop at 1955, she cant be roused",
+        # from a review of the phrases written for the sixth and seventh safety sets
+        "im finding swallowing really hard since the masseter botox",
+        "its really hard for me to swallow after my lip filler this morning",
+        "im going to swallow every pill in the house tonight",
+        "my son swallow a battery from the remote",
+        "im anaphylactic to nuts and i think i just ate some, my mouth is tingling",
+        "i always pass out with my heart condition and it just happened in the street",
+        "my toddler had a fit at lunchtime, nothing since, he seems really out of it",
+        "he passed out a while back and still lying there with his eyes open",
+        "had sepsis two years ago and worried its back, same symptoms as last time",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -207,6 +217,19 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "my toes go cold and white when its chilly, can you still freeze my verruca",
         "the receptionist isnt responding to my emails",
         "the booking page is unresponsive on my phone",
+        "my new retainer is fitting really tight is that normal",
+        "i think i left my pen at reception yesterday",
+        "reception isnt answering us, can we book online instead",
+        "my acne is not responding to anything, can you help",
+        "im tired of fighting my acne, what peels do you offer",
+        "can laser help the marbled look on my legs when im cold",
+        "the sight test price is missing from your website",
+        "i lost the hearing in one ear when i was little, do you do hearing tests",
+        "should i press a glass of iced water on my lips after filler",
+        "tonights the night of my wedding, can i get botox today",
+        "can i use a whole strip of whitening tape at once",
+        "my son has swallowed some toothpaste is that ok",
+        "my husband keeps nodding off in front of the tv",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
