@@ -208,6 +208,14 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "i cut myself shaving my legs because i wanted to feel something",
         "my toddler has swallowed some of my paracetamol not sure how many",
         "lost hearing in my left ear an hour ago, loud ringing and feel dizzy",
+        # from a third review
+        "my son is fitting in his cot",
+        "my baby is floppy and wont feed",
+        "how many pills would i need to not wake up",
+        "the rash didnt fade with the glass test",
+        "grandad is breathing but not answering us",
+        "my son had a seizure in the car he had one once before",
+        "my dad has collapsed he had a stroke as a child",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -256,6 +264,13 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "my baby has low muscle tone, shes floppy, can physio help",
         "ive got into the routine of taking tablets at night, is that ok before filler",
         "i cut myself shaving, can i still have my laser",
+        "is it normal to feel something hard under the skin after lip filler",
+        "my daughter wont swallow tablets is there a liquid malaria option",
+        "my husband snores and stops breathing in his sleep can a gp refer him",
+        "im allergic and left my pen at home can i still have my vaccination today",
+        "can you check how many hes had of his hepatitis b course",
+        "my top lip went floppy after the lip flip is that normal",
+        "i think tonights the night i finally book my teeth whitening",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
