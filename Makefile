@@ -47,7 +47,7 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
 # quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 401 of the tests in
-# 2 min 33 s on the 2 idle cores (2026-12-02; the whole suite, 569 tests: 8 min 28 s, README "Test times").
+# 2 min 33 s on the 2 idle cores (2026-12-02; the whole suite, 583 tests: 8 min 34 s, README "Test times").
 quick: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
