@@ -7,6 +7,7 @@ file and the line, so staff can find and fix it; other files still load.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -397,7 +398,34 @@ def safety_from_text(text: str) -> SafetyRules:
     if unknown:
         message = f"'may_be_history' must list emergency phrases, not: {', '.join(unknown)}"
         raise KnowledgeError(SAFETY_FILE, None, message)
+    # Words that together are an emergency become phrases of every order; like the emergencies staff
+    # list under may_be_history, they may be the visitor's history or a general question.
+    together = words_together_phrases(meta.get("emergency_together"))
+    lists["emergency"] += tuple(p for p in together if p not in lists["emergency"])
+    lists["may_be_history"] += together
     return SafetyRules(**lists)
+
+
+
+def words_together_phrases(value: object) -> tuple[str, ...]:
+    """`emergency_together` as phrases: each entry names two or three lists of words (a list is one line,
+    its words or phrases separated by commas), and a word of each list, in any order, with up to four
+    words between them, is an emergency ("swallow" with "hard": "its really hard for me to swallow")."""
+    if value is None:
+        return ()
+    problem = "'emergency_together' must name lists of words: two or three lines of words separated by commas"
+    if not isinstance(value, dict):
+        raise KnowledgeError(SAFETY_FILE, None, problem)
+    phrases: list[str] = []
+    for name, lines in value.items():
+        if not isinstance(lines, list) or not 2 <= len(lines) <= 3 or not all(isinstance(x, str) for x in lines):
+            raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}')")
+        groups = [[w.strip() for w in line.split(",") if w.strip()] for line in lines]
+        if not all(groups):
+            raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}': a line without words)")
+        # One phrase for each order, each part a choice of words: "swallow|swallowing ... hard|cant".
+        phrases += (" ... ".join("|".join(words) for words in order) for order in itertools.permutations(groups))
+    return tuple(dict.fromkeys(phrases))
 
 
 def _examples(value: object, key: str) -> tuple[str, ...]:

@@ -19,22 +19,22 @@ class PhraseMatcher:
     """Finds any of a list of phrases in a text; '...' in a phrase stands for up to four words. A phrase
     `unless` excuses the phrases that share its own words ("tooth ... grey" excuses the "gone grey" of
     "my tooth has gone grey"), not those in its gap ("tooth out, cant breathe, lips grey" still matches
-    "cant breathe"); it must hold the whole phrase it excuses. A `history` rule excuses some phrases
-    spoken of as the past or asked about in general."""
+    "cant breathe"); it must hold the words it excuses: a whole phrase, or one part of a phrase with
+    "..." ("gone downhill" excuses "eyesight ... gone" in "my eyesight has gone downhill"). A `history`
+    rule excuses some phrases spoken of as the past or asked about in general."""
 
     def __init__(
         self, phrases: tuple[str, ...], unless: tuple[str, ...] = (), history: HistoryRule | None = None
     ) -> None:
-        self.pattern = _phrases_pattern(phrases)
-        self.each = [_phrase_pattern(phrase) for phrase in phrases]
+        self.phrases = PhraseIndex(phrases)
         self.unless = [_phrase_pattern(phrase, capture=True) for phrase in unless]
         self.history = history
 
     def find(self, text: str) -> str | None:
-        if not self.pattern:
+        if not self.phrases:
             return None
         text = normalise(text)
-        match = self.pattern.search(text)
+        match = self.phrases.search(text)
         if match is None:  # most messages: no need to look for excuses
             return None
         excusing = [excuse for pattern in self.unless for excuse in pattern.finditer(text)]
@@ -45,16 +45,55 @@ class PhraseMatcher:
             )
 
         while match:
-            if not excused(match):
-                return match.group(0)
-            # A longer phrase may start at the same word and not be excused: the history rule excuses
-            # "collapsed", not "collapsed and isnt breathing".
-            at_start = (pattern.match(text, match.start()) for pattern in self.each)
-            for other in filter(None, at_start):
-                if not excused(other):
-                    return other.group(0)
-            match = self.pattern.search(text, match.start() + 1)
+            # Every phrase found at this word, the first one first: another may not be excused (the
+            # history rule excuses "collapsed", not "collapsed and isnt breathing").
+            for found in self.phrases.each_at(text, match.start()):
+                if not excused(found):
+                    return found.group(0)
+            match = self.phrases.search(text, match.start() + 1)
         return None
+
+
+class PhraseIndex:
+    """Phrases as one pattern per first word. A phrase can only start at a word spelt like its first one,
+    so a message is searched with the phrases that start with one of its words, not with all of them:
+    the same matches as one pattern of every phrase, about 5x faster (625 emergency phrases, 884 messages
+    of the safety sets: 66 → 13 µs a message)."""
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.each_by_first_word: dict[str, list[re.Pattern[str]]] = {}
+        for phrase in phrases:
+            parts = _phrase_parts(phrase)
+            first_words = dict.fromkeys(alternative.split()[0] for alternative in parts[0]) if parts else {}
+            for word in first_words:
+                self.each_by_first_word.setdefault(word, []).append(_phrase_pattern(phrase, capture=True))
+        self.by_first_word = {
+            word: re.compile(r"\b(?:" + "|".join(p.pattern[2:-2] for p in each) + r")\b")
+            for word, each in self.each_by_first_word.items()
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first_word)
+
+    def search(self, text: str, start: int = 0) -> re.Match[str] | None:
+        """The first phrase found in the normalised `text` from `start` on (the leftmost; of those
+        starting at the same word, the first listed)."""
+        for word in _WORD_START.finditer(text, start):
+            pattern = self.by_first_word.get(word.group())
+            match = pattern.match(text, word.start()) if pattern else None
+            if match:
+                return match
+        return None
+
+    def each_at(self, text: str, start: int) -> list[re.Match[str]]:
+        """Each phrase found starting at `start` (a word's start), in the order listed, its own words
+        (each part between "...") as groups."""
+        word = _WORD_START.match(text, start)
+        patterns = self.each_by_first_word.get(word.group()) if word else None
+        return [m for m in (p.match(text, start) for p in patterns or []) if m]
+
+
+_WORD_START = re.compile(r"\b[a-z0-9]+")
 
 
 class HistoryRule:
@@ -90,22 +129,34 @@ _YEAR = re.compile(r"\b(?:in|since|from)\s(19[5-9][0-9]|20[0-9][0-9])\b")  # "si
 
 
 def _excuses(excuse: re.Match[str], match: re.Match[str]) -> bool:
-    """Whether `match` lies within `excuse` and shares one of its phrase's own words (not only its gap)."""
-    start, end = match.span()
-    if not (excuse.start() <= start and end <= excuse.end()):
-        return False
+    """Whether one of `match`'s parts (its own words, between "...") lies within `excuse` and shares one
+    of the excuse's own words (not only its gap)."""
     own_words = [excuse.span(group) for group in range(1, (excuse.re.groups or 0) + 1)]
-    return any(start < word_end and word_start < end for word_start, word_end in own_words)
+    parts = [match.span(group) for group in range(1, (match.re.groups or 0) + 1)] or [match.span()]
+    return any(
+        excuse.start() <= start
+        and end <= excuse.end()
+        and any(start < word_end and word_start < end for word_start, word_end in own_words)
+        for start, end in parts
+    )
+
+
+def _phrase_parts(phrase: str) -> list[list[str]]:
+    """A phrase's parts (between "..."), each as its normalised alternatives ("swallow|swallowing ... hard"
+    has two parts, the first with two: how safety.yaml's emergency_together is matched)."""
+    parts = [[normalise(word) for word in part.split("|")] for part in phrase.split("...")]
+    return [alternatives for alternatives in ([w for w in part if w] for part in parts) if alternatives]
 
 
 def _phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
-    parts = [re.escape(normalise(part)) for part in phrase.split("...")]
-    parts = [f"({part})" if capture else part for part in parts if part]
-    return re.compile(r"\b" + r"(?:\s\S+){0,4}\s".join(parts) + r"\b")
+    parts = [[re.escape(word) for word in part] for part in _phrase_parts(phrase)]
+    patterns = [part[0] if len(part) == 1 else f"(?:{'|'.join(part)})" for part in parts]
+    patterns = [f"({pattern})" if capture else pattern for pattern in patterns]
+    return re.compile(r"\b" + r"(?:\s\S+){0,4}\s".join(patterns) + r"\b")
 
 
 def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    patterns = [_phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if normalise(phrase.replace("...", " "))]
+    patterns = [_phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if _phrase_parts(phrase)]
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
 
 

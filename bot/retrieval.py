@@ -138,6 +138,9 @@ class SpellingCorrector:
         self.choices = sorted(vocabulary)
         self.dictionary = dictionary
         self.closest = lru_cache(maxsize=8192)(self._closest)
+        # A question is corrected by the policy, then by the retriever (which also serves the evaluation
+        # directly) and for `understands`: remembered, the second and third time cost a dict lookup.
+        self.corrected = lru_cache(maxsize=1024)(self._corrected)
 
     def _closest(self, word: str) -> str:
         lower = word.lower()
@@ -161,6 +164,9 @@ class SpellingCorrector:
         )
 
     def __call__(self, text: str) -> str:
+        return self.corrected(text)
+
+    def _corrected(self, text: str) -> str:
         return _WORD.sub(lambda m: self.closest(m.group(0)), text)
 
 

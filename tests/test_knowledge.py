@@ -111,6 +111,19 @@ def test_safety_file_is_required(knowledge_dir):
         load_safety(knowledge_dir)
 
 
+def test_words_that_are_an_emergency_together_become_phrases(knowledge_dir):
+    safety = (knowledge_dir / "safety.yaml").read_text("utf-8")
+    together = "\nemergency_together:\n  trouble swallowing:\n    - swallow, swallowing\n    - hard, cant\n"
+    write(knowledge_dir, "safety.yaml", safety + together)
+    rules = load_safety(knowledge_dir)
+    assert {"swallow|swallowing ... hard|cant", "hard|cant ... swallow|swallowing"} <= set(rules.emergency)
+    assert "hard|cant ... swallow|swallowing" in rules.may_be_history
+    for bad in ("[swallow, hard]", "{x: [swallow]}", "{x: [swallow, hard, a, b]}", "{x: [swallow, ' , ']}"):
+        write(knowledge_dir, "safety.yaml", f"{safety}\nemergency_together: {bad}\n")
+        with pytest.raises(KnowledgeError, match="emergency_together"):
+            load_safety(knowledge_dir)
+
+
 def test_symlinks_and_files_outside_the_folder_are_never_read(knowledge_dir, tmp_path):
     outside = tmp_path / "outside"
     (outside / "folder").mkdir(parents=True)

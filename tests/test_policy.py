@@ -1,9 +1,10 @@
 import pytest
+import yaml
 
-from bot.knowledge import load_safety
-from bot.phrases import HistoryRule, PhraseMatcher, normalise
+from bot.knowledge import load_safety, words_together_phrases
+from bot.phrases import HistoryRule, PhraseIndex, PhraseMatcher, _phrases_pattern, normalise
 from bot.policy import MAX_QUESTION_CHARS, QuestionError, emergency_phrases, small_talk_intent
-from tests.conftest import KNOWLEDGE
+from tests.conftest import KNOWLEDGE, PROJECT
 
 
 @pytest.mark.parametrize(
@@ -150,6 +151,48 @@ def test_phrases_that_are_no_emergency_hide_only_their_own_words():
     assert matcher.find("tooth pulled cant breathe lips grey")  # in the excusing phrase's gap: not excused
 
 
+def test_words_together_match_in_any_order_within_four_words():
+    together = {"trouble swallowing": ["swallow, swallowing", "hard, cant, struggling"]}
+    matcher = PhraseMatcher(words_together_phrases(together))
+    assert matcher.find("its really hard for me to swallow since the botox")
+    assert matcher.find("swallowing has got so hard")
+    assert matcher.find("i cant swallow")
+    assert not matcher.find("hard day at work, can i book a facial, and does the numbing cream taste when you swallow")
+    assert not matcher.find("it hurts when i swallow")  # neither word of the second line
+    child = {"a child and medicines": ["empty packet, open", "tablets, pills", "toddler, year old"]}
+    matcher = PhraseMatcher(words_together_phrases(child))
+    assert matcher.find("found my 4 year old with grandmas heart pills bottle open")
+    assert matcher.find("empty packet of my tablets next to the toddler")
+    assert not matcher.find("my 4 year old needs a filling, is it open on saturdays")  # no third word
+
+
+def test_words_together_are_excused_as_history_like_may_be_history_phrases():
+    together = words_together_phrases({"trouble swallowing": ["swallow, swallowing", "trouble, hard"]})
+    history = HistoryRule(together, ("as a child",), ("now",))
+    matcher = PhraseMatcher(together, history=history)
+    assert not matcher.find("i had trouble swallowing as a child, can i have botox in my neck")
+    assert matcher.find("i had trouble swallowing as a child and now again since my botox")
+
+
+def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
+    phrases = load_safety(KNOWLEDGE).emergency
+    index, one_pattern = PhraseIndex(phrases), _phrases_pattern(phrases)
+    sets = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.yaml").read_text("utf-8"))
+    messages = [normalise(m) for group in sets.values() for m in group]
+    found = 0
+    for text in messages:
+        expected = one_pattern.search(text)
+        match = index.search(text)
+        assert (match and (match.span(), match.group())) == (expected and (expected.span(), expected.group()))
+        if expected:
+            found += 1
+            after = expected.start() + 1
+            assert (index.search(text, after) or one_pattern.search(text, after)) is None or (
+                index.search(text, after).span() == one_pattern.search(text, after).span()
+            )
+    assert found > len(messages) / 3
+
+
 def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_itself():
     history = HistoryRule(("stroke", "fainted"), ("years ago", "risk of", "last year"), ("now", "again", "today"))
     matcher = PhraseMatcher(("stroke", "fainted", "face has dropped"), history=history)
@@ -216,6 +259,17 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "grandad is breathing but not answering us",
         "my son had a seizure in the car he had one once before",
         "my dad has collapsed he had a stroke as a child",
+        # words that are an emergency together (emergency_together), from a review of that section
+        "my son has a history of fits and hes twitching on the ground",
+        "i have a history of bleeding problems and the blood is gushing from the socket",
+        "its hard to swollow since my botox",
+        "my baby got hold of a button battery",
+        "my toddler has bitten into a washing pod",
+        "the socket has been bleeding non stop since lunch",
+        "my grip has gone weak since the botox",
+        "my 2 year old drank some calpol from the bottle",
+        "its really hard for me to swallow since the masseter tox",
+        "my vision keeps flickering and going dim in one eye, had the frown lines done an hour ago",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -267,6 +321,19 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "is it normal to feel something hard under the skin after lip filler",
         "my daughter wont swallow tablets is there a liquid malaria option",
         "my husband snores and stops breathing in his sleep can a gp refer him",
+        # everyday words together, from a review of emergency_together
+        "the price of veneers was a hard pill to swallow but worth it",
+        "my daughter finds swallowing tablets difficult can she have liquid antibiotics instead",
+        "is it ok to eat hard food and swallow normally after my extraction",
+        "when i run i breathe really hard is that normal or should i see a physio",
+        "my eyesight has gone downhill time for a new prescription",
+        "are these glasses good for night vision when driving in the dark",
+        "do you have black frames for my distance vision",
+        "i use a foaming cleanser round my mouth is that ok after the peel",
+        "sick of wearing glasses all my life is laser eye surgery worth it",
+        "im sick of living with acne, what peels do you do",
+        "my daughter got into a habit of taking tablets with juice is that ok",
+        "my vision is fine but i need an eye check for my driving licence",
         "im allergic and left my pen at home can i still have my vaccination today",
         "can you check how many hes had of his hepatitis b course",
         "my top lip went floppy after the lip flip is that normal",
