@@ -398,11 +398,10 @@ def safety_from_text(text: str) -> SafetyRules:
     if unknown:
         message = f"'may_be_history' must list emergency phrases, not: {', '.join(unknown)}"
         raise KnowledgeError(SAFETY_FILE, None, message)
-    # Words that together are an emergency become phrases of every order; like the emergencies staff
-    # list under may_be_history, they may be the visitor's history or a general question.
+    # Words that together are an emergency become phrases of every order. Not excused as history: "im done
+    # with life, i tried last year" is an emergency now.
     together = words_together_phrases(meta.get("emergency_together"))
     lists["emergency"] += tuple(p for p in together if p not in lists["emergency"])
-    lists["may_be_history"] += together
     return SafetyRules(**lists)
 
 

@@ -166,12 +166,13 @@ def test_words_together_match_in_any_order_within_four_words():
     assert not matcher.find("my 4 year old needs a filling, is it open on saturdays")  # no third word
 
 
-def test_words_together_are_excused_as_history_like_may_be_history_phrases():
-    together = words_together_phrases({"trouble swallowing": ["swallow, swallowing", "trouble, hard"]})
-    history = HistoryRule(together, ("as a child",), ("now",))
-    matcher = PhraseMatcher(together, history=history)
-    assert not matcher.find("i had trouble swallowing as a child, can i have botox in my neck")
-    assert matcher.find("i had trouble swallowing as a child and now again since my botox")
+def test_only_the_history_phrases_themselves_are_excused_as_history():
+    """A looser phrase that may be history ("cant ... breathing", listed for the test) also fits the words
+    of a plain emergency phrase ("cant breathe"): the history rule goes by which phrase was found."""
+    history = HistoryRule(("cant|struggling ... breathe",), ("history of",), ("now",))
+    matcher = PhraseMatcher(("cant breathe", "cant|struggling ... breathe"), history=history)
+    assert matcher.find("i cant breathe, i have a history of asthma")
+    assert not matcher.find("history of struggling to breathe at altitude, ok for laser?")
 
 
 def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
@@ -261,12 +262,16 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my dad has collapsed he had a stroke as a child",
         # words that are an emergency together (emergency_together), from a review of that section
         "my son has a history of fits and hes twitching on the ground",
+        "i cant breathe, i have a history of asthma",
+        "my husband cant breathe, he has a history of heart problems",
+        "im done with life i tried last year",
+        "im so done with my whole life",
+        "the weakness after botox is spreading, now my arms are weak",
         "i have a history of bleeding problems and the blood is gushing from the socket",
         "its hard to swollow since my botox",
         "my baby got hold of a button battery",
         "my toddler has bitten into a washing pod",
         "the socket has been bleeding non stop since lunch",
-        "my grip has gone weak since the botox",
         "my 2 year old drank some calpol from the bottle",
         "its really hard for me to swallow since the masseter tox",
         "my vision keeps flickering and going dim in one eye, had the frown lines done an hour ago",
@@ -329,6 +334,12 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "my eyesight has gone downhill time for a new prescription",
         "are these glasses good for night vision when driving in the dark",
         "do you have black frames for my distance vision",
+        "is reading in the dark bad for your eyesight",
+        "my eye keeps twitching from staring at screens",
+        "whats the worst part of my head to get botox",
+        "can i spread the moisturiser over my whole face after the peel",
+        "im tired of living in glasses so want laser eye surgery",
+        "i cant find the breathing exercises leaflet you gave me",
         "i use a foaming cleanser round my mouth is that ok after the peel",
         "sick of wearing glasses all my life is laser eye surgery worth it",
         "im sick of living with acne, what peels do you do",
