@@ -7,7 +7,7 @@ with counter-examples (questions that look alike but are not of that kind), near
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,28 +45,49 @@ class MatchRule:
         return closeness.example >= self.floor and closeness.example - closeness.counter >= self.margin
 
 
+class ExampleBank:
+    """Every example and counter-example once, as the rows of one matrix: a question is compared with all
+    of them in one product, whichever matchers then read its cosines (the kinds share many counter-examples,
+    and one product of ~400 rows costs less than six smaller ones)."""
+
+    def __init__(self, groups: Iterable[tuple[str, ...]], embed: Embed) -> None:
+        texts = list(dict.fromkeys(text for group in groups for text in group))
+        self.row_of = {text: row for row, text in enumerate(texts)}
+        self.vectors = embed(texts) if texts else None
+
+    def rows(self, texts: tuple[str, ...]) -> np.ndarray:
+        return np.fromiter((self.row_of[text] for text in texts), dtype=np.int64, count=len(texts))
+
+    def cosines(self, vectors: np.ndarray) -> np.ndarray:
+        """Each example's cosine with each of `vectors` (a question, then its parts): a column each."""
+        if self.vectors is None:
+            return np.zeros((0, len(vectors)), dtype=np.float32)
+        return self.vectors @ vectors.T
+
+
 class ExampleMatcher:
-    def __init__(self, examples: tuple[str, ...], counter: tuple[str, ...], rule: MatchRule, embed: Embed) -> None:
+    def __init__(self, examples: tuple[str, ...], counter: tuple[str, ...], rule: MatchRule, bank: ExampleBank) -> None:
         self.examples = examples
         self.rule = rule
-        self.example_vectors = embed(list(examples)) if examples else None
-        self.counter_vectors = embed(list(counter)) if counter else None
+        self.example_rows = bank.rows(examples)
+        self.counter_rows = bank.rows(counter)
 
-    def closeness(self, vector: np.ndarray, counter: float | None = None) -> Closeness | None:
-        """How close `vector` is to the examples and counter-examples (`counter`: that closeness, when the
-        caller already has it)."""
-        if self.example_vectors is None:
+    def closeness(self, cosines: np.ndarray, counter: float | None = None) -> Closeness | None:
+        """How close a question is to the examples and counter-examples, from its `cosines` with the bank
+        (`counter`: that closeness, when the caller already has it)."""
+        if not len(self.example_rows):
             return None
-        sims = self.example_vectors @ vector
+        sims = cosines[self.example_rows]
         best = int(sims.argmax())
         if counter is None:
-            counter = float((self.counter_vectors @ vector).max()) if self.counter_vectors is not None else -1.0
+            counter = float(cosines[self.counter_rows].max()) if len(self.counter_rows) else -1.0
         return Closeness(float(sims[best]), counter, self.examples[best])
 
-    def matches(self, vectors: np.ndarray) -> Closeness | None:
-        """The closeness of the first of `vectors` (a question, then its parts) that matches, or None."""
-        for vector in vectors:
-            closeness = self.closeness(vector)
+    def matches(self, cosines: np.ndarray) -> Closeness | None:
+        """The closeness of the first of a question and its parts (`cosines`: a column each) that
+        matches, or None."""
+        for column in cosines.T:
+            closeness = self.closeness(column)
             if closeness and self.rule.matches(closeness):
                 return closeness
         return None
@@ -76,18 +97,19 @@ class IntentMatcher:
     """Small talk by meaning: thanks, goodbye and asking for a person, in their many forms."""
 
     def __init__(
-        self, examples: dict[Intent, tuple[str, ...]], counter: tuple[str, ...], rule: MatchRule, embed: Embed
+        self, examples: dict[Intent, tuple[str, ...]], counter: tuple[str, ...], rule: MatchRule, bank: ExampleBank
     ) -> None:
         self.intents = list(examples)
-        self.matchers = [ExampleMatcher(examples[i], (), rule, embed) for i in self.intents]
-        self.counter_vectors = embed(list(counter)) if counter else None
+        self.matchers = [ExampleMatcher(examples[i], (), rule, bank) for i in self.intents]
+        self.counter_rows = bank.rows(counter)
 
-    def intent(self, vector: np.ndarray) -> Intent | None:
-        # The intents share their counter-examples: compared with the question once.
-        counter = float((self.counter_vectors @ vector).max()) if self.counter_vectors is not None else -1.0
+    def intent(self, cosines: np.ndarray) -> Intent | None:
+        """The intent of a question (`cosines`: its column of the bank), if it is small talk."""
+        # The intents share their counter-examples: read once.
+        counter = float(cosines[self.counter_rows].max()) if len(self.counter_rows) else -1.0
         best: tuple[float, Intent] | None = None
         for intent, matcher in zip(self.intents, self.matchers, strict=True):
-            closeness = matcher.closeness(vector, counter)
+            closeness = matcher.closeness(cosines, counter)
             if closeness and matcher.rule.matches(closeness) and (best is None or closeness.example > best[0]):
                 best = (closeness.example, intent)
         return best[1] if best else None

@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.knowledge import ClinicSettings, SafetyRules
 from bot.languages import ReplyTexts, text_key
-from bot.meaning import ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
+from bot.meaning import ExampleBank, ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples
 from bot.passages import key_sentence_spans, split_sentences
 from bot.phrases import HistoryRule, OwnHealthMatcher, PhraseMatcher, normalise
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
@@ -157,21 +157,30 @@ class AnswerPolicy:
         self.emergency = emergency_phrases(safety)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
+        small_talk = small_talk_examples()
+        self.examples = bank = ExampleBank(
+            (
+                safety.emergency_examples,
+                safety.ordinary_examples,
+                safety.general_examples,
+                safety.personal_advice_examples,
+                *small_talk.values(),
+            ),
+            embed,
+        )
         self.emergency_meaning = ExampleMatcher(
             safety.emergency_examples,
             safety.ordinary_examples + safety.general_examples + safety.personal_advice_examples,
             settings.emergency_rule,
-            embed,
+            bank,
         )
         self.personal_advice_meaning = ExampleMatcher(
             safety.personal_advice_examples,
             safety.general_examples + safety.ordinary_examples,
             settings.personal_advice_rule,
-            embed,
+            bank,
         )
-        self.small_talk_meaning = IntentMatcher(
-            small_talk_examples(), safety.general_examples, settings.small_talk_rule, embed
-        )
+        self.small_talk_meaning = IntentMatcher(small_talk, safety.general_examples, settings.small_talk_rule, bank)
 
     def run(self, raw_question: object, context: Context | None = None) -> Answer:
         return self.in_language(self.decide(raw_question, context), context.lang if context else None)
@@ -198,13 +207,14 @@ class AnswerPolicy:
         carried = None if topic_file else self.carried_over(question, context)
         vectors, extra_vector = self.question_vectors(question, topic_text or carried)
         vector = vectors[0]
-        if self.emergency_meaning.matches(vectors):
+        cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
+        if self.emergency_meaning.matches(cosines):
             return self.emergency_answer()
         topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
-        if self.asks_personal_advice(typed, question, vectors[:1]):
+        if self.asks_personal_advice(typed, question, cosines[:, :1]):
             return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))
         if len(question.split()) <= self.settings.small_talk_max_words:
-            intent = self.small_talk_meaning.intent(vector)
+            intent = self.small_talk_meaning.intent(cosines[:, 0])
             if intent:
                 return self.small_talk(intent)
         if not self.retriever.understands(question):
@@ -213,12 +223,13 @@ class AnswerPolicy:
             return replace(self.from_hits(self.retriever.run(carried, k=8, vector=extra_vector)), read_as=carried)
         return self.from_hits(self.retriever.run(question, k=8, vector=vector, topic=topic))
 
-    def asks_personal_advice(self, typed: str, corrected: str, vectors: np.ndarray) -> bool:
+    def asks_personal_advice(self, typed: str, corrected: str, cosines: np.ndarray) -> bool:
         """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction
-        can turn a word of a phrase into another ("whats wrong with my" → "what wrong with my")."""
+        can turn a word of a phrase into another ("whats wrong with my" → "what wrong with my"). `cosines`:
+        the question's with the example bank."""
         return bool(
             any(self.personal_advice.find(text) or self.own_health.find(text) for text in {typed, corrected})
-            or self.personal_advice_meaning.matches(vectors)
+            or self.personal_advice_meaning.matches(cosines)
         )
 
     def carried_over(self, question: str, context: Context | None) -> str | None:
