@@ -405,7 +405,6 @@ def safety_from_text(text: str) -> SafetyRules:
     return SafetyRules(**lists)
 
 
-
 def words_together_phrases(value: object) -> tuple[str, ...]:
     """`emergency_together` as phrases: each entry names two or three lists of words (a list is one line,
     its words or phrases separated by commas), and a word of each list, in any order, with up to four
