@@ -18,6 +18,7 @@ import yaml
 from bot.hours import HoursError, parse_hours
 from bot.languages import ReplyText, ReplyTexts, language_code
 from bot.markdown import list_marker, safe_markdown
+from bot.phrases import normalise
 
 MAX_FILE_BYTES = 5_000_000
 CLINIC_FILE = "clinic.yaml"
@@ -421,6 +422,11 @@ def words_together_phrases(value: object) -> tuple[str, ...]:
         groups = [[w.strip() for w in line.split(",") if w.strip()] for line in lines]
         if not all(groups):
             raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}': a line without words)")
+        # A word of no letters would drop its part, and "..." or "|" would add parts or choices: each
+        # would make the entry match far more than staff wrote.
+        odd = [w for group in groups for w in group if "..." in w or "|" in w or not normalise(w)]
+        if odd:
+            raise KnowledgeError(SAFETY_FILE, None, f"'emergency_together' '{name}': not a word: {', '.join(odd)}")
         # One phrase for each order, each part a choice of words: "swallow|swallowing ... hard|cant".
         phrases += (" ... ".join("|".join(words) for words in order) for order in itertools.permutations(groups))
     return tuple(dict.fromkeys(phrases))

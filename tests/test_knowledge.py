@@ -118,7 +118,8 @@ def test_words_that_are_an_emergency_together_become_phrases(knowledge_dir):
     rules = load_safety(knowledge_dir)
     assert {"swallow|swallowing ... hard|cant", "hard|cant ... swallow|swallowing"} <= set(rules.emergency)
     assert "hard|cant ... swallow|swallowing" not in rules.may_be_history  # an emergency now, whatever else
-    for bad in ("[swallow, hard]", "{x: [swallow]}", "{x: [swallow, hard, a, b]}", "{x: [swallow, ' , ']}"):
+    bad_entries = ("[swallow, hard]", "{x: [swallow]}", "{x: [swallow, hard, a, b]}", "{x: [swallow, ' , ']}")
+    for bad in (*bad_entries, "{x: ['!!!', hard]}", "{x: ['a|b', hard]}", "{x: ['swallow ... pills', hard]}"):
         write(knowledge_dir, "safety.yaml", f"{safety}\nemergency_together: {bad}\n")
         with pytest.raises(KnowledgeError, match="emergency_together"):
             load_safety(knowledge_dir)
