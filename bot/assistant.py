@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from bot.reranking import Reranker
 from bot.retrieval import Retriever
 from bot.topics import TopicFinder
 from bot.versions import IndexVersions
+from bot.visitor_words import word_bridges
 from bot.watcher import KnowledgeWatcher, NewestOnlyWorker
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,10 @@ class Assistant:
         """The policy for a version of the knowledge, with its answer threshold: `threshold`, the configured
         one, or else calibrated on this knowledge."""
         topics = TopicFinder(knowledge.documents, {p.id: p.file for p in index.passages})
-        retriever = Retriever(index, self.encoder, reranker=self.config.reranker)
+        words = word_bridges(knowledge.visitor_words)
+        retriever = Retriever(
+            index, self.encoder, reranker=self.config.reranker, visitor_words=words, known_words=knowledge.safety.words
+        )
         threshold = threshold or self.config.answer_threshold
         calibration = None
         if threshold is None:
@@ -299,9 +303,7 @@ class Assistant:
         passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
         index = build_index(passages, self.encoder, word_table=self.word_table, previous=current.index)
         documents = [d for d in current.knowledge.documents if d.file != file] + [document]
-        knowledge = Knowledge(
-            documents, current.knowledge.clinic, current.knowledge.safety, replies=current.knowledge.replies
-        )
+        knowledge = replace(current.knowledge, documents=documents, errors=[])
         policy, _ = self._policy(knowledge, index, threshold=current.policy.settings.answer_threshold)
         return policy.run(question)
 

@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ from bot.hours import HoursError, parse_hours
 from bot.languages import ReplyText, ReplyTexts, language_code
 from bot.markdown import list_marker, safe_markdown
 from bot.phrases import normalise
+from bot.visitor_words import WordBridge, read_bridges
 
 MAX_FILE_BYTES = 5_000_000
 CLINIC_FILE = "clinic.yaml"
@@ -26,6 +28,7 @@ FRONT_MATTER_KEYS = ("title", "url", "tags", "pages")  # what a page's front mat
 # What the website import records in a page's front matter (bot/importer/write.py): known, never shown.
 IMPORT_RECORD_KEYS = ("imported_from", "imported_at", "etag", "last_modified", "content_hash")
 REPLIES_KEY = "replies"  # in clinic.yaml: the bot's own sentences per language (bot/languages.py)
+VISITOR_WORDS_KEY = "visitor_words"  # in clinic.yaml: the clinic's visitors' words (bot/visitor_words.py)
 SAFETY_FILE = "safety.yaml"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -126,6 +129,14 @@ class SafetyRules:
     personal_advice_examples: tuple[str, ...] = ()
     general_examples: tuple[str, ...] = ()  # ordinary questions about treatments: answered from the pages
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word the rules use (normalised). The spelling corrector leaves them as typed: a clinic
+        whose pages never say "filler" had "filler" read as its pages' "filter", and eight red flags
+        about filler lost their emergency message."""
+        texts = (text for name in self.__dataclass_fields__ for text in getattr(self, name))
+        return frozenset(word for text in texts for word in normalise(text.replace("|", " ")).split())
+
 
 @dataclass
 class Knowledge:
@@ -136,6 +147,7 @@ class Knowledge:
     safety: SafetyRules
     errors: list[KnowledgeError] = field(default_factory=list)
     replies: ReplyTexts = field(default_factory=ReplyTexts)  # the bot's own sentences per language
+    visitor_words: tuple[WordBridge, ...] = ()  # the clinic's own, besides the shipped ones
 
 
 def read_text(path: Path, name: str) -> str:
@@ -327,7 +339,7 @@ def clinic_from_text(text: str) -> ClinicSettings:
     """The clinic's settings from the text of clinic.yaml (the editor checks a draft with this too)."""
     meta = _load_yaml(text, CLINIC_FILE)
     known = set(ClinicSettings.__dataclass_fields__)
-    unknown = sorted(set(meta) - known - {REPLIES_KEY})
+    unknown = sorted(set(meta) - known - {REPLIES_KEY, VISITOR_WORDS_KEY})
     if unknown:
         raise KnowledgeError(CLINIC_FILE, None, f"has unknown settings: {', '.join(unknown)}")
     values = {}
@@ -373,6 +385,20 @@ def load_replies(root: Path, clinic: ClinicSettings) -> ReplyTexts:
             if texts[key]
         }
     return ReplyTexts(by_language)
+
+
+def load_visitor_words(root: Path) -> tuple[WordBridge, ...]:
+    """clinic.yaml's `visitor_words` (see visitor_words_from_text)."""
+    return visitor_words_from_text(read_text(root / CLINIC_FILE, CLINIC_FILE))
+
+
+def visitor_words_from_text(text: str) -> tuple[WordBridge, ...]:
+    """clinic.yaml's `visitor_words`: each line pairs the words visitors use (separated by commas) with the
+    words the pages use, as in "jabs, shots: vaccinations vaccines" (bot/visitor_words.py)."""
+    try:
+        return read_bridges(_load_yaml(text, CLINIC_FILE).get(VISITOR_WORDS_KEY) or {})
+    except ValueError as error:
+        raise KnowledgeError(CLINIC_FILE, None, f"'{VISITOR_WORDS_KEY}' {error}") from None
 
 
 def load_safety(root: Path) -> SafetyRules:
@@ -501,6 +527,7 @@ class KnowledgeReader:
         self._seen = stats  # even if this read fails, the next one waits for the next edit
         clinic = load_clinic(self.root)
         replies = load_replies(self.root, clinic)
+        visitor_words = load_visitor_words(self.root)
         safety = load_safety(self.root)
         clinic_changed = stats.get(self.root / CLINIC_FILE) != self._clinic_stat
         self._clinic_stat = stats.get(self.root / CLINIC_FILE)
@@ -520,4 +547,11 @@ class KnowledgeReader:
             parsed[path] = (stat, result)
             (errors if isinstance(result, KnowledgeError) else documents).append(result)
         self._parsed = parsed
-        return Knowledge(documents=documents, clinic=clinic, safety=safety, errors=errors, replies=replies)
+        return Knowledge(
+            documents=documents,
+            clinic=clinic,
+            safety=safety,
+            errors=errors,
+            replies=replies,
+            visitor_words=visitor_words,
+        )

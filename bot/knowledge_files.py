@@ -32,6 +32,7 @@ from bot.knowledge import (
     load_safety,
     parse_markdown,
     safety_from_text,
+    visitor_words_from_text,
 )
 from bot.passages import document_passages
 
@@ -68,6 +69,7 @@ def validate(name: str, text: str, clinic: ClinicSettings) -> KnowledgeError | N
     try:
         if name == CLINIC_FILE:
             clinic_from_text(text)
+            visitor_words_from_text(text)
         elif name == SAFETY_FILE:
             safety_from_text(text)
         else:

@@ -60,18 +60,17 @@ class WordTable:
 
     def query_terms(self, text: str) -> list[int]:
         """Term ids of a question's words that the table knows (a question never adds words)."""
-        terms = []
-        for token in _TOKEN.findall(text.lower()):
-            word = self.word_ids.get(token)
-            if word is None:
-                if token in _STOPWORDS:
-                    continue
-                term = self.term_ids.get(self.stemmer.stemWord(token), _NO_TERM)
-            else:
-                term = self._word_terms[word]
-            if term != _NO_TERM:
-                terms.append(term)
-        return terms
+        terms = (self.term_of(token) for token in _TOKEN.findall(text.lower()))
+        return [term for term in terms if term != _NO_TERM]
+
+    def term_of(self, token: str) -> int:
+        """A lower-case word's term id (-1 for a stop word or a word no text had in any form)."""
+        word = self.word_ids.get(token)
+        if word is not None:
+            return self._word_terms[word]
+        if token in _STOPWORDS:
+            return _NO_TERM
+        return self.term_ids.get(self.stemmer.stemWord(token), _NO_TERM)
 
     def forget_texts_except(self, texts: set[str]) -> None:
         self._texts = {t: ids for t, ids in self._texts.items() if t in texts}
@@ -119,9 +118,18 @@ class LexicalIndex:
         used[words] = True
         self.vocabulary = frozenset(w for w in map(self.table.words.__getitem__, np.flatnonzero(used)) if w.isalpha())
 
+    def unknown_words(self, text: str) -> list[str]:
+        """Words of `text` (stop words aside) that no passage uses in any form ("tummy", "vasectomy")."""
+        tokens = [token for token in _TOKEN.findall(text.lower()) if token not in _STOPWORDS]
+        return [token for token in tokens if not self._used(self.table.term_of(token))]
+
+    def _used(self, term: int) -> bool:
+        """Whether some passage has this term (the table also holds words of other versions' passages)."""
+        return 0 <= term < len(self.starts) - 1 and self.starts[term] != self.starts[term + 1]
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for `query` (zeros when no word matches)."""
-        terms = [t for t in self.table.query_terms(query) if t < len(self.starts) - 1]
+        terms = [t for t in self.table.query_terms(query) if self._used(t)]
         if not terms:
             return np.zeros(self.size, dtype=np.float32)
         postings = [np.arange(self.starts[t], self.starts[t + 1]) for t in terms]

@@ -26,7 +26,7 @@ class PhraseMatcher:
         self, phrases: tuple[str, ...], unless: tuple[str, ...] = (), history: HistoryRule | None = None
     ) -> None:
         self.phrases = PhraseIndex(phrases)
-        self.unless = [_phrase_pattern(phrase, capture=True) for phrase in unless]
+        self.unless = [phrase_pattern(phrase, capture=True) for phrase in unless]
         self.history = history
 
     def find(self, text: str) -> str | None:
@@ -65,7 +65,7 @@ class PhraseIndex:
             parts = _phrase_parts(phrase)
             first_words = dict.fromkeys(alternative.split()[0] for alternative in parts[0]) if parts else {}
             for word in first_words:
-                self.each_by_first_word.setdefault(word, []).append(_phrase_pattern(phrase, capture=True))
+                self.each_by_first_word.setdefault(word, []).append(phrase_pattern(phrase, capture=True))
         self.by_first_word = {
             word: re.compile(r"\b(?:" + "|".join(p.pattern[2:-2] for p in each) + r")\b")
             for word, each in self.each_by_first_word.items()
@@ -109,9 +109,9 @@ class HistoryRule:
     ) -> None:
         # By pattern, not by the words found: "cant breathe" is not excused because a looser phrase that
         # may be history would also fit those words.
-        self.patterns = frozenset(_phrase_pattern(phrase, capture=True).pattern for phrase in phrases)
-        self.past_or_general = _phrases_pattern(past_or_general)
-        self.happening_now = _phrases_pattern(happening_now)
+        self.patterns = frozenset(phrase_pattern(phrase, capture=True).pattern for phrase in phrases)
+        self.past_or_general = phrases_pattern(past_or_general)
+        self.happening_now = phrases_pattern(happening_now)
 
     def excuses(self, match: re.Match[str], text: str) -> bool:
         """Whether the emergency phrase `match` (found by PhraseIndex.each_at) in the normalised `text` is
@@ -148,15 +148,18 @@ def _phrase_parts(phrase: str) -> list[list[str]]:
     return [alternatives for alternatives in ([w for w in part if w] for part in parts) if alternatives]
 
 
-def _phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
+def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
+    """A phrase's pattern, its own words (each part between "...") as groups when `capture`: what a match
+    found by PhraseIndex is (`match.re`)."""
     parts = [[re.escape(word) for word in part] for part in _phrase_parts(phrase)]
     patterns = [part[0] if len(part) == 1 else f"(?:{'|'.join(part)})" for part in parts]
     patterns = [f"({pattern})" if capture else pattern for pattern in patterns]
     return re.compile(r"\b" + r"(?:\s\S+){0,4}\s".join(patterns) + r"\b")
 
 
-def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    patterns = [_phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if _phrase_parts(phrase)]
+def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern finding any of `phrases` (as PhraseMatcher reads them) in a normalised text."""
+    patterns = [phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if _phrase_parts(phrase)]
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
 
 

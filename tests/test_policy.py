@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from bot.knowledge import load_safety, words_together_phrases
-from bot.phrases import HistoryRule, PhraseIndex, PhraseMatcher, _phrases_pattern, normalise
+from bot.phrases import HistoryRule, PhraseIndex, PhraseMatcher, normalise, phrases_pattern
 from bot.policy import MAX_QUESTION_CHARS, QuestionError, emergency_phrases, small_talk_intent
 from tests.conftest import KNOWLEDGE, PROJECT
 
@@ -177,7 +177,7 @@ def test_only_the_history_phrases_themselves_are_excused_as_history():
 
 def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
     phrases = load_safety(KNOWLEDGE).emergency
-    index, one_pattern = PhraseIndex(phrases), _phrases_pattern(phrases)
+    index, one_pattern = PhraseIndex(phrases), phrases_pattern(phrases)
     sets = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.yaml").read_text("utf-8"))
     messages = [normalise(m) for group in sets.values() for m in group]
     found = 0

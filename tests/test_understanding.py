@@ -148,6 +148,14 @@ def test_misspelt_words_are_read_as_the_knowledge_spells_them(dental, question, 
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
 
 
+def test_words_of_the_safety_rules_are_never_corrected_into_words_of_the_pages(dental):
+    """A dental practice's pages say "finding", "drilling" and "filled": the corrector had read "fainting",
+    "drooling" and "filler" as those, and the red flag by meaning was lost."""
+    message = "my mum keeps fainting and drooling since the filler"
+    assert dental.snapshot.policy.retriever.correct_spelling(message) == message
+    assert dental.answer("she keeps fainting since her lip filler, now drooling").kind == ReplyKind.EMERGENCY
+
+
 def test_context_follows_the_last_answer_and_ignores_junk():
     assert Context.from_payload({"page": 42, "previous": "x" * 500}) == Context()
     assert Context.from_payload("not a dict") == Context()

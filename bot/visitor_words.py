@@ -1,0 +1,102 @@
+"""Everyday words of visitors, bridged to the words a clinic's pages use (bot/data/visitor_words.yaml, and a
+clinic's own under `visitor_words` in clinic.yaml).
+
+"where are u" shares no word with a section called "Finding us and parking", and the model does not connect
+them either. A question with a bridge's phrase also looks for the pages' words: the word search (BM25)
+looks for them, and the question's vector is also read moved toward theirs (the retriever keeps the better
+cosine of each passage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.phrases import PhraseIndex, normalise, phrase_pattern
+
+SHIPPED = Path(__file__).parent / "data" / "visitor_words.yaml"
+# Words of chat, not of a subject: a question with a word no page uses gets no pages' words ("how much is a
+# tummy tuck" must not find the price list), but these say nothing about what is asked ("where r u exactly").
+_CHAT_WORDS = """
+im ive id ill youre hi hiya hey hello ok okay pls plz please thanks thank ta whats wats exactly just really
+actually tomorrow today tonight got get getting wondering wonder quick question anyone someone anything
+something thing bit lot like know want wanna gonna need mum dad husband wife partner hubby
+"""
+CHAT_WORDS = frozenset(_CHAT_WORDS.split())
+
+
+@dataclass(frozen=True)
+class WordBridge:
+    visitor: tuple[str, ...]  # phrases as visitors type them
+    pages: str  # the words pages use for the same thing
+
+
+def read_bridges(lines: object) -> tuple[WordBridge, ...]:
+    """Bridges from their YAML form, a mapping of lines "visitors' phrases, separated by commas: the pages'
+    words". Raises ValueError, saying what is wrong, for anything else."""
+    example = "like 'jabs, shots: vaccinations'"
+    if not isinstance(lines, dict):
+        raise ValueError(f"must pair visitors' words with the pages' words, {example}")
+    bridges = []
+    for visitor, pages in lines.items():
+        phrases = [phrase.strip() for phrase in str(visitor).split(",") if normalise(phrase)]
+        if not isinstance(visitor, str) or not phrases or not isinstance(pages, str) or not normalise(pages):
+            raise ValueError(f"must pair visitors' words with the pages' words, {example} (see '{visitor}')")
+        # safety.yaml's phrase syntax: here it would widen a line without anyone seeing it.
+        odd = [phrase for phrase in phrases if "|" in phrase or "..." in phrase]
+        if odd:
+            raise ValueError(f"takes words, not '|' or '...': {', '.join(odd)}")
+        bridges.append(WordBridge(tuple(phrases), pages.strip()))
+    return tuple(bridges)
+
+
+class VisitorWords:
+    def __init__(self, bridges: tuple[WordBridge, ...]) -> None:
+        self.bridges = bridges
+        # Looked for by first word, as emergency phrases are (~500 phrases: about 10 µs a question).
+        self.phrases = PhraseIndex(tuple(phrase for bridge in bridges for phrase in bridge.visitor))
+        self.bridges_of: dict[str, list[WordBridge]] = {}  # a phrase's pattern: each bridge with it
+        for bridge in bridges:
+            for phrase in bridge.visitor:
+                self.bridges_of.setdefault(phrase_pattern(phrase, capture=True).pattern, []).append(bridge)
+
+    def find(self, question: str) -> Found:
+        """The bridges whose everyday phrases `question` has, and the rest of the (normalised) question."""
+        text = normalise(question)
+        found: dict[WordBridge, None] = {}  # each once, in the order found
+        taken = bytearray(len(text))  # 1 where a phrase's own word is
+        match = self.phrases.search(text) if self.phrases else None
+        while match:
+            for each in self.phrases.each_at(text, match.start()):
+                found.update(dict.fromkeys(self.bridges_of[each.re.pattern]))
+                for group in range(1, each.re.groups + 1):
+                    start, end = each.span(group)
+                    taken[start:end] = b"\1" * (end - start)
+            match = self.phrases.search(text, match.start() + 1)
+        rest = "".join(char if not taken[i] else " " for i, char in enumerate(text))
+        return Found(tuple(found), " ".join(rest.split()))
+
+
+@dataclass(frozen=True)
+class Found:
+    bridges: tuple[WordBridge, ...]  # those whose phrases a question has
+    rest: str  # the question's words outside those phrases
+
+    @property
+    def pages(self) -> str:
+        """The pages' words of the bridges found ("" for none)."""
+        return " ".join(bridge.pages for bridge in self.bridges)
+
+
+@cache
+def shipped_bridges() -> tuple[WordBridge, ...]:
+    return read_bridges(yaml.safe_load(SHIPPED.read_text("utf-8")))
+
+
+@lru_cache(maxsize=8)
+def word_bridges(clinic: tuple[WordBridge, ...] = ()) -> VisitorWords:
+    """The shipped bridges with a clinic's own (from clinic.yaml), built once for each clinic's lines."""
+    return VisitorWords(shipped_bridges() + clinic)
