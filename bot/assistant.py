@@ -177,7 +177,7 @@ class Assistant:
         topics = TopicFinder(knowledge.documents, {p.id: p.file for p in index.passages})
         words = word_bridges(knowledge.visitor_words)
         retriever = Retriever(
-            index, self.encoder, reranker=self.config.reranker, visitor_words=words, known_words=knowledge.safety.words
+            index, self.encoder, reranker=self.config.reranker, visitor_words=words, safety_words=knowledge.safety.words
         )
         threshold = threshold or self.config.answer_threshold
         calibration = None

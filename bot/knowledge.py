@@ -131,9 +131,8 @@ class SafetyRules:
 
     @cached_property
     def words(self) -> frozenset[str]:
-        """Every word the rules use (normalised). The spelling corrector leaves them as typed: a clinic
-        whose pages never say "filler" had "filler" read as its pages' "filter", and eight red flags
-        about filler lost their emergency message."""
+        """Every word the rules use (normalised), for the spelling corrector: a clinic whose pages never say
+        "filler" had "filler" read as its pages' "filter", and eight red flags lost their emergency message."""
         texts = (text for name in self.__dataclass_fields__ for text in getattr(self, name))
         return frozenset(word for text in texts for word in normalise(text.replace("|", " ")).split())
 

@@ -19,11 +19,14 @@ from bot.phrases import PhraseIndex, normalise, phrase_pattern
 
 SHIPPED = Path(__file__).parent / "data" / "visitor_words.yaml"
 # Words of chat, not of a subject: a question with a word no page uses gets no pages' words ("how much is a
-# tummy tuck" must not find the price list), but these say nothing about what is asked ("where r u exactly").
+# tummy tuck" must not find the price list), but these say nothing about what is asked ("where r u exactly",
+# "i cant find your car park": a page's "can't" is read as "can" and "t", a question's as "cant").
 _CHAT_WORDS = """
 im ive id ill youre hi hiya hey hello ok okay pls plz please thanks thank ta whats wats exactly just really
 actually tomorrow today tonight got get getting wondering wonder quick question anyone someone anything
 something thing bit lot like know want wanna gonna need mum dad husband wife partner hubby
+cant dont doesnt didnt isnt wont wasnt arent havent hasnt couldnt wouldnt shouldnt theres thats hes shes
+theyre weve youve
 """
 CHAT_WORDS = frozenset(_CHAT_WORDS.split())
 
@@ -58,7 +61,9 @@ class VisitorWords:
         self.bridges = bridges
         # Looked for by first word, as emergency phrases are (~500 phrases: about 10 µs a question).
         self.phrases = PhraseIndex(tuple(phrase for bridge in bridges for phrase in bridge.visitor))
-        self.bridges_of: dict[str, list[WordBridge]] = {}  # a phrase's pattern: each bridge with it
+        # A match's pattern (`match.re.pattern`) is its phrase's: each bridge with that phrase (two lines may
+        # share one, or spell it alike: "can't come" and "cant come").
+        self.bridges_of: dict[str, list[WordBridge]] = {}
         for bridge in bridges:
             for phrase in bridge.visitor:
                 self.bridges_of.setdefault(phrase_pattern(phrase, capture=True).pattern, []).append(bridge)
@@ -67,7 +72,7 @@ class VisitorWords:
         """The bridges whose everyday phrases `question` has, and the rest of the (normalised) question."""
         text = normalise(question)
         found: dict[WordBridge, None] = {}  # each once, in the order found
-        taken = bytearray(len(text))  # 1 where a phrase's own word is
+        taken = bytearray(len(text))  # 1 for each character of a phrase's own words (not of its gaps)
         match = self.phrases.search(text) if self.phrases else None
         while match:
             for each in self.phrases.each_at(text, match.start()):

@@ -50,6 +50,14 @@ def test_a_dictionary_word_with_an_ending_is_not_corrected_into_a_word_of_the_pa
     assert correct("it keeps bleding") == "it keeps bleeding"  # "-ing" is no safe ending: a typo of a page word
 
 
+def test_a_word_of_the_safety_rules_is_only_corrected_into_another():
+    keep = frozenset({"filler", "swallo", "swallow", "fainting", "finding"})
+    correct = SpellingCorrector(frozenset({"filter", "swallow", "finding"}), keep=keep)
+    assert correct("grey skin since the filler") == "grey skin since the filler"  # not a hearing aid's "filter"
+    assert correct("she keeps fainting") == "she keeps fainting"  # two letters from "finding"
+    assert correct("hard to swallo") == "hard to swallow"
+
+
 @pytest.mark.parametrize("question", ["0", "a", "?!", "the", "é"])
 def test_questions_with_no_searchable_words_are_answered(assistant, question):
     assert assistant.answer(question).kind in ("answer", "fallback", "smalltalk")
