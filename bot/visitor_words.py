@@ -35,9 +35,12 @@ CHAT_WORDS = frozenset(_CHAT_WORDS.split())
 class WordBridge:
     visitor: tuple[str, ...]  # phrases as visitors type them
     pages: str  # the words pages use for the same thing
+    # Whether the phrases ask about the clinic as a whole ("where r u", "do you take card"): then the
+    # question is not read as being about the page the visitor is on, nor the last answer's.
+    about_the_clinic: bool = False
 
 
-def read_bridges(lines: object) -> tuple[WordBridge, ...]:
+def read_bridges(lines: object, about_the_clinic: bool = False) -> tuple[WordBridge, ...]:
     """Bridges from their YAML form, a mapping of lines "visitors' phrases, separated by commas: the pages'
     words". Raises ValueError, saying what is wrong, for anything else."""
     example = "like 'jabs, shots: vaccinations'"
@@ -52,7 +55,7 @@ def read_bridges(lines: object) -> tuple[WordBridge, ...]:
         odd = [phrase for phrase in phrases if "|" in phrase or "..." in phrase]
         if odd:
             raise ValueError(f"takes words, not '|' or '...': {', '.join(odd)}")
-        bridges.append(WordBridge(tuple(phrases), pages.strip()))
+        bridges.append(WordBridge(tuple(phrases), pages.strip(), about_the_clinic))
     return tuple(bridges)
 
 
@@ -98,7 +101,8 @@ class Found:
 
 @cache
 def shipped_bridges() -> tuple[WordBridge, ...]:
-    return read_bridges(yaml.safe_load(SHIPPED.read_text("utf-8")))
+    sections = yaml.safe_load(SHIPPED.read_text("utf-8"))
+    return read_bridges(sections["the_clinic"], about_the_clinic=True) + read_bridges(sections["a_treatment"])
 
 
 @lru_cache(maxsize=8)

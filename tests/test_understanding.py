@@ -54,6 +54,16 @@ def test_a_question_that_names_its_own_topic_is_not_bent_by_the_context(assistan
     assert section_of(answer) == "visiting-us.md > What are your opening hours?"
 
 
+@pytest.mark.parametrize("question", ["where r u", "where is the clinic"])
+def test_a_question_about_the_clinic_itself_is_not_read_as_about_the_page(assistant, question):
+    """Everyday words about the clinic as a whole (bot/data/visitor_words.yaml, `the_clinic`): on the
+    microneedling page "where is the clinic" was answered with a microneedling passage."""
+    on_the_page = Context(page=MICRONEEDLING_PAGE)
+    answer = assistant.answer(question, on_the_page)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == "visiting-us.md > Where is the clinic?"
+    assert assistant.answer("do u take card", on_the_page).kind == ReplyKind.FALLBACK  # no page says
+
+
 FILLERS = """---
 title: Dermal fillers
 url: https://www.example.com/fillers

@@ -37,7 +37,7 @@ FLOORS = {
     "millbrook-foot-clinic": (0.74, 0.63, 0.75),  # 0.79 / 0.73 / 0.75
     # Written blind on 2026-12-02 (session 11: a hearing clinic and a travel clinic) to measure the everyday
     # words unseen; one missed advice question of each is still answered from a page (see their questions.yaml).
-    "ashdown-hearing": (0.57, 0.46, 0.8),  # 0.62 / 0.53 / 0.83
+    "ashdown-hearing": (0.56, 0.46, 0.8),  # 0.61 / 0.53 / 0.83
     "fernhill-travel": (0.63, 0.60, 0.8),  # 0.68 / 0.67 / 0.83
 }
 
