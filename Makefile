@@ -46,8 +46,8 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/python -m pytest -n 2
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
-# quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 498 of the tests in
-# 1 min 50 s on the 2 idle cores (2026-12-02; the whole suite, 619 tests: 7 min 12 s, README "Test times").
+# quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 524 of the tests in
+# 1 min 50 s on the 2 idle cores (2026-12-02; the whole suite, 647 tests: 6 min 24 s, README "Test times").
 quick: $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
