@@ -64,14 +64,13 @@ def test_questions_with_no_searchable_words_are_answered(assistant, question):
 
 
 def test_sentence_evidence_is_the_same_with_or_without_the_full_scan(assistant, monkeypatch):
-    """Large knowledge bases score only the candidates' sentences: the same scores as the full scan."""
-    import bot.retrieval
-
+    """Large knowledge bases search passages with faiss and score only the candidates' sentences: the same
+    scores as the full scan of a clinic-sized one."""
     retriever = assistant.snapshot.policy.retriever
     question = "does it involve incisions or anesthesia"
     vector = retriever.encoder.encode_queries([question])[0]
     scanned = retriever.search(question, vector, k=5).hits
-    monkeypatch.setattr(bot.retrieval, "SENTENCE_SCAN_UP_TO", 0)
+    monkeypatch.setattr(retriever, "_scan", False)
     candidates_only = retriever.search(question, vector, k=5).hits
     assert [(h.passage.id, round(h.score, 5), h.sentence) for h in scanned][:3] == [
         (h.passage.id, round(h.score, 5), h.sentence) for h in candidates_only
