@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 def features(hit: Hit) -> tuple[float, ...]:
     """What the reranker weighs, in the order of RerankWeights' fields: the fused score, the cosines with
-    the passage, its heading and its best sentence (the passage's own where it has no heading, or where it
-    matches better than any one sentence, as a price table does), the word match, and whether the passage
-    is an FAQ entry. (A penalty for a page's introduction put the right section first more often on the
-    visitor suites, whose introductions sum up their pages, but an imported website's introduction often
-    holds the answer itself: the doctor's name, the price table.)"""
+    the passage, its heading (a page's introduction: the page's title) and its best sentence (the passage's
+    own where it matches better than any one sentence, as a price table does), the word match, and whether
+    the passage is an FAQ entry. (A penalty for a page's introduction put the right section first more often
+    on the visitor suites, whose introductions sum up their pages, but an imported website's introduction
+    often holds the answer itself: the doctor's name, the price table. Labelled by its title instead, an
+    introduction competes as the sections do.)"""
     evidence = hit.evidence
     passage = evidence.passage if evidence else hit.dense
     heading = evidence.heading if evidence else None

@@ -137,6 +137,28 @@ def dental(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
     assistant.close()
 
 
+@pytest.fixture(scope="module")
+def aesthetics(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+    """The fictional aesthetics clinic of the visitor suites (eval/visitors/harbour-aesthetics)."""
+    root = tmp_path_factory.mktemp("aesthetics")
+    project = Path(__file__).parent.parent
+    knowledge = shutil.copytree(project / "eval/visitors/harbour-aesthetics/knowledge", root / "knowledge")
+    shutil.copy(project / "knowledge/safety.yaml", knowledge / "safety.yaml")
+    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
+    yield assistant
+    assistant.close()
+
+
+@pytest.mark.parametrize(
+    "question", ["will my wrinkles get worse if i stop having botox", "how long before my wedding should i get botox"]
+)
+def test_a_section_is_not_outranked_by_the_introduction_that_names_the_brand(aesthetics, question):
+    """The anti-wrinkle page's introduction names Botox and its sections do not: labelled by its own text, it
+    came first for any question about Botox."""
+    answer = aesthetics.answer(question)
+    assert section_of(answer) == "anti-wrinkle-injections.md > When you will see results"
+
+
 def test_a_chain_of_such_follow_ups_keeps_asking_the_first_question(two_treatments):
     context = Context().after(two_treatments.answer("how long does a peel last"), "how long does a peel last")
     switched = two_treatments.answer("and fillers?", context)
