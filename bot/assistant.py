@@ -30,7 +30,7 @@ from bot.passages import Passage, build_passages, document_passages, key_sentenc
 from bot.policy import AnswerPolicy, PolicySettings
 from bot.replies import Answer, Context
 from bot.reranking import Reranker
-from bot.retrieval import Retriever
+from bot.retrieval import Retriever, page_titles
 from bot.topics import TopicFinder
 from bot.versions import IndexVersions
 from bot.visitor_words import word_bridges
@@ -219,10 +219,10 @@ class Assistant:
 
     def _cache_keys(self, index: PassageIndex) -> set[str]:
         """What the vector cache keeps for this version: what `build_index` embedded (passages, headings,
-        key sentences) and the policy's examples."""
+        key sentences), the titles the retriever labels introductions with, and the policy's examples."""
         texts = [p.embedding_text for p in index.passages] + [p.heading_text for p in index.passages if p.heading_text]
         texts += [p.text[a:b] for p in index.passages for a, b in key_sentence_spans(p.text)]
-        texts += self._example_texts
+        texts += page_titles(index.passages) + self._example_texts
         return {VectorCache.key(t) for t in texts}
 
     def _save_in_background(self, index: PassageIndex) -> None:

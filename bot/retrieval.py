@@ -10,17 +10,18 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from bot.embedding import Encoder
-from bot.index import PassageIndex
+from bot.embedding import Encoder, TextKind
+from bot.index import FLAT_UP_TO, PassageIndex
 from bot.passages import Passage
 from bot.reranking import Reranker
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-# Up to this many sentences (about 6,000 passages), a question is compared with every passage, FAQ question
-# and sentence at once, with numpy: the sentences are searched for candidates too (1-2 ms a question), and
-# the passages without faiss. On covid-faq's 263 passages and 1,016 sentences this took answer()'s p50 from
-# 1.27x to 1.2x the bare encoder (faiss's two searches cost 0.4 ms there, the numpy products 0.05 ms).
+# Up to this many sentences (about 6,000 passages), and while faiss's search would be exact (FLAT_UP_TO), a
+# question is compared with every passage, FAQ question and sentence at once, with numpy: the sentences are
+# searched for candidates too (1-2 ms a question), and the passages without faiss, whose two searches and
+# their Python wrappers cost about 0.4 ms a question on covid-faq's 263 passages. Back to back on a busy
+# machine, answer()'s p50 went from 1.30x to 1.22-1.24x the bare encoder's (README "Performance").
 SCAN_UP_TO = 30_000
 # Words that ask for a page as a whole, not for anything in it: "what is microneedling", "tell me about
 # fillers", "do you offer peels".
@@ -42,11 +43,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class Evidence:
-    """The question's cosine with each part of a passage: the question's own vector (never its topical
-    reading, which the fused score already holds)."""
+    """The question's cosine with each part of a passage, and with the title of an introduction's page: the
+    question's own vector (never its topical reading, which the fused score already holds)."""
 
     passage: float
     heading: float | None  # its FAQ question or statement heading, or its page's title for an introduction
+    # (None: an introduction of a page without a title)
     sentence: float | None  # its best sentence, when it has sentences
     names_only_page: bool = False  # every word of the question that counts is in the page's title
 
@@ -65,6 +67,7 @@ class Retrieval:
         if self.best_score is None:
             object.__setattr__(self, "best_score", max((hit.score for hit in self.hits), default=0.0))
 
+
 @dataclass(frozen=True)
 class Cosines:
     """A question's cosine with every passage, FAQ question and sentence of the index (see SCAN_UP_TO)."""
@@ -76,8 +79,8 @@ class Cosines:
 
 @dataclass(frozen=True)
 class DenseParts:
-    """`dense` of each candidate row, with the cosines it was made of (NaN where a passage has no heading
-    or no sentences)."""
+    """`dense` of each candidate row, with the cosines it was made of (NaN where a passage has no heading,
+    nor a title for an introduction, or no sentences)."""
 
     dense: np.ndarray
     passage: np.ndarray
@@ -85,7 +88,7 @@ class DenseParts:
     sentence: np.ndarray
 
     def evidence(self, i: int, names_only_page: bool) -> Evidence:
-        """Row i's cosines (None for NaN: no heading, no sentences)."""
+        """Row i's cosines (None for NaN: no heading or title, no sentences)."""
         heading, sentence = float(self.heading[i]), float(self.sentence[i])
         return Evidence(
             float(self.passage[i]),
@@ -219,7 +222,7 @@ class Retriever:
         self._pages_vectors = dict(zip(bridges, encoder.encode_queries([b.pages for b in bridges]), strict=True))
         self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary, safety_words)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
-        self._scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO
+        self._scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO and len(index) <= FLAT_UP_TO
         rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)
@@ -230,13 +233,19 @@ class Retriever:
         # reranker's evidence (not in the fused score). Before, its own text stood in for a label, so it
         # matched any question on its page better than the sections' labels did: "how long does botox last"
         # got the anti-wrinkle page's introduction, which names Botox, not "When you will see results".
-        # Right section first (`python -m bot.reranker_training`, weights fitted on the other suites):
-        # ashdown 0.714 → 0.733, harbour 0.833 → 0.837, riverside 0.829 → 0.839, the five others unchanged.
-        titles = sorted({p.title for p in index.passages})
-        self._title_vectors = encoder.encode_queries(titles) if titles else np.zeros((0, index.dimension))
+        # Right section first (`python -m bot.reranker_training`): with the shipped weights, harbour 0.833 →
+        # 0.842 and riverside 0.839 → 0.849; with weights fitted on the other suites, ashdown 0.714 → 0.733,
+        # harbour 0.833 → 0.837 and riverside 0.829 → 0.839; the five other suites unchanged either way.
+        # An introduction of a page without a title keeps its own text as its label.
+        titles = page_titles(index.passages)
+        self._title_vectors = (
+            encoder.encode_passages(titles, TextKind.SENTENCE) if titles else np.zeros((0, index.dimension))
+        )
         title_number = {title: number for number, title in enumerate(titles)}
         self._intro_title = np.fromiter(
-            (-1 if p.headings else title_number[p.title] for p in index.passages), dtype=np.int64, count=len(index)
+            (title_number.get(p.title, -1) if not p.headings else -1 for p in index.passages),
+            dtype=np.int64,
+            count=len(index),
         )
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
 
@@ -441,6 +450,11 @@ class Retriever:
             return np.zeros(0, dtype=np.int64)
         top = _top(cosines.sentence, self.settings.sentence_candidates)
         return np.searchsorted(self.index.sentence_starts, top, side="right") - 1
+
+
+def page_titles(passages: list[Passage]) -> list[str]:
+    """The titles that label an introduction (see Retriever), each once."""
+    return sorted({p.title for p in passages if not p.headings and p.title.strip()})
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.retrieval import RetrievalSettings, SpellingCorrector
+from bot.retrieval import RetrievalSettings, Retriever, SpellingCorrector
 
 # Paraphrases a visitor might type, each with the seed section that answers it.
 SEED_QUESTIONS = [
@@ -75,6 +75,17 @@ def test_sentence_evidence_is_the_same_with_or_without_the_full_scan(assistant, 
     assert [(h.passage.id, round(h.score, 5), h.sentence) for h in scanned][:3] == [
         (h.passage.id, round(h.score, 5), h.sentence) for h in candidates_only
     ][:3]
+
+
+def test_the_full_scan_takes_the_same_nearest_passages_as_faiss(assistant):
+    """Fewer candidates than passages and FAQ questions, so that the choice is made: the same rows."""
+    index = assistant.snapshot.index
+    retriever = Retriever(index, assistant.encoder)
+    for question in ("does it hurt", "how much does it cost", "where do i park", "what is microneedling"):
+        vector = assistant.encoder.encode_queries([question])[0]
+        assert retriever._cosines(vector) is not None
+        for n in (1, 3):
+            assert set(retriever._nearest(vector, retriever._cosines(vector), n)) == set(index.nearest(vector, n))
 
 
 @pytest.mark.parametrize("lexical_weight", [0.0, 0.5, 1.25])
