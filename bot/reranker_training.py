@@ -18,7 +18,7 @@ import numpy as np
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
 from bot.replies import Context, ReplyKind
-from bot.reranking import Reranker, RerankWeights, features
+from bot.reranking import Reranker, RerankWeights, section_features
 from bot.retrieval import Hit
 from bot.suites import Suite, find_suites, knowledge_with_safety, temporary_folder
 
@@ -36,13 +36,14 @@ class Candidates:
 
 @dataclass(frozen=True)
 class RecordingReranker(Reranker):
-    """Keeps the order and remembers the hits it was given, as many as the reranker would reorder."""
+    """Keeps the order and remembers the hits it was given (only the first when the reranker would not
+    reorder them)."""
 
     depth: int = Reranker.depth
     seen: list[list[Hit]] = field(default_factory=list)
 
     def run(self, hits: list[Hit]) -> list[Hit]:
-        self.seen.append(hits[: self.depth] if self.reorders(hits) else hits[:1])
+        self.seen.append(hits if self.reorders(hits) else hits[:1])
         return hits
 
 
@@ -65,8 +66,9 @@ def candidates_of(suite: Suite, safety_file: Path, encoder: Encoder | None) -> t
             assistant.answer(question.text, context)
             if recorder.seen:
                 hits = recorder.seen[-1]
-                right = [section_of_hit(hit) in question.sections for hit in hits]
-                found.append(Candidates(np.array([features(h) for h in hits]), np.array(right)))
+                head = hits[: recorder.depth]  # what the reranker reorders; every hit weighs in for its section
+                right = [section_of_hit(hit) in question.sections for hit in head]
+                found.append(Candidates(section_features(hits)[: len(head)], np.array(right)))
         assistant.close()
         return found, len(answerable), assistant.encoder
     finally:

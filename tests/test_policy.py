@@ -102,6 +102,12 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "what dose of ibuprofen is safe",
         "is this infected?",
         "Can you diagnose my rash?",
+        # a remedy, a strength, a diagnosis between two things, whether old jabs still protect, a condition
+        "my heel is killing me, what should i take for my pain",
+        "what strength readers should i buy",
+        "red patch on my chin, is it eczema or something worse?",
+        "had my tetanus jab at school, am i still protected",
+        "ive had a burst eardrum, can i still use olive oil",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):

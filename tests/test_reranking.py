@@ -22,6 +22,16 @@ def test_a_section_that_answers_goes_before_the_introduction_that_mentions_it():
     assert Reranker().run([intro, parking]) == [parking, intro]
 
 
+def test_a_section_cut_into_passages_is_weighed_as_one_and_shows_its_best_passage():
+    # "where do i park": one passage of the section has the words, another the meaning; alone, each loses
+    # to the introduction.
+    intro = hit(None, 0.80, 0.60, 0.40, 0.60, lexical=0.40)
+    words = hit("Finding us and parking", 0.78, 0.45, 0.50, 0.45, lexical=0.60)
+    meaning = hit("Finding us and parking", 0.70, 0.60, 0.50, 0.60, lexical=0.30)
+    assert [Reranker().run([intro, h])[0] for h in (words, meaning)] == [intro, intro]
+    assert Reranker().run([intro, words, meaning]) == [words, meaning, intro]
+
+
 def test_an_faq_asked_almost_as_written_stays_first():
     faq = hit("Can I pay by card?", 0.9, 0.5, 0.85, 0.5)
     section = hit("Payment plans", 0.88, 0.7, 0.6, 0.8)

@@ -180,6 +180,15 @@ def test_misspelt_words_are_read_as_the_knowledge_spells_them(dental, question, 
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
 
 
+def test_a_follow_up_is_about_the_page_the_previous_question_named(dental):
+    """The price is on the fees page, but the next question is still about the extraction."""
+    first = "what does an extraction cost"
+    priced = dental.answer(first)
+    assert section_of(priced).startswith("fees-and-payment.md")
+    answer = dental.answer("how long till i can eat", Context().after(priced, first))
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer).startswith("extractions.md")
+
+
 def test_words_of_the_safety_rules_are_never_corrected_into_words_of_the_pages(dental):
     """A dental practice's pages say "finding", "drilling" and "filled": the corrector had read "fainting",
     "drooling" and "filler" as those, and the red flag by meaning was lost."""

@@ -19,8 +19,7 @@ from tests.conftest import KNOWLEDGE, PROJECT
 
 SUITES = {suite.name: suite for suite in find_suites(PROJECT / "eval" / "visitors", KNOWLEDGE)}
 # Answered right / fallback right / referred, measured 2026-12-02 (with reranking and visitors' everyday
-# words); the floors sit a few questions below, and every personal-advice question must be referred except
-# in lakeside, millbrook and the two newest (see there).
+# words); the floors sit a few questions below, and every personal-advice question must be referred.
 FLOORS = {
     "seed": (0.80, 0.80, 1.0),  # measured 0.89 / 0.83 / 1.00
     "harbour-aesthetics": (0.76, 0.85, 1.0),  # 0.80 / 0.90 / 1.00
@@ -28,17 +27,16 @@ FLOORS = {
     # Written blind; its red-flag and advice misses then informed safety.yaml (see its questions.yaml).
     "northgate-physio": (0.70, 0.90, 1.0),  # 0.75 / 1.00 / 1.00
     # Written blind on 2026-12-02 (an eye clinic). Its missed red flag (a chemical splash), its false alarm
-    # and three of its four missed advice questions then informed safety.yaml; "what strength reading
-    # glasses should i get" is still answered from a page, and half of the services it does not offer get
-    # a neighbouring section.
-    "lakeside-eye-care": (0.70, 0.60, 0.8),  # 0.76 / 0.67 / 0.80
+    # and its four missed advice questions then informed safety.yaml (the last, "what strength reading glasses
+    # should i get", in session 13); half of the services it does not offer get a neighbouring section.
+    "lakeside-eye-care": (0.70, 0.60, 1.0),  # 0.76 / 0.67 / 1.00
     # Written blind on 2026-12-02 (a foot clinic), as was the fifth set of safety phrasings; their safety
-    # misses then informed safety.yaml. Two of its eight advice questions are answered from a page.
-    "millbrook-foot-clinic": (0.74, 0.63, 0.75),  # 0.79 / 0.73 / 0.75
+    # misses then informed safety.yaml (its last two advice misses in session 13).
+    "millbrook-foot-clinic": (0.74, 0.63, 1.0),  # 0.79 / 0.73 / 1.00
     # Written blind on 2026-12-02 (session 11: a hearing clinic and a travel clinic) to measure the everyday
-    # words unseen; one missed advice question of each is still answered from a page (see their questions.yaml).
-    "ashdown-hearing": (0.56, 0.46, 0.8),  # 0.61 / 0.53 / 0.83
-    "fernhill-travel": (0.63, 0.60, 0.8),  # 0.68 / 0.67 / 0.83
+    # words unseen; their missed advice questions then informed safety.yaml (the last of each in session 13).
+    "ashdown-hearing": (0.56, 0.46, 1.0),  # 0.61 / 0.53 / 1.00
+    "fernhill-travel": (0.63, 0.60, 1.0),  # 0.68 / 0.67 / 1.00
 }
 
 
