@@ -202,6 +202,8 @@ class AnswerPolicy:
         # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on
         # the visitor suites, answered right 0.727 → 0.741 (harbour) and 0.652 → 0.681 (riverside).
         typed, question = question, self.retriever.correct_spelling(question)
+        if context and context.asked:  # the previous question as the model read it ("teeth whitning")
+            context = replace(context, asked=self.retriever.correct_spelling(context.asked))
         topic_file = self.topics.topic(question, context) if self.topics else None
         if topic_file and any(bridge.about_the_clinic for bridge in self.retriever.bridges(question)):
             topic_file = None  # "where r u" on the microneedling page asks for the address, not microneedling

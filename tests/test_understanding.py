@@ -180,9 +180,9 @@ def test_misspelt_words_are_read_as_the_knowledge_spells_them(dental, question, 
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
 
 
-def test_a_follow_up_is_about_the_page_the_previous_question_named(dental):
-    """The price is on the fees page, but the next question is still about the extraction."""
-    first = "what does an extraction cost"
+@pytest.mark.parametrize("first", ["what does an extraction cost", "what does an extration cost"])
+def test_a_follow_up_is_about_the_page_the_previous_question_named(dental, first):
+    """The price is on the fees page, but the next question is still about the extraction (misspelt too)."""
     priced = dental.answer(first)
     assert section_of(priced).startswith("fees-and-payment.md")
     answer = dental.answer("how long till i can eat", Context().after(priced, first))
