@@ -6,6 +6,9 @@ articles. So the threshold is not one number: the shipped questions that no clin
 and the threshold is set just above most of them. A few of those questions may be ones this clinic
 does answer (a dental practice is asked about teeth whitening), so a high quantile is taken rather
 than the maximum, and the result is kept within bounds that held on every knowledge base measured.
+A question the policy declines whatever its confidence (it asks for a service no page names, see
+bot/services.py; many of the shipped questions do) counts as confidence 0: the threshold is set above
+the questions it has to hold back, not above those already held back.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ def calibrate(retriever: Retriever, questions: list[str], vectors: np.ndarray) -
         questions, vectors = [questions[i] for i in chosen], vectors[chosen]
     best = []
     for question, vector in zip(questions, vectors, strict=True):
+        if retriever.unnamed_service(question):
+            best.append(0.0)  # the policy says "I don't know" to it whatever its confidence
+            continue
         found = retriever.search(question, vector, k=1)
         best.append(retriever.settings.confidence(found.best_score) if found.hits else 0.0)
     scores = np.asarray(best or [0.0])

@@ -8,8 +8,10 @@ the rest is array arithmetic.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
+from itertools import pairwise
 
 import numpy as np
 import Stemmer
@@ -117,11 +119,37 @@ class LexicalIndex:
         used = np.zeros(len(self.table.words), dtype=bool)
         used[words] = True
         self.vocabulary = frozenset(w for w in map(self.table.words.__getitem__, np.flatnonzero(used)) if w.isalpha())
+        self._alphabetical = sorted(self.vocabulary)
 
     def unknown_words(self, text: str) -> list[str]:
         """Words of `text` (stop words aside) that no passage uses in any form ("tummy", "vasectomy")."""
         tokens = [token for token in _TOKEN.findall(text.lower()) if token not in _STOPWORDS]
         return [token for token in tokens if not self._used(self.table.term_of(token))]
+
+    def unnamed_words(self, text: str) -> list[str]:
+        """`unknown_words`, less the pages' words in a visitor's shorter or run-together forms: a short form
+        ("physio": physiotherapy, "specs": spectacles), two words run together ("checkups": check-ups) or
+        one split in two ("shock wave": shockwave)."""
+        tokens = _TOKEN.findall(text.lower())
+        split = {word for a, b in pairwise(tokens) if a + b in self.vocabulary for word in (a, b)}
+        unknown = self.unknown_words(text)
+        return [word for word in unknown if not (word in split or self._shortens(word) or self._joins(word))]
+
+    def _shortens(self, word: str) -> bool:
+        """Whether `word` (or its singular) begins a word of the pages at least twice as long. Not for three
+        letters, which begin too many words ("sti" is not "stiffness"; visitor_words.yaml has "hep a")."""
+        stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
+        if len(stem) < 4:
+            return False
+        at = bisect.bisect_left(self._alphabetical, stem)
+        while at < len(self._alphabetical) and self._alphabetical[at].startswith(stem):
+            if len(self._alphabetical[at]) >= 2 * len(stem):
+                return True
+            at += 1
+        return False
+
+    def _joins(self, word: str) -> bool:
+        return any(word[:i] in self.vocabulary and word[i:] in self.vocabulary for i in range(3, len(word) - 2))
 
     def _used(self, term: int) -> bool:
         """Whether some passage has this term (the table also holds words of other versions' passages)."""

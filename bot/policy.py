@@ -225,7 +225,10 @@ class AnswerPolicy:
             return self.fallback()
         if carried:
             return replace(self.from_hits(self.retriever.run(carried, k=8, vector=extra_vector)), read_as=carried)
-        return self.from_hits(self.retriever.run(question, k=8, vector=vector, topic=topic))
+        found = self.retriever.run(question, k=8, vector=vector, topic=topic)
+        if self.retriever.unnamed_service(question):  # "do you do hair transplants": no page names them
+            return self.fallback(0.0, self.suggestions(found.hits, exclude=None))
+        return self.from_hits(found)
 
     def asks_personal_advice(self, typed: str, corrected: str, cosines: np.ndarray) -> bool:
         """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction

@@ -14,6 +14,7 @@ from bot.embedding import Encoder, TextKind
 from bot.index import FLAT_UP_TO, PassageIndex
 from bot.passages import Passage
 from bot.reranking import Reranker
+from bot.services import asked_for, names_nothing
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -323,6 +324,17 @@ class Retriever:
             for i in order
         ]
         return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0)
+
+    def unnamed_service(self, question: str) -> list[str]:
+        """The words no page uses, in any form, of the service the question asks for ("transplants" in "do
+        you do hair transplants"; see bot/services.py): none when it asks for no service, or for one the
+        pages name, or name with a visitor's everyday words ("do you do jabs"). The question is read with
+        its spelling corrected, as for the search (correcting it twice changes nothing)."""
+        service = asked_for(self.correct_spelling(question))
+        if not service:
+            return []
+        rest = self.visitor_words.find(service).rest
+        return [word for word in self.index.lexical.unnamed_words(rest) if not names_nothing(word)]
 
     def understands(self, question: str) -> bool:
         """Whether the question has a word the knowledge or the model knows ("asdfgh", "???" and emoji

@@ -55,3 +55,9 @@ def test_a_rebuild_after_an_edit_scores_as_a_fresh_build(knowledge_dir):
 def test_an_empty_knowledge_scores_nothing():
     empty = LexicalIndex([])
     assert empty.scores("anything").shape == (0,)
+
+
+def test_short_forms_and_joined_words_of_the_pages_are_not_unnamed():
+    index = LexicalIndex(["Physiotherapy, spectacles, shockwave, check-ups and hepatitis jabs. Still stiff?"])
+    words = "physio specs shock wave checkups hep sti transplants"
+    assert index.unnamed_words(words) == ["hep", "sti", "transplants"]

@@ -197,6 +197,41 @@ def test_words_of_the_safety_rules_are_never_corrected_into_words_of_the_pages(d
     assert dental.answer("she keeps fainting since her lip filler, now drooling").kind == ReplyKind.EMERGENCY
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["do you offer teeth straightening", "can i get a skin tag removed from my neck", "do u do hair transplants"],
+)
+def test_a_service_no_page_names_gets_i_dont_know(aesthetics, question):
+    """The nearest page (laser hair removal for hair transplants) answered confidently enough: a clinic's pages
+    rarely say what it does not do."""
+    assert aesthetics.snapshot.policy.retriever.unnamed_service(question)
+    answer = aesthetics.answer(question)
+    assert answer.kind == ReplyKind.FALLBACK and not answer.sources
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("can i get my old lip filler dissolved", "dermal-fillers.md > Can filler be dissolved?"),
+        ("do u do lip filler for thin lips", "dermal-fillers.md > Lip fillers"),
+        ("can i book a skin consultation", "prices-and-booking.md > Do I need a consultation before treatment?"),
+        ("do u do anti wrinkle jabs", "anti-wrinkle-injections.md"),  # "jabs": visitor_words.yaml
+    ],
+)
+def test_a_service_the_pages_name_in_other_words_is_still_answered(aesthetics, question, section):
+    answer = aesthetics.answer(question)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer).startswith(section)
+
+
+@pytest.mark.parametrize(
+    "question", ["do u do checkups", "can i get an appt on saturday", "can i book my daughter in for a check up"]
+)
+def test_short_forms_joined_words_and_people_do_not_make_a_service_unknown(dental, question):
+    """The pages say "check-ups" and "appointment"; "my daughter" is who, not what."""
+    assert dental.snapshot.policy.retriever.unnamed_service(question) == []
+    assert dental.answer(question).kind == ReplyKind.ANSWER
+
+
 def test_context_follows_the_last_answer_and_ignores_junk():
     assert Context.from_payload({"page": 42, "previous": "x" * 500}) == Context()
     assert Context.from_payload("not a dict") == Context()

@@ -21,22 +21,22 @@ SUITES = {suite.name: suite for suite in find_suites(PROJECT / "eval" / "visitor
 # Answered right / fallback right / referred, measured 2026-12-02 (with reranking and visitors' everyday
 # words); the floors sit a few questions below, and every personal-advice question must be referred.
 FLOORS = {
-    "seed": (0.80, 0.80, 1.0),  # measured 0.89 / 0.83 / 1.00
-    "harbour-aesthetics": (0.76, 0.85, 1.0),  # 0.80 / 0.90 / 1.00
-    "riverside-dental": (0.74, 0.90, 1.0),  # 0.785 / 0.97 / 1.00
+    "seed": (0.80, 0.80, 1.0),  # measured 0.92 / 0.83 / 1.00
+    "harbour-aesthetics": (0.76, 0.93, 1.0),  # 0.81 / 1.00 / 1.00
+    "riverside-dental": (0.74, 0.90, 1.0),  # 0.80 / 0.97 / 1.00
     # Written blind; its red-flag and advice misses then informed safety.yaml (see its questions.yaml).
-    "northgate-physio": (0.70, 0.90, 1.0),  # 0.75 / 1.00 / 1.00
+    "northgate-physio": (0.70, 0.90, 1.0),  # 0.76 / 1.00 / 1.00
     # Written blind on 2026-12-02 (an eye clinic). Its missed red flag (a chemical splash), its false alarm
     # and its four missed advice questions then informed safety.yaml (the last, "what strength reading glasses
-    # should i get", in session 13); half of the services it does not offer get a neighbouring section.
-    "lakeside-eye-care": (0.70, 0.60, 1.0),  # 0.76 / 0.67 / 1.00
+    # should i get", in session 13); of the services it does not offer, a sixth get a neighbouring section.
+    "lakeside-eye-care": (0.70, 0.75, 1.0),  # 0.76 / 0.83 / 1.00
     # Written blind on 2026-12-02 (a foot clinic), as was the fifth set of safety phrasings; their safety
     # misses then informed safety.yaml (its last two advice misses in session 13).
     "millbrook-foot-clinic": (0.74, 0.63, 1.0),  # 0.79 / 0.73 / 1.00
     # Written blind on 2026-12-02 (session 11: a hearing clinic and a travel clinic) to measure the everyday
     # words unseen; their missed advice questions then informed safety.yaml (the last of each in session 13).
-    "ashdown-hearing": (0.56, 0.46, 1.0),  # 0.61 / 0.53 / 1.00
-    "fernhill-travel": (0.63, 0.60, 1.0),  # 0.68 / 0.67 / 1.00
+    "ashdown-hearing": (0.56, 0.60, 1.0),  # 0.61 / 0.67 / 1.00
+    "fernhill-travel": (0.63, 0.80, 1.0),  # 0.69 / 0.87 / 1.00
 }
 
 

@@ -1,0 +1,74 @@
+"""Questions that ask whether the clinic offers something: "do you do hair transplants", "can i get a spray tan".
+
+A clinic's pages describe what it does, rarely what it does not. Asked for a service no page names, the
+model still finds the nearest page ("hair transplants" → laser hair removal), often confidently enough to
+answer with it. So when the words naming the thing asked for include one that no page uses in any form
+(`Retriever.unnamed_service`), the reply is "I don't know, here is how to reach us", with the nearest
+sections as suggestions. Questions of any other shape are left to the confidence threshold: "how much is
+it" names nothing, and "is there anywhere to park" asks for no service.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.visitor_words import CHAT_WORDS
+
+# "do you do …", "can i get …", "does anyone there do …": the ways visitors ask for a service, after a
+# greeting or "i was wondering" at most (after anything else, the question is about something else first:
+# "i play drums in a band, do you do proper ear protection"). "do you have", "do you treat" and "can i book"
+# are left out: they ask about far more than services ("do you have parking", "do you treat children", "can
+# i book a consultation"), and "can you get rid of …" asks for a treatment by what it does.
+_ASKS_FOR = re.compile(
+    r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and|also|just|quick question)(?: there| guys| all)?[\s,.!]+"
+    r"|(?:i was |i'm |im |just )?wondering[\s,]+)*"
+    r"(?:do (?:you|u|ya|you guys|you lot|you all|yall|yous) (?:do|offer|provide|sell|stock|fit|perform|carry)"
+    r"|can (?:i|you|u|we) (?P<verb>get|have)(?! rid\b)"
+    r"|does (?:anyone|anybody|someone|the clinic|your clinic)(?: there| here)? (?:do|offer))"
+    r"[\s.…]+(?:(?:a|an|the|my|some|any|your)\s+)?(?P<thing>.+)$"
+)
+# Where the name of the thing ends: "botox | for sweaty armpits", "a peel | before my holiday".
+_THING_ENDS = re.compile(
+    r"(?:^|\s+)(?:for|on|in|at|here|there|with|before|after|to|from|as|while|during|if|because|so|when|today|"
+    r"tomorrow|tonight|this|next|please|pls|plz)\b|[,.;:?!]"
+)
+# "can i have a glass of wine after botox", "can i get my nails done before a peel": asked with "have", or of
+# something done to the visitor, and then timed, it asks whether it is allowed, not whether it is offered.
+_TIMING = re.compile(r"^\s*(?:before|after|while|during|if|when)\b")
+# The verb of "can i get my glasses fixed", "… ear wax sucked out": the service is named by what it is done to.
+_DONE_TO = re.compile(r"\s+(?:\w{2,}ed|done|cut|seen|made)(?:\s+(?:out|off|up|in))?$")
+
+# Words that say who the thing is for or what it is like rather than name it: "can i get my old lip filler
+# dissolved", "do you do baby botox", "can i get my nan's toenails cut" (no page says "old", "baby" or "nan").
+NOT_A_SERVICE = frozenset(
+    [
+        *("son", "daughter", "mother", "father", "mom", "sister", "brother", "nan", "nana", "nanna", "gran"),
+        *("granny", "grandma", "grandad", "grandpa", "grandson", "granddaughter", "aunt", "uncle", "niece"),
+        *("nephew", "cousin", "boyfriend", "girlfriend", "friend", "baby", "male", "female", "lady", "man"),
+        *("woman", "old", "new", "first", "proper", "quick", "quicker", "cheap", "cheaper", "cheapest", "free"),
+        *("same", "different", "another", "extra", "little", "big", "small", "whole", "full", "usual", "normal"),
+        *("regular", "decent", "good", "best", "real", "actual"),
+    ]
+)
+
+
+def asked_for(question: str) -> str | None:
+    """The words that name what the question asks the clinic for ("hair transplants" in "hi, do you do hair
+    transplants for men?"), or None when it does not ask whether the clinic offers something."""
+    found = _ASKS_FOR.match(" ".join(question.lower().replace("’", "'").split()))
+    if not found:
+        return None
+    thing = found.group("thing")
+    end = _THING_ENDS.search(thing)
+    named = thing[: end.start()] if end else thing
+    name = _DONE_TO.sub("", named).strip()
+    timed = end is not None and _TIMING.match(thing[end.start() :])
+    if timed and (found.group("verb") == "have" or name != named.strip()):
+        return None
+    return name or None
+
+
+def names_nothing(word: str) -> bool:
+    """Whether a word of the thing asked for may be missing from the pages without making it a service they
+    do not name: chat ("hiya", "mum"), a person or a description (NOT_A_SERVICE), or one or two letters."""
+    return len(word) < 3 or word in CHAT_WORDS or word in NOT_A_SERVICE

@@ -1,0 +1,46 @@
+"""Which questions ask the clinic for a service, and what they ask for (bot/services.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services import asked_for
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("do you do hair transplants", "hair transplants"),
+        ("do u do botox for sweaty armpits?", "botox"),
+        ("hi there, can i get a spray tan before my holiday", "spray tan"),
+        ("i was wondering do you do… microblading", "microblading"),
+        ("Does anyone there do cochlear implants", "cochlear implants"),
+        ("ok so do you sell compression stockings", "compression stockings"),
+        ("can i get my glasses fixed, a screw fell out", "glasses"),
+        ("can i get my ear wax sucked out", "ear wax"),
+        ("can i get an appt today pls", "appt"),
+    ],
+)
+def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
+    assert asked_for(question) == service
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is there anywhere to park near the clinic",
+        "can you get rid of a corn on my toe",
+        "can i book my mother in for a check up",
+        "do you have parking",
+        "how often do you do top ups",
+        "what do you do for acne",
+        "can i have a glass of wine after botox",
+        "can i get my nails done before a peel",
+        "i play drums in a band, do you do proper ear protection for gigs",
+        "do you do?",
+    ],
+)
+def test_other_questions_ask_for_no_service(question):
+    """Places, treatments asked for by what they do, people, questions of how or what, whether something is
+    allowed around a treatment, and questions that start with something else."""
+    assert asked_for(question) is None
