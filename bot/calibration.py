@@ -53,7 +53,7 @@ def calibrate(retriever: Retriever, questions: list[str], vectors: np.ndarray) -
         questions, vectors = [questions[i] for i in chosen], vectors[chosen]
     best = []
     for question, vector in zip(questions, vectors, strict=True):
-        if retriever.unnamed_service(question):
+        if retriever.unnamed_service_words(question):
             best.append(0.0)  # the policy says "I don't know" to it whatever its confidence
             continue
         found = retriever.search(question, vector, k=1)

@@ -132,12 +132,16 @@ class LexicalIndex:
         one split in two ("shock wave": shockwave)."""
         tokens = _TOKEN.findall(text.lower())
         split = {word for a, b in pairwise(tokens) if a + b in self.vocabulary for word in (a, b)}
-        unknown = self.unknown_words(text)
-        return [word for word in unknown if not (word in split or self._shortens(word) or self._joins(word))]
+        return [
+            word
+            for word in self.unknown_words(text)
+            if not (word in split or self._is_short_form(word) or self._is_joined_pair(word))
+        ]
 
-    def _shortens(self, word: str) -> bool:
-        """Whether `word` (or its singular) begins a word of the pages at least twice as long. Not for three
-        letters, which begin too many words ("sti" is not "stiffness"; visitor_words.yaml has "hep a")."""
+    def _is_short_form(self, word: str) -> bool:
+        """Whether `word`, or its singular when it ends in "s", begins a word of the pages at least twice as
+        long. Not for three letters, which begin too many words ("sti" is not "stiffness"; visitor_words.yaml
+        has "hep a")."""
         stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
         if len(stem) < 4:
             return False
@@ -148,7 +152,8 @@ class LexicalIndex:
             at += 1
         return False
 
-    def _joins(self, word: str) -> bool:
+    def _is_joined_pair(self, word: str) -> bool:
+        """Whether `word` is two words of the pages, of three letters or more, run together."""
         return any(word[:i] in self.vocabulary and word[i:] in self.vocabulary for i in range(3, len(word) - 2))
 
     def _used(self, term: int) -> bool:

@@ -226,7 +226,7 @@ class AnswerPolicy:
         if carried:
             return replace(self.from_hits(self.retriever.run(carried, k=8, vector=extra_vector)), read_as=carried)
         found = self.retriever.run(question, k=8, vector=vector, topic=topic)
-        if self.retriever.unnamed_service(question):  # "do you do hair transplants": no page names them
+        if self.retriever.unnamed_service_words(question):  # "do you do hair transplants": no page names them
             return self.fallback(0.0, self.suggestions(found.hits, exclude=None))
         return self.from_hits(found)
 

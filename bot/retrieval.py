@@ -325,7 +325,7 @@ class Retriever:
         ]
         return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0)
 
-    def unnamed_service(self, question: str) -> list[str]:
+    def unnamed_service_words(self, question: str) -> list[str]:
         """The words no page uses, in any form, of the service the question asks for ("transplants" in "do
         you do hair transplants"; see bot/services.py): none when it asks for no service, or for one the
         pages name, or name with a visitor's everyday words ("do you do jabs"). The question is read with

@@ -3,7 +3,7 @@
 A clinic's pages describe what it does, rarely what it does not. Asked for a service no page names, the
 model still finds the nearest page ("hair transplants" → laser hair removal), often confidently enough to
 answer with it. So when the words naming the thing asked for include one that no page uses in any form
-(`Retriever.unnamed_service`), the reply is "I don't know, here is how to reach us", with the nearest
+(`Retriever.unnamed_service_words`), the reply is "I don't know, here is how to reach us", with the nearest
 sections as suggestions. Questions of any other shape are left to the confidence threshold: "how much is
 it" names nothing, and "is there anywhere to park" asks for no service.
 """
@@ -20,20 +20,26 @@ from bot.visitor_words import CHAT_WORDS
 # are left out: they ask about far more than services ("do you have parking", "do you treat children", "can
 # i book a consultation"), and "can you get rid of …" asks for a treatment by what it does.
 _ASKS_FOR = re.compile(
-    r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and|also|just|quick question)(?: there| guys| all)?[\s,.!]+"
-    r"|(?:i was |i'm |im |just )?wondering[\s,]+)*"
-    r"(?:do (?:you|u|ya|you guys|you lot|you all|yall|yous) (?:do|offer|provide|sell|stock|fit|perform|carry)"
+    r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and|also|just|quick question)(?: there| guys| all)?[\s,.!?]+"
+    r"|(?:i was |i'm |im |just |i was just )?wondering[\s,]+)*"
+    r"(?:do (?:you|u|ya|you guys|u guys|you lot|you all|yall|yous) (?:do|offer|provide|sell|stock|fit|perform|carry)"
+    r"|can (?:you|u) do"
+    # "verb": whether it asks to have something (see _TIMING)
     r"|can (?:i|you|u|we) (?P<verb>get|have)(?! rid\b)"
     r"|does (?:anyone|anybody|someone|the clinic|your clinic)(?: there| here)? (?:do|offer))"
-    r"[\s.…]+(?:(?:a|an|the|my|some|any|your)\s+)?(?P<thing>.+)$"
+    r"[\s.…]+(?P<determiner>(?:a|an|the|my|some|any|your)\s+)?(?P<thing>.+)$"
 )
-# Where the name of the thing ends: "botox | for sweaty armpits", "a peel | before my holiday".
+# Where the name of the thing ends: "botox | for sweaty armpits", "a peel | before my holiday", "whitening |
+# and is it cheaper than boots" ("scale and polish" goes on).
 _THING_ENDS = re.compile(
-    r"(?:^|\s+)(?:for|on|in|at|here|there|with|before|after|to|from|as|while|during|if|because|so|when|today|"
-    r"tomorrow|tonight|this|next|please|pls|plz)\b|[,.;:?!]"
+    r"(?:^|\s+)(?:for|on|in|at|near|here|there|with|before|after|to|from|as|like|than|while|during|if|because|"
+    r"so|when|today|tomorrow|tonight|this|next|please|pls|plz)\b"
+    r"|\s+(?:and|or|but) (?:is|are|do|does|can|could|will|would|how|what|when|where|if|i|it)\b|[,.;:?!]"
 )
-# "can i have a glass of wine after botox", "can i get my nails done before a peel": asked with "have", or of
-# something done to the visitor, and then timed, it asks whether it is allowed, not whether it is offered.
+# "can i have a glass of wine after botox", "can i get my nails done before a peel", "can i get drunk after
+# botox": asked with "have", of something done to the visitor, or of no thing in particular ("a", "my"), and
+# then timed, it asks whether it is allowed, not whether it is offered ("can i get an sti check before i
+# go travelling" asks for one).
 _TIMING = re.compile(r"^\s*(?:before|after|while|during|if|when)\b")
 # The verb of "can i get my glasses fixed", "… ear wax sucked out": the service is named by what it is done to.
 _DONE_TO = re.compile(r"\s+(?:\w{2,}ed|done|cut|seen|made)(?:\s+(?:out|off|up|in))?$")
@@ -47,7 +53,8 @@ NOT_A_SERVICE = frozenset(
         *("nephew", "cousin", "boyfriend", "girlfriend", "friend", "baby", "male", "female", "lady", "man"),
         *("woman", "old", "new", "first", "proper", "quick", "quicker", "cheap", "cheaper", "cheapest", "free"),
         *("same", "different", "another", "extra", "little", "big", "small", "whole", "full", "usual", "normal"),
-        *("regular", "decent", "good", "best", "real", "actual"),
+        *("regular", "decent", "good", "best", "real", "actual", "mine", "yours", "one", "them", "those"),
+        *("these", "both", "weekend", "weekday", "evening", "morning", "night", "late", "saturday", "sunday"),
     ]
 )
 
@@ -55,7 +62,8 @@ NOT_A_SERVICE = frozenset(
 def asked_for(question: str) -> str | None:
     """The words that name what the question asks the clinic for ("hair transplants" in "hi, do you do hair
     transplants for men?"), or None when it does not ask whether the clinic offers something."""
-    found = _ASKS_FOR.match(" ".join(question.lower().replace("’", "'").split()))
+    text = re.sub(r"'s\b", "", " ".join(question.lower().replace("’", "'").split()))  # "my nan's toenails"
+    found = _ASKS_FOR.match(text)
     if not found:
         return None
     thing = found.group("thing")
@@ -63,12 +71,15 @@ def asked_for(question: str) -> str | None:
     named = thing[: end.start()] if end else thing
     name = _DONE_TO.sub("", named).strip()
     timed = end is not None and _TIMING.match(thing[end.start() :])
-    if timed and (found.group("verb") == "have" or name != named.strip()):
+    verb = found.group("verb")
+    allowed = verb is not None and (verb == "have" or name != named.strip() or not found.group("determiner"))
+    if timed and allowed:
         return None
     return name or None
 
 
 def names_nothing(word: str) -> bool:
     """Whether a word of the thing asked for may be missing from the pages without making it a service they
-    do not name: chat ("hiya", "mum"), a person or a description (NOT_A_SERVICE), or one or two letters."""
-    return len(word) < 3 or word in CHAT_WORDS or word in NOT_A_SERVICE
+    do not name: chat ("hiya", "mum"), a person, a time or a description (NOT_A_SERVICE, also in the plural),
+    or one or two letters."""
+    return len(word) < 3 or word in CHAT_WORDS or word in NOT_A_SERVICE or word.removesuffix("s") in NOT_A_SERVICE

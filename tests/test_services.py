@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import asked_for
+from bot.services import asked_for, names_nothing
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,11 @@ from bot.services import asked_for
         ("can i get my glasses fixed, a screw fell out", "glasses"),
         ("can i get my ear wax sucked out", "ear wax"),
         ("can i get an appt today pls", "appt"),
+        ("can i get my nan's toenails cut", "nan toenails"),
+        ("do you do teeth whitening and is it cheaper than boots", "teeth whitening"),
+        ("do you do scale and polish", "scale and polish"),
+        ("do you do hair transplants before summer", "hair transplants"),
+        ("can i get an sti check before i go travelling", "sti check"),
     ],
 )
 def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
@@ -36,6 +41,7 @@ def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
         "what do you do for acne",
         "can i have a glass of wine after botox",
         "can i get my nails done before a peel",
+        "can i get drunk after botox",
         "i play drums in a band, do you do proper ear protection for gigs",
         "do you do?",
     ],
@@ -44,3 +50,13 @@ def test_other_questions_ask_for_no_service(question):
     """Places, treatments asked for by what they do, people, questions of how or what, whether something is
     allowed around a treatment, and questions that start with something else."""
     assert asked_for(question) is None
+
+
+@pytest.mark.parametrize("word", ["nan", "nans", "mine", "weekends", "old", "hiya", "xl"])
+def test_people_times_descriptions_and_chat_name_no_service(word):
+    assert names_nothing(word)
+
+
+@pytest.mark.parametrize("word", ["transplants", "microblading", "tattoo"])
+def test_other_words_may_name_a_service(word):
+    assert not names_nothing(word)

@@ -204,7 +204,7 @@ def test_words_of_the_safety_rules_are_never_corrected_into_words_of_the_pages(d
 def test_a_service_no_page_names_gets_i_dont_know(aesthetics, question):
     """The nearest page (laser hair removal for hair transplants) answered confidently enough: a clinic's pages
     rarely say what it does not do."""
-    assert aesthetics.snapshot.policy.retriever.unnamed_service(question)
+    assert aesthetics.snapshot.policy.retriever.unnamed_service_words(question)
     answer = aesthetics.answer(question)
     assert answer.kind == ReplyKind.FALLBACK and not answer.sources
 
@@ -228,7 +228,7 @@ def test_a_service_the_pages_name_in_other_words_is_still_answered(aesthetics, q
 )
 def test_short_forms_joined_words_and_people_do_not_make_a_service_unknown(dental, question):
     """The pages say "check-ups" and "appointment"; "my daughter" is who, not what."""
-    assert dental.snapshot.policy.retriever.unnamed_service(question) == []
+    assert dental.snapshot.policy.retriever.unnamed_service_words(question) == []
     assert dental.answer(question).kind == ReplyKind.ANSWER
 
 
