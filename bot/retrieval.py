@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from rapidfuzz.distance import OSA
-from rapidfuzz.process import extractOne
 
 from bot.embedding import Encoder, TextKind
 from bot.index import FLAT_UP_TO, PassageIndex
 from bot.passages import Passage
 from bot.reranking import Reranker
 from bot.services import asked_for, names_nothing
+from bot.spelling import WORD, SpellingCorrector
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # Up to this many sentences (about 6,000 passages), and while faiss's search would be exact (FLAT_UP_TO), a
 # question is compared with every passage, FAQ question and sentence at once, with numpy: the sentences are
 # searched for candidates too (1-2 ms a question), and the passages without faiss, whose two searches and
@@ -143,63 +139,6 @@ class RetrievalSettings:
     def score_of(self, confidence: float) -> float:
         """The fused score that has this confidence (the inverse of `confidence`, for scores in range)."""
         return confidence * (1.0 + self.lexical_weight)
-
-
-class SpellingCorrector:
-    """Replace a misspelt word with the closest word the knowledge uses ("strech" → "stretch").
-    A word counts as misspelt when neither the knowledge nor the `dictionary` (the model's own
-    whole-word vocabulary) knows it, so real words ("there", "botox") are never "corrected"."""
-
-    def __init__(
-        self, vocabulary: frozenset[str], dictionary: frozenset[str] = frozenset(), keep: frozenset[str] = frozenset()
-    ) -> None:
-        """A word of `keep` (the safety rules' words, typos among them) is corrected only into another word
-        of `keep` one letter away: "swallo" into "swallow", but "filler" never into a hearing clinic's
-        "filter", nor "fainting" into "finding" (both lost red flags their emergency message). Measured on
-        the ten safety sets: 599/614 red flags on every suite's knowledge, against 591–599 before."""
-        self.vocabulary = vocabulary
-        self.choices = sorted(vocabulary)
-        self.dictionary = dictionary
-        self.keep = keep
-        self.closest = lru_cache(maxsize=8192)(self._closest)
-        # A question is corrected by the policy, then by the retriever (which also serves the evaluation
-        # directly) and for `understands`: remembered, the second and third time cost a dict lookup.
-        self.corrected = lru_cache(maxsize=1024)(self._corrected)
-
-    def _closest(self, word: str) -> str:
-        lower = word.lower()
-        if len(lower) < 5 or self.knows(lower):
-            return word
-        kept = lower in self.keep
-        limit = 1 if len(lower) < 8 or kept else 2
-        match = extractOne(lower, self.choices, scorer=OSA.distance, score_cutoff=limit)
-        if not match or (kept and match[0] not in self.keep):
-            return word
-        return match[0]
-
-    def knows(self, word: str) -> bool:
-        """A word of the knowledge or the dictionary, or one of them with an ending the dictionary leaves out
-        ("numbness", "tonights" once the apostrophe is gone): otherwise they were "corrected" into words of
-        the pages ("numbers", "tights") and a worry read as something else."""
-
-        def known(word: str) -> bool:
-            return word in self.vocabulary or word in self.dictionary
-
-        return known(word) or any(
-            word.endswith(ending) and len(word) - len(ending) >= 4 and known(word[: -len(ending)])
-            for ending in _ENDINGS
-        )
-
-    def __call__(self, text: str) -> str:
-        return self.corrected(text)
-
-    def _corrected(self, text: str) -> str:
-        return _WORD.sub(lambda m: self.closest(m.group(0)), text)
-
-
-# Endings that make a new word from a whole one without changing it (unlike "-ing": "bleding" is "bled" +
-# "ing" to a dictionary, and a typo of "bleeding").
-_ENDINGS = ("'s", "s", "ness", "less", "ful", "ly")
 
 
 class Retriever:
@@ -339,7 +278,7 @@ class Retriever:
     def understands(self, question: str) -> bool:
         """Whether the question has a word the knowledge or the model knows ("asdfgh", "???" and emoji
         have none): only such a question can be read in a topic's context, or answered at all."""
-        words = {w.lower() for w in _WORD.findall(self.correct_spelling(question))}
+        words = {w.lower() for w in WORD.findall(self.correct_spelling(question))}
         return any(w in self.index.lexical.vocabulary or w in self.encoder.dictionary for w in words if len(w) > 1)
 
     def _terms_beyond_about_words(self, question: str) -> set[int]:
@@ -347,7 +286,7 @@ class Retriever:
         whole: when they are all in a page's title ("what is microneedling"), the page is what is asked.
         Words no page uses have no term, so "is microneedling halal" names only its page too (and keeps
         the fused order)."""
-        words = [w for w in _WORD.findall(question.lower()) if w not in _ABOUT_WORDS]
+        words = [w for w in WORD.findall(question.lower()) if w not in _ABOUT_WORDS]
         return set(self.index.lexical.table.query_terms(" ".join(words)))
 
     def word_query(self, question: str, bridges: tuple[WordBridge, ...] | None = None) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.retrieval import RetrievalSettings, Retriever, SpellingCorrector
+from bot.retrieval import RetrievalSettings, Retriever
 
 # Paraphrases a visitor might type, each with the seed section that answers it.
 SEED_QUESTIONS = [
@@ -34,28 +34,6 @@ def test_typos_still_find_the_passage(assistant):
     assert hit.passage.headings == ("Microneedling reduces scars",)
     hit = retriever.run("strech marsk after pregnacy", k=1).hits[0]
     assert hit.passage.headings == ("Microneedling diminishes stretch marks",)
-
-
-def test_spelling_corrector_only_touches_unknown_words():
-    correct = SpellingCorrector(frozenset({"microneedling", "stretch", "scars", "marks"}))
-    assert correct("microneedlng for strech marks") == "microneedling for stretch marks"
-    assert correct("what about botox") == "what about botox"
-    assert correct("Scars") == "Scars"
-
-
-def test_a_dictionary_word_with_an_ending_is_not_corrected_into_a_word_of_the_pages():
-    correct = SpellingCorrector(frozenset({"numbers", "tights", "bleeding"}), frozenset({"numb", "tonight", "bled"}))
-    assert correct("the numbness after the dentist") == "the numbness after the dentist"
-    assert correct("i think tonights the night") == "i think tonights the night"
-    assert correct("it keeps bleding") == "it keeps bleeding"  # "-ing" is no safe ending: a typo of a page word
-
-
-def test_a_word_of_the_safety_rules_is_only_corrected_into_another():
-    keep = frozenset({"filler", "swallo", "swallow", "fainting", "finding"})
-    correct = SpellingCorrector(frozenset({"filter", "swallow", "finding"}), keep=keep)
-    assert correct("grey skin since the filler") == "grey skin since the filler"  # not a hearing aid's "filter"
-    assert correct("she keeps fainting") == "she keeps fainting"  # two letters from "finding"
-    assert correct("hard to swallo") == "hard to swallow"
 
 
 @pytest.mark.parametrize("question", ["0", "a", "?!", "the", "é"])

@@ -1,0 +1,56 @@
+"""Spelling correction: only unknown words, into the closest word of the knowledge, the likelier slip first."""
+
+import pytest
+
+from bot.spelling import SpellingCorrector, letters_apart, typo_cost
+
+
+def test_spelling_corrector_only_touches_unknown_words():
+    correct = SpellingCorrector(frozenset({"microneedling", "stretch", "scars", "marks"}))
+    assert correct("microneedlng for strech marks") == "microneedling for stretch marks"
+    assert correct("what about botox") == "what about botox"
+    assert correct("Scars") == "Scars"
+
+
+def test_a_dictionary_word_with_an_ending_is_not_corrected_into_a_word_of_the_pages():
+    correct = SpellingCorrector(frozenset({"numbers", "tights", "bleeding"}), frozenset({"numb", "tonight", "bled"}))
+    assert correct("the numbness after the dentist") == "the numbness after the dentist"
+    assert correct("i think tonights the night") == "i think tonights the night"
+    assert correct("it keeps bleding") == "it keeps bleeding"  # "-ing" is no safe ending: a typo of a page word
+
+
+def test_a_word_of_the_safety_rules_is_only_corrected_into_another():
+    keep = frozenset({"filler", "swallo", "swallow", "fainting", "finding"})
+    correct = SpellingCorrector(frozenset({"filter", "swallow", "finding"}), keep=keep)
+    assert correct("grey skin since the filler") == "grey skin since the filler"  # not a hearing aid's "filter"
+    assert correct("she keeps fainting") == "she keeps fainting"  # two letters from "finding"
+    assert correct("hard to swallo") == "hard to swallow"
+
+
+@pytest.mark.parametrize(
+    ("typed", "word", "cost"),
+    [
+        ("removel", "removal", 0.5),  # one vowel for another
+        ("removel", "remove", 1.0),
+        ("yelow", "yellow", 0.5),  # a double letter typed once
+        ("yelloow", "yellow", 0.5),  # a letter typed twice
+        ("sprots", "sports", 0.5),  # two letters swapped
+        ("below", "yellow", 1.5),
+        ("excersise", "exercise", 2.0),
+    ],
+)
+def test_typo_cost_counts_likely_slips_half(typed, word, cost):
+    assert typo_cost(typed, word) == cost
+
+
+def test_letters_apart_ignores_their_order():
+    assert letters_apart("excersise", "exercise") == 1
+    assert letters_apart("excersise", "excessive") == 2
+
+
+def test_of_words_as_many_edits_away_the_likelier_slip_wins():
+    """Before, the first alphabetically won: "yelow fever" was read as "below fever"."""
+    correct = SpellingCorrector(frozenset({"below", "yellow", "remove", "removal", "excessive", "exercise"}))
+    assert correct("yelow fever jab") == "yellow fever jab"
+    assert correct("laser hair removel") == "laser hair removal"
+    assert correct("excersise after botox") == "exercise after botox"  # then the letters in common
