@@ -13,6 +13,7 @@ WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # Endings that make a new word from a whole one without changing it (unlike "-ing": "bleding" is "bled" +
 # "ing" to a dictionary, and a typo of "bleeding").
 _ENDINGS = ("'s", "s", "ness", "less", "ful", "ly")
+_INFLECTIONS = ("ing", "ed")
 _VOWELS = frozenset("aeiouy")
 # What a slip of the fingers or of spelling costs, against 1 for any other letter added, dropped or
 # changed: one vowel for another ("removel", "canel"), a letter doubled or undoubled ("yelow", "realy"), two
@@ -80,7 +81,7 @@ class SpellingCorrector:
         if len(lower) < 5 or self.knows(lower):
             return word
         kept = lower in self.keep
-        limit = 1 if len(lower) < 8 or kept else 2
+        limit = 1 if len(lower) < 8 or kept or self.inflects_a_known_word(lower) else 2
         nearest = self.nearest(lower, limit)
         if not nearest or (kept and nearest not in self.keep):
             return word
@@ -110,6 +111,19 @@ class SpellingCorrector:
             word.endswith(ending) and len(word) - len(ending) >= 4 and known(word[: -len(ending)])
             for ending in _ENDINGS
         )
+
+    def inflects_a_known_word(self, word: str) -> bool:
+        """A known word with "-ing" or "-ed" ("tweaking", "snipping", "teething"): most likely a word, so it is
+        corrected only one letter away ("bleding" → "bleeding"), not two ("tweaking" had become "breaking",
+        "dreading" "dressing")."""
+        for ending in _INFLECTIONS:
+            stem = word.removesuffix(ending)
+            if stem == word or len(stem) < 3:
+                continue
+            undoubled = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+            if any(self.knows(form) for form in (stem, stem + "e", undoubled)):
+                return True
+        return False
 
     def __call__(self, text: str) -> str:
         return self.corrected(text)

@@ -54,3 +54,13 @@ def test_of_words_as_many_edits_away_the_likelier_slip_wins():
     assert correct("yelow fever jab") == "yellow fever jab"
     assert correct("laser hair removel") == "laser hair removal"
     assert correct("excersise after botox") == "exercise after botox"  # then the letters in common
+
+
+def test_a_known_word_with_ing_or_ed_is_corrected_only_one_letter_away():
+    """Two letters away it was mostly a real word the model knows: "dry needling" was read as "dry feeling"."""
+    pages = frozenset({"teaching", "feeling", "dressing", "whiten", "bleeding"})
+    correct = SpellingCorrector(pages, frozenset({"teeth", "needle", "dread", "bled"}))
+    assert correct("my baby is teething") == "my baby is teething"
+    assert correct("sore after dry needling") == "sore after dry needling"
+    assert correct("dreading it tbh") == "dreading it tbh"
+    assert correct("it keeps bleding") == "it keeps bleeding"
