@@ -252,6 +252,7 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "the swelling from my infected tooth is moving down into my throat",
         "splashed some bleach in my eyes",
         "my eye got hit by a squash ball and now i cant see out of it",
+        "cant see any difference from the botox but since the filler i cant see out of my left eye",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
@@ -277,6 +278,9 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         "my son says he cant see the board at school",
         "got sun cream in my eyes and they are stinging",
         "i poked myself in the eye with my mascara wand and it's watering",
+        # no change yet after a treatment, in the words of a change in sight
+        "had botox 3 days ago and cant see any difference yet when does it kick in",
+        "its been 2 weeks since my filler and i cannot see much difference",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
