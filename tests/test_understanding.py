@@ -294,6 +294,7 @@ def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, questi
         "can i get a glaucoma test with you",
         "does my eye test include a glaucoma check",
         "my son has conjunctivitis can he still come to his eye test",
+        "which malaria tablets are the cheapest",  # a price, not which medicine to take
     ],
 )
 def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant, question):
