@@ -253,6 +253,11 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "splashed some bleach in my eyes",
         "my eye got hit by a squash ball and now i cant see out of it",
         "cant see any difference from the botox but since the filler i cant see out of my left eye",
+        # from a visitor try-out (session 15): faintness, a droop and a long nosebleed in a visitor's words
+        "i feel really faint and clammy after the needling",
+        "ringing started this morning and one side of my face has gone droopy",
+        "whats the point living with skin like this",
+        "my nosebleed has gone on for over an hour",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
@@ -281,6 +286,11 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         # no change yet after a treatment, in the words of a change in sight
         "had botox 3 days ago and cant see any difference yet when does it kick in",
         "its been 2 weeks since my filler and i cannot see much difference",
+        # everyday after-effects and requests sharing a red flag's words (a visitor try-out, session 15)
+        "my cheeks are a bit swollen the next morning, normal?",
+        "my own voice sounds weird with the new aids in",
+        "i cant see my phone without my glasses, do you do reading glasses",
+        "i had a nosebleed for an hour last year, can i still have filler",  # history, not happening now
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
