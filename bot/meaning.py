@@ -7,8 +7,9 @@ with counter-examples (questions that look alike but are not of that kind), near
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +19,10 @@ import yaml
 from bot.replies import Intent
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors
+# Where a visitor's message breaks into parts: after a full stop, question mark, semicolon or comma (capital
+# letter or not: visitors type in lower case), or at a dash between words.
+_CLAUSE_END = re.compile(r"(?<=[.!?;,])\s+|\s+-+\s+")
+MIN_CLAUSE_WORDS = 3  # "hi," or "no pain," says nothing alone: it joins the next part
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -43,6 +48,21 @@ class MatchRule:
         if closeness.example >= self.sure:
             return True
         return closeness.example >= self.floor and closeness.example - closeness.counter >= self.margin
+
+
+def split_clauses(message: str) -> list[str]:
+    """A message's parts, as a visitor writes them ("hi what are your opening times, got this heavy pressure
+    in my chest"): a red flag may be one part of a longer message about something else."""
+    clauses: list[str] = []
+    for piece in _CLAUSE_END.split(message.strip()):
+        if clauses and len(clauses[-1].split()) < MIN_CLAUSE_WORDS:
+            clauses[-1] = f"{clauses[-1]} {piece}"
+        elif piece:
+            clauses.append(piece)
+    if len(clauses) > 1 and len(clauses[-1].split()) < MIN_CLAUSE_WORDS:
+        last = clauses.pop()
+        clauses[-1] = f"{clauses[-1]} {last}"
+    return clauses
 
 
 class ExampleBank:
@@ -85,11 +105,18 @@ class ExampleMatcher:
 
     def matches(self, cosines: np.ndarray) -> Closeness | None:
         """The closeness of the first of a question and its parts (`cosines`: a column each) that
-        matches, or None."""
-        for column in cosines.T:
-            closeness = self.closeness(column)
-            if closeness and self.rule.matches(closeness):
-                return closeness
+        matches, or None. A part must also be closer to an example than the whole message is to a
+        counter-example: "fainted at my last jab appointment last year" is history because of the rest of
+        its message ("can i book one where i can lie down this time")."""
+        whole = self.closeness(cosines[:, 0]) if cosines.shape[1] else None
+        if whole is None:
+            return None
+        if self.rule.matches(whole):
+            return whole
+        for column in cosines.T[1:]:
+            part = self.closeness(column)
+            if part and self.rule.matches(replace(part, counter=max(part.counter, whole.counter))):
+                return part
         return None
 
 

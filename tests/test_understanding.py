@@ -11,6 +11,7 @@ import pytest
 
 from bot.assistant import Assistant, AssistantConfig
 from bot.calibration import HIGHEST, LOWEST
+from bot.meaning import split_clauses
 from bot.passages import Passage
 from bot.policy import AnswerPolicy
 from bot.replies import Context, Intent, ReplyKind
@@ -258,10 +259,54 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "ringing started this morning and one side of my face has gone droopy",
         "whats the point living with skin like this",
         "my nosebleed has gone on for over an hour",
+        # from a second blind set of red flags (session 15)
+        "sudden hearing loss in my left ear since this morning",
+        "my 2 year old ate some of my malaria tablets",
+        "my teenager said we would all be better off without her",
+        "34 weeks pregnant and the baby hasnt moved since last night",
+        "my son swallowed a few of my malaria pills",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
     assert assistant.answer(question).kind == ReplyKind.EMERGENCY
+
+
+def test_a_message_is_read_in_parts_as_visitors_write_them():
+    assert split_clauses("hi what are your opening times, got this heavy pressure in my chest") == [
+        "hi what are your opening times,",
+        "got this heavy pressure in my chest",
+    ]
+    # Lower case after a full stop still ends a part; a part of one or two words joins its neighbour.
+    assert split_clauses("sorry, quick one. my lip has gone white - is that ok, thanks") == [
+        "sorry, quick one.",
+        "my lip has gone white",
+        "is that ok, thanks",
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a red flag in one part of a message about something else, typed in lower case with commas
+        "do u have any appointments tomorrow, been getting chest tightness and sweating since lunch",
+        "can i move my check up to next week, woke up and cant move one side of my body properly",
+        "im 16 on acne tablets and honestly nothing feels worth it anymore, been thinking about ending it",
+    ],
+)
+def test_a_red_flag_in_one_part_of_a_longer_message_gets_the_emergency_message(assistant, question):
+    assert assistant.answer(question).kind == ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a part near a red flag, made ordinary by the rest of its message
+        "fainted at my jab appointment last year, can i book one where i can lie down this time",
+        "my 4 year old has ear ache tonight, should i give her calpol or ibuprofen and how much",
+    ],
+)
+def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
+    assert assistant.answer(question).kind != ReplyKind.EMERGENCY
 
 
 @pytest.mark.parametrize(
@@ -291,6 +336,13 @@ def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, qu
         "my own voice sounds weird with the new aids in",
         "i cant see my phone without my glasses, do you do reading glasses",
         "i had a nosebleed for an hour last year, can i still have filler",  # history, not happening now
+        # everyday messages in the words of red flags added in session 15 (from a red team's list)
+        "my son just got his brace and hes talking funny with it",
+        "had a filling this morning and the side of my face wont move yet",
+        "the skin behind my ear is swollen where my new glasses rub",
+        "how many tablets it takes for a full malaria course",
+        "my grandad is moving into a home and giving away his things, do you take old glasses",
+        "i lost the hearing in my left ear as a child, can hearing aids help",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
@@ -317,6 +369,10 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "whats the most time off i can take",
         "can i double up on botox and filler in one session",
         "is botox safe for a pregnant mum",
+        "is ipl any good for rosacea",  # what a treatment helps with, not a diagnosis
+        "do u check moles",
+        "can kids have malaria tablets",
+        "can i have a drink after having a tooth out",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
@@ -334,6 +390,12 @@ def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(a
         "is the brown mark on my temple melasma",  # not the red flag of a dark patch in one's vision
         "whats wrong with my skin its so flaky",  # the phrase as typed ("whats" is no misspelling of "what")
         "is my tooth dead its gone grey",  # a grey tooth is not skin turning grey near a filler
+        "which drops should i use to soften the wax in my ears",
+        # medicines and conditions a blind set of advice requests named (session 15)
+        "i have crohns and take azathioprine, can i still have my yellow fever jab",
+        "im on alendronic acid, is it ok to have microneedling",
+        "can i put my hayfever eye drops in with my lenses",
+        "my audiogram came back today, which aids should i get",
     ],
 )
 def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, question):
