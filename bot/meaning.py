@@ -19,9 +19,10 @@ import yaml
 from bot.replies import Intent
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors
-# Where a visitor's message breaks into parts: after a full stop, question mark, semicolon or comma (capital
-# letter or not: visitors type in lower case), or at a dash between words.
-_CLAUSE_END = re.compile(r"(?<=[.!?;,])\s+|\s+-+\s+")
+# Where a visitor's message breaks into parts: after a full stop, question or exclamation mark, semicolon or
+# comma (capital letter or not: visitors type in lower case), at a line break, or at a dash between words
+# (a hyphen with spaces around it, or the en or em dash phones put in).
+_CLAUSE_END = re.compile(r"(?<=[.!?;,])\s+|\s*\n\s*|\s+-+\s+|\s*[–—]+\s*")
 MIN_CLAUSE_WORDS = 3  # "hi," or "no pain," says nothing alone: it joins the next part
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -52,12 +53,13 @@ class MatchRule:
 
 def split_clauses(message: str) -> list[str]:
     """A message's parts, as a visitor writes them ("hi what are your opening times, got this heavy pressure
-    in my chest"): a red flag may be one part of a longer message about something else."""
+    in my chest"): a red flag may be one part of a longer message about something else. (Passages are split
+    by `passages.split_sentences`, which needs a capital letter after a full stop: pages are edited text.)"""
     clauses: list[str] = []
-    for piece in _CLAUSE_END.split(message.strip()):
+    for piece in filter(None, (p.strip() for p in _CLAUSE_END.split(message.strip()))):
         if clauses and len(clauses[-1].split()) < MIN_CLAUSE_WORDS:
             clauses[-1] = f"{clauses[-1]} {piece}"
-        elif piece:
+        else:
             clauses.append(piece)
     if len(clauses) > 1 and len(clauses[-1].split()) < MIN_CLAUSE_WORDS:
         last = clauses.pop()
@@ -86,11 +88,21 @@ class ExampleBank:
 
 
 class ExampleMatcher:
-    def __init__(self, examples: tuple[str, ...], counter: tuple[str, ...], rule: MatchRule, bank: ExampleBank) -> None:
+    def __init__(
+        self,
+        examples: tuple[str, ...],
+        counter: tuple[str, ...],
+        rule: MatchRule,
+        bank: ExampleBank,
+        whole_counter: tuple[str, ...] = (),
+    ) -> None:
+        """`whole_counter`: the counter-examples whose closeness to a whole message also holds back its parts
+        (see `matches`)."""
         self.examples = examples
         self.rule = rule
         self.example_rows = bank.rows(examples)
         self.counter_rows = bank.rows(counter)
+        self.whole_counter_rows = bank.rows(whole_counter)
 
     def closeness(self, cosines: np.ndarray, counter: float | None = None) -> Closeness | None:
         """How close a question is to the examples and counter-examples, from its `cosines` with the bank
@@ -105,17 +117,19 @@ class ExampleMatcher:
 
     def matches(self, cosines: np.ndarray) -> Closeness | None:
         """The closeness of the first of a question and its parts (`cosines`: a column each) that
-        matches, or None. A part must also be closer to an example than the whole message is to a
-        counter-example: "fainted at my last jab appointment last year" is history because of the rest of
-        its message ("can i book one where i can lie down this time")."""
+        matches, or None. A part is held against its own counter-examples and also against the whole
+        message's closeness to `whole_counter`: "fainted at my last jab appointment last year" is history
+        because of the rest of its message ("can i book one where i can lie down this time"). (Not against
+        every counter-example: "do you do ear wax removal, my ear suddenly went deaf and the room is
+        spinning" is close to a general question as a whole.)"""
         whole = self.closeness(cosines[:, 0]) if cosines.shape[1] else None
-        if whole is None:
-            return None
-        if self.rule.matches(whole):
+        if whole is None or self.rule.matches(whole):
             return whole
+        whole_counter = float(cosines[self.whole_counter_rows, 0].max()) if len(self.whole_counter_rows) else -1.0
         for column in cosines.T[1:]:
             part = self.closeness(column)
-            if part and self.rule.matches(replace(part, counter=max(part.counter, whole.counter))):
+            against = max(part.counter, whole_counter)
+            if self.rule.matches(replace(part, counter=against)):
                 return part
         return None
 

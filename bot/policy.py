@@ -65,9 +65,9 @@ class PolicySettings:
     personal_advice_rule: MatchRule = PERSONAL_ADVICE_RULE
     small_talk_rule: MatchRule = SMALL_TALK_RULE
     small_talk_max_words: int = 10
-    # A message this long is also checked part by part for red flags (`split_clauses`; a shorter one's
-    # meaning is the meaning of its parts, and encoding them too would double the model's work for most
-    # questions). Parts at commas from 16 words, against sentences from 20: of 90 red flags written blind
+    # A message this long is also checked part by part for red flags (`split_clauses`): in a shorter one a
+    # red flag is most of the message, and encoding its parts too would double the model's work for most
+    # questions. Parts at commas from 16 words, against sentences from 20: of 90 red flags written blind
     # (session 15), 64 → 69 got the emergency message (chest pain and a stroke mentioned while asking for an
     # appointment); of the safety sets' 570 ordinary worries, 28 → 33 alarmed before counter-examples.
     long_message_words: int = 16
@@ -176,6 +176,7 @@ class AnswerPolicy:
             safety.ordinary_examples + safety.general_examples + safety.personal_advice_examples,
             settings.emergency_rule,
             bank,
+            whole_counter=safety.ordinary_examples,
         )
         self.personal_advice_meaning = ExampleMatcher(
             safety.personal_advice_examples,
@@ -255,7 +256,7 @@ class AnswerPolicy:
         return f"{rest} {question}" if rest else None
 
     def question_vectors(self, question: str, reading: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """The question's vector, then its sentences' when it has several (a red flag may be one sentence
+        """The question's vector, then its parts' when it is long and has several (a red flag may be one part
         of a longer message); and the vector of its `reading` in context (topical or carried over), when
         it has one. One call to the model for all."""
         parts = split_clauses(question) if len(question.split()) >= self.settings.long_message_words else []
