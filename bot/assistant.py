@@ -26,7 +26,7 @@ from bot.knowledge_files import KnowledgeFiles
 from bot.languages import ReplyText
 from bot.lexical import WordTable
 from bot.meaning import calibration_questions, small_talk_examples
-from bot.passages import Passage, build_passages, document_passages, key_sentence_spans
+from bot.passages import Passage, build_passages, document_passages, key_sentence_spans, label_address
 from bot.policy import AnswerPolicy, PolicySettings
 from bot.replies import Answer, Context
 from bot.reranking import Reranker
@@ -122,7 +122,7 @@ class Assistant:
         started = time.perf_counter()
         knowledge = self.files.load()
         self._example_texts = example_texts(knowledge.safety)
-        passages = build_passages(knowledge.documents)
+        passages = label_address(build_passages(knowledge.documents), knowledge.clinic.address)
         failed = {error.file for error in knowledge.errors}
         last_good = previous.index.passages if previous else self.versions.saved_passages()
         kept = [p for p in last_good if p.file in failed]
@@ -300,7 +300,9 @@ class Assistant:
         """Answer `question` as if `file` held `text` (the editor's "try it"), without saving anything."""
         document = parse_markdown(fill_placeholders(text, self.snapshot.knowledge.clinic), file)  # may raise
         current = self.snapshot
-        passages = [p for p in current.index.passages if p.file != file] + document_passages(document)
+        passages = [p for p in current.index.passages if p.file != file] + label_address(
+            document_passages(document), current.knowledge.clinic.address
+        )
         index = build_index(passages, self.encoder, word_table=self.word_table, previous=current.index)
         documents = [d for d in current.knowledge.documents if d.file != file] + [document]
         knowledge = replace(current.knowledge, documents=documents, errors=[])

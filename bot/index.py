@@ -244,7 +244,7 @@ class PassageIndex:
         try:
             manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
             raw = json.loads((folder / "passages.json").read_text("utf-8"))
-            passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
+            passages = [Passage.from_dict(p) for p in raw]
             dense, questions = (
                 _readied(faiss.read_index(str(folder / f))) for f in ("passages.faiss", "questions.faiss")
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from bot.knowledge import Document, Section
@@ -35,10 +35,18 @@ class Passage:
     text: str
     question: str | None = None
     markdown: str | None = None  # the text in the widget's Markdown subset, when it has lists, bold or links
+    # Words the word search also finds it by, which its text leaves out: the section that gives the clinic's
+    # address is where "where r u" and "whats the address" are answered (see `label_address`).
+    labels: tuple[str, ...] = ()
 
     @property
     def heading(self) -> str:
         return " › ".join(self.headings)
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> Passage:
+        """A passage as `dataclasses.asdict` saved it (JSON lists back to tuples; labels are newer)."""
+        return cls(**{**saved, "headings": tuple(saved["headings"]), "labels": tuple(saved.get("labels", ()))})
 
     @cached_property  # read for every passage at every rebuild
     def embedding_text(self) -> str:
@@ -59,8 +67,8 @@ class Passage:
 
     @property
     def search_text(self) -> str:
-        """What the lexical index reads: the same words as the model."""
-        return self.embedding_text
+        """What the lexical index reads: the same words as the model, and its labels."""
+        return " ".join([self.embedding_text, *self.labels])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -184,3 +192,26 @@ def _document_passages(document: Document) -> tuple[Passage, ...]:
 
 def build_passages(documents: Iterable[Document]) -> list[Passage]:
     return [passage for document in documents for passage in _document_passages(document)]
+
+
+# A page that gives the clinic's address rarely says "address": "We're at 12 Bell Street, on the corner
+# opposite the church". The words visitors' "where are you" looks for (bot/data/visitor_words.yaml).
+ADDRESS_LABELS = ("address", "location", "postcode", "directions")
+
+
+def address_marks(address: str) -> list[str]:
+    """The parts of the clinic's address (clinic.yaml) that identify it in a page's text: those with a number
+    and a name ("12 Bell Street", "AS3 7HL"), not a town alone, which pages name for other reasons."""
+    parts = [" ".join(part.split()).lower() for part in address.split(",")]
+    return [part for part in parts if len(part) >= 7 and re.search(r"\d", part) and re.search(r"[a-z]{2}", part)]
+
+
+def label_address(passages: list[Passage], address: str) -> list[Passage]:
+    """The passages that give the clinic's address, labelled with ADDRESS_LABELS for the word search."""
+    marks = address_marks(address)
+    if not marks:
+        return passages
+    return [
+        replace(p, labels=ADDRESS_LABELS) if any(mark in " ".join(p.text.split()).lower() for mark in marks) else p
+        for p in passages
+    ]

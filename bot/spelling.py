@@ -19,6 +19,28 @@ _VOWELS = frozenset("aeiouy")
 # changed: one vowel for another ("removel", "canel"), a letter doubled or undoubled ("yelow", "realy"), two
 # letters swapped ("sprots").
 _LIKELY_SLIP = 0.5
+# Chat spellings too short to correct by edits, written out for the model ("wat time do u shut" → "what time
+# do you shut"): only those that stand for one word in any clinic's chat box.
+CHAT_SPELLINGS = {
+    "u": "you",
+    "r": "are",
+    "ur": "your",
+    "yous": "you",
+    "wat": "what",
+    "wot": "what",
+    "wht": "what",
+    "ther": "there",
+    "hav": "have",
+    "wen": "when",
+    "shud": "should",
+    "cud": "could",
+    "wud": "would",
+    "abt": "about",
+    "tho": "though",
+    "thru": "through",
+    "thx": "thanks",
+    "ppl": "people",
+}
 
 
 def typo_cost(typed: str, word: str) -> float:
@@ -78,6 +100,8 @@ class SpellingCorrector:
 
     def _closest(self, word: str) -> str:
         lower = word.lower()
+        if lower in CHAT_SPELLINGS:
+            return CHAT_SPELLINGS[lower]
         if len(lower) < 5 or self.knows(lower):
             return word
         kept = lower in self.keep

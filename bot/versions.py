@@ -62,6 +62,6 @@ class IndexVersions:
             return []
         try:
             raw = json.loads((self.index_root / fingerprint[:16] / "passages.json").read_text("utf-8"))
-            return [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
+            return [Passage.from_dict(p) for p in raw]
         except (OSError, ValueError, TypeError, KeyError):
             return []

@@ -28,7 +28,20 @@ something thing bit lot like know want wanna gonna need mum dad husband wife par
 cant dont doesnt didnt isnt wont wasnt arent havent hasnt couldnt wouldnt shouldnt theres thats hes shes
 theyre weve youve
 """
-CHAT_WORDS = frozenset(_CHAT_WORDS.split())
+# English's small words (pronouns, determiners, auxiliaries and everyday verbs, adverbs, prepositions) say
+# nothing about a subject either: "which bus goes there", "is there anywhere to park", "can u come out to
+# his care home". The word search's stop words (bm25s's 33) leave most of them counted.
+_FUNCTION_WORDS = """
+he him his her hers she them themselves their theirs our ours us we you your yours yourself myself me mine
+its itself who whom whose which what when where why how here those each every either neither any anywhere
+somewhere everywhere anybody somebody everyone everything nothing nowhere all both few more most other
+another own same such am been being did does doing done go goes going went gone come comes coming came make
+makes made making take takes took taken put let lets now then already still yet again ever never always often
+also too very quite rather even only about above after against before behind below between down during from
+near off out over past since through till until under upon within without because cos coz unless whether
+while although though than can could may might must shall should would yes yeah nope
+"""
+CHAT_WORDS = frozenset(_CHAT_WORDS.split()) | frozenset(_FUNCTION_WORDS.split())
 
 
 @dataclass(frozen=True)

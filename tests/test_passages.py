@@ -1,7 +1,19 @@
 import re
+from dataclasses import asdict
 
 from bot.knowledge import load_knowledge, parse_markdown
-from bot.passages import HARD_MAX_WORDS, MAX_WORDS, MIN_WORDS, build_passages, document_passages, split_sentences
+from bot.passages import (
+    ADDRESS_LABELS,
+    HARD_MAX_WORDS,
+    MAX_WORDS,
+    MIN_WORDS,
+    Passage,
+    address_marks,
+    build_passages,
+    document_passages,
+    label_address,
+    split_sentences,
+)
 
 from .conftest import KNOWLEDGE
 
@@ -86,3 +98,24 @@ def test_passage_ids_are_stable_and_follow_content():
     changed = parse_markdown("# A\n\nOne text changed.\n\n# B\n\nOne text.\n", "x.md")
     before, after = document_passages(doc), document_passages(changed)
     assert before[0].id != after[0].id and before[1].id == after[1].id
+
+
+def test_the_clinics_address_is_found_by_its_street_and_postcode():
+    assert address_marks("Unit 3, The Old Dairy, 27 Fernhill Road, Ashcombe, AC7 3RW") == [
+        "27 fernhill road",
+        "ac7 3rw",
+    ]
+    assert address_marks("123 Example Street, Springfield") == ["123 example street"]
+    assert address_marks("") == []
+
+
+def test_the_passage_that_gives_the_address_is_labelled_for_the_word_search():
+    document = parse_markdown(
+        "# Visiting\n\n## Finding us\n\nWe're at 12 Bell Street,\nopposite the church.\n\n"
+        "## Parking\n\nThere is a car park behind the library.\n",
+        "visiting.md",
+    )
+    passages = label_address(document_passages(document), "12 Bell Street, Ashdown, AS3 7HL")
+    assert [p.labels for p in passages] == [ADDRESS_LABELS, ()]
+    assert "postcode" in passages[0].search_text and "postcode" not in passages[0].embedding_text
+    assert Passage.from_dict(asdict(passages[0])) == passages[0]

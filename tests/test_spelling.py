@@ -64,3 +64,10 @@ def test_a_known_word_with_ing_or_ed_is_corrected_only_one_letter_away():
     assert correct("sore after dry needling") == "sore after dry needling"
     assert correct("dreading it tbh") == "dreading it tbh"
     assert correct("it keeps bleding") == "it keeps bleeding"
+
+
+def test_chat_spellings_too_short_to_correct_are_written_out():
+    correct = SpellingCorrector(frozenset({"thursday", "parking"}))
+    assert correct("wat time do u shut on thursdy") == "what time do you shut on thursday"
+    assert correct("is ther parking r u open") == "is there parking are you open"
+    assert correct("alright see ya") == "alright see ya"  # "ya" is "you" or "yes": left as typed

@@ -78,8 +78,19 @@ def test_a_question_with_a_word_no_page_uses_gets_no_pages_words(foot_clinic):
     retriever = foot_clinic.snapshot.policy.retriever
     assert retriever.bridges("how much is a tummy tuck") == ()
     assert retriever.bridges("how much is it")[0].pages.startswith("price")
-    # Words of chat are no sign of a subject the pages lack.
+    # Words of chat, and English's small words, are no sign of a subject the pages lack.
     assert retriever.bridges("hiya where r u exactly")[0].pages.startswith("address")
+    assert retriever.bridges("which bus goes there")[0].pages.startswith("bus")
+    assert retriever.bridges("is there anywhere to park near the clinic")[0].pages.startswith("parking")
+
+
+@pytest.mark.parametrize("question", ["whats ur address", "where are u", "which bus goes there"])
+def test_the_section_that_gives_the_clinics_address_answers_where_it_is(foot_clinic, question):
+    # The page says "We're at 14 Millbrook Parade" and never "address": clinic.yaml's address labels it.
+    labelled = [p for p in foot_clinic.snapshot.index.passages if p.labels]
+    assert {(p.file, p.heading) for p in labelled} == {("about-us.md", "Finding us and parking")}
+    answer = foot_clinic.answer(question)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == "about-us.md > Finding us and parking"
 
 
 def test_a_clinics_own_words_in_clinic_yaml_apply_after_an_edit(encoder, seeded_cache, tmp_path):
@@ -140,4 +151,4 @@ def test_a_question_with_everyday_words_takes_one_call_to_the_model(foot_clinic,
     monkeypatch.setattr(encoder, "encode_queries", lambda texts: calls.append(list(texts)) or encode(texts))
     answer = foot_clinic.answer("where abouts are u")
     assert section_of(answer) == "about-us.md > Finding us and parking"
-    assert calls == [["where abouts are u"]]
+    assert calls == [["where abouts are you"]]  # as corrected: "u" written out
