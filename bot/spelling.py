@@ -19,6 +19,9 @@ _VOWELS = frozenset("aeiouy")
 # changed: one vowel for another ("removel", "canel"), a letter doubled or undoubled ("yelow", "realy"), two
 # letters swapped ("sprots").
 _LIKELY_SLIP = 0.5
+# Days are asked about in any clinic's chat box, and a page may name them only in the plural ("late opening on
+# Thursdays"), which a misspelt "thursdy" is two letters away from.
+_DAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 # Chat spellings too short to correct by edits, written out for the model ("wat time do u shut" → "what time
 # do you shut"): only those that stand for one word in any clinic's chat box.
 CHAT_SPELLINGS = {
@@ -90,7 +93,7 @@ class SpellingCorrector:
         "filter", nor "fainting" into "finding" (both lost red flags their emergency message). Measured on
         the ten safety sets: 599/614 red flags on every suite's knowledge, against 591–599 before."""
         self.vocabulary = vocabulary
-        self.choices = sorted(vocabulary)
+        self.choices = sorted(vocabulary | _DAYS)
         self.dictionary = dictionary
         self.keep = keep
         self.closest = lru_cache(maxsize=8192)(self._closest)

@@ -71,3 +71,8 @@ def test_chat_spellings_too_short_to_correct_are_written_out():
     assert correct("wat time do u shut on thursdy") == "what time do you shut on thursday"
     assert correct("is ther parking r u open") == "is there parking are you open"
     assert correct("alright see ya") == "alright see ya"  # "ya" is "you" or "yes": left as typed
+
+
+def test_a_misspelt_day_is_read_as_the_day_though_the_pages_name_it_only_in_the_plural():
+    correct = SpellingCorrector(frozenset({"thursdays", "open"}))
+    assert correct("are you open thursdy") == "are you open thursday"
