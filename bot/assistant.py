@@ -122,11 +122,11 @@ class Assistant:
         started = time.perf_counter()
         knowledge = self.files.load()
         self._example_texts = example_texts(knowledge.safety)
-        passages = label_address(build_passages(knowledge.documents), knowledge.clinic.address)
+        passages = build_passages(knowledge.documents)
         failed = {error.file for error in knowledge.errors}
         last_good = previous.index.passages if previous else self.versions.saved_passages()
         kept = [p for p in last_good if p.file in failed]
-        passages += kept
+        passages = label_address(passages + kept, knowledge.clinic.address)
         for error in knowledge.errors:
             log.warning(
                 "Knowledge file %s: %s",

@@ -35,9 +35,9 @@ class Passage:
     text: str
     question: str | None = None
     markdown: str | None = None  # the text in the widget's Markdown subset, when it has lists, bold or links
-    # Words the word search also finds it by, which its text leaves out: the section that gives the clinic's
+    # Words the word search also finds it by, which its text leaves out: a passage that gives the clinic's
     # address is where "where r u" and "whats the address" are answered (see `label_address`).
-    labels: tuple[str, ...] = ()
+    search_labels: tuple[str, ...] = ()
 
     @property
     def heading(self) -> str:
@@ -45,8 +45,9 @@ class Passage:
 
     @classmethod
     def from_dict(cls, saved: dict) -> Passage:
-        """A passage as `dataclasses.asdict` saved it (JSON lists back to tuples; labels are newer)."""
-        return cls(**{**saved, "headings": tuple(saved["headings"]), "labels": tuple(saved.get("labels", ()))})
+        """A passage as `dataclasses.asdict` saved it (JSON lists back to tuples; search_labels are newer)."""
+        labels = tuple(saved.get("search_labels", ()))
+        return cls(**{**saved, "headings": tuple(saved["headings"]), "search_labels": labels})
 
     @cached_property  # read for every passage at every rebuild
     def embedding_text(self) -> str:
@@ -67,8 +68,8 @@ class Passage:
 
     @property
     def search_text(self) -> str:
-        """What the lexical index reads: the same words as the model, and its labels."""
-        return " ".join([self.embedding_text, *self.labels])
+        """What the lexical index reads: the same words as the model, and its search labels."""
+        return " ".join([self.embedding_text, *self.search_labels])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -195,23 +196,39 @@ def build_passages(documents: Iterable[Document]) -> list[Passage]:
 
 
 # A page that gives the clinic's address rarely says "address": "We're at 12 Bell Street, on the corner
-# opposite the church". The words visitors' "where are you" looks for (bot/data/visitor_words.yaml).
+# opposite the church". These are the pages' words that visitors' "where r u" looks for (the_clinic's first
+# line in bot/data/visitor_words.yaml).
 ADDRESS_LABELS = ("address", "location", "postcode", "directions")
+# A part of an address that is inside the building, and named on pages for other reasons ("the 2nd floor").
+_INSIDE = re.compile(r"\b(?:floor|unit|suite|flat|level|room|apartment|apt)\b")
 
 
 def address_marks(address: str) -> list[str]:
-    """The parts of the clinic's address (clinic.yaml) that identify it in a page's text: those with a number
-    and a name ("12 Bell Street", "AS3 7HL"), not a town alone, which pages name for other reasons."""
-    parts = [" ".join(part.split()).lower() for part in address.split(",")]
-    return [part for part in parts if len(part) >= 7 and re.search(r"\d", part) and re.search(r"[a-z]{2}", part)]
+    """What identifies the clinic's address (clinic.yaml) in a page's text: its street with the number
+    ("12 bell street") and its postcode ("as3 7hl", "62704"); not a town, a floor or a unit alone."""
+    marks = []
+    for part in (" ".join(part.split()).lower() for part in address.split(",")):
+        if _INSIDE.search(part):
+            continue
+        if re.match(r"\d+[a-z]?\s+[a-z]", part):
+            marks.append(part)
+            continue
+        words = part.split()
+        code = []  # the part's last words that have a digit: "portmere pm1 4qs" → "pm1 4qs"
+        while words and re.search(r"\d", words[-1]):
+            code.insert(0, words.pop())
+        if len(" ".join(code)) >= 5:
+            marks.append(" ".join(code))
+    return marks
 
 
 def label_address(passages: list[Passage], address: str) -> list[Passage]:
-    """The passages that give the clinic's address, labelled with ADDRESS_LABELS for the word search."""
-    marks = address_marks(address)
-    if not marks:
-        return passages
-    return [
-        replace(p, labels=ADDRESS_LABELS) if any(mark in " ".join(p.text.split()).lower() for mark in marks) else p
-        for p in passages
-    ]
+    """The passages, those that give the clinic's address with ADDRESS_LABELS as their `search_labels` (and
+    the others without: the address may have changed)."""
+    found = [re.compile(rf"(?<!\w){re.escape(mark)}(?!\w)") for mark in address_marks(address)]
+
+    def gives_address(passage: Passage) -> bool:
+        text = " ".join(passage.text.split()).lower()
+        return any(mark.search(text) for mark in found)
+
+    return [replace(p, search_labels=ADDRESS_LABELS if gives_address(p) else ()) for p in passages]

@@ -20,6 +20,7 @@ from bot.passages import key_sentence_spans
 from bot.phrases import HistoryRule, OwnHealthMatcher, PhraseMatcher, normalise
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
 from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
+from bot.spelling import write_out_chat
 from bot.topics import TopicFinder
 
 MAX_QUESTION_CHARS = 1000
@@ -198,9 +199,12 @@ class AnswerPolicy:
 
     def decide(self, raw_question: object, context: Context | None = None) -> Answer:
         question = validate_question(raw_question)
-        if self.emergency.find(question):
+        # The phrases are looked for as typed and with chat spellings written out ("bleeding thru the
+        # dressing", "how r u"); the phrases' own typos stay theirs to match.
+        typed_forms = dict.fromkeys((question, write_out_chat(question)))
+        if any(self.emergency.find(text) for text in typed_forms):
             return self.emergency_answer()
-        intent = small_talk_intent(question)
+        intent = next(filter(None, map(small_talk_intent, typed_forms)), None)
         if intent:
             return self.small_talk(intent)
         # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on

@@ -302,7 +302,7 @@ class Retriever:
         found = self.visitor_words.find(question)
         if not found.bridges:
             return ()
-        # Words of one or two letters ("u", "r", "ur", "x") say nothing about a subject either.
+        # Words of one or two letters ("x", "r") say nothing about a subject either.
         unknown = [w for w in self.index.lexical.unknown_words(found.rest) if w not in CHAT_WORDS and len(w) > 2]
         return () if unknown else found.bridges
 

@@ -46,15 +46,16 @@ _DONE_TO = re.compile(r"\s+(?:\w{2,}ed|done|cut|seen|made)(?:\s+(?:out|off|up|in
 
 # Words that say who the thing is for or what it is like rather than name it: "can i get my old lip filler
 # dissolved", "do you do baby botox", "can i get my nan's toenails cut" (no page says "old", "baby" or "nan").
+# CHAT_WORDS has the small words ("mine", "those", "same").
 NOT_A_SERVICE = frozenset(
     [
         *("son", "daughter", "mother", "father", "mom", "sister", "brother", "nan", "nana", "nanna", "gran"),
         *("granny", "grandma", "grandad", "grandpa", "grandson", "granddaughter", "aunt", "uncle", "niece"),
         *("nephew", "cousin", "boyfriend", "girlfriend", "friend", "baby", "male", "female", "lady", "man"),
-        *("woman", "old", "new", "first", "proper", "quick", "quicker", "cheap", "cheaper", "cheapest", "free"),
-        *("same", "different", "another", "extra", "little", "big", "small", "whole", "full", "usual", "normal"),
-        *("regular", "decent", "good", "best", "real", "actual", "mine", "yours", "one", "them", "those"),
-        *("these", "both", "weekend", "weekday", "evening", "morning", "night", "late", "saturday", "sunday"),
+        *("woman", "old", "new", "first", "proper", "quicker", "cheap", "cheaper", "cheapest", "free"),
+        *("different", "extra", "little", "big", "small", "whole", "full", "usual", "normal", "regular"),
+        *("decent", "good", "best", "real", "actual", "one", "these", "weekend", "weekday", "evening"),
+        *("morning", "night", "late", "saturday", "sunday"),
     ]
 )
 

@@ -23,10 +23,11 @@ _LIKELY_SLIP = 0.5
 # Thursdays"), which a misspelt "thursdy" is two letters away from.
 _DAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 # Chat spellings too short to correct by edits, written out for the model ("wat time do u shut" → "what time
-# do you shut"): only those that stand for one word in any clinic's chat box.
+# do you shut"): only those that stand for one word in any clinic's chat box, and never a word the clinic's
+# pages use ("Dr Wen"). "r" only next to "u" ("how r u", "u r"): alone it is also right ("my r eye"); "ya" is "you"
+# or "yes" ("see ya").
 CHAT_SPELLINGS = {
     "u": "you",
-    "r": "are",
     "ur": "your",
     "yous": "you",
     "wat": "what",
@@ -43,7 +44,21 @@ CHAT_SPELLINGS = {
     "thru": "through",
     "thx": "thanks",
     "ppl": "people",
+    "cos": "because",
+    "coz": "because",
 }
+_ARE_YOU = re.compile(r"\b[Rr](?= [Uu]\b)|(?<=\b[Uu] )[Rr]\b")
+
+
+def write_out_chat(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """The text with its chat spellings written out (CHAT_SPELLINGS), but for the words in `keep`."""
+    text = _ARE_YOU.sub("are", text)
+    return WORD.sub(lambda m: _written_out(m.group(0), keep), text)
+
+
+def _written_out(word: str, keep: frozenset[str]) -> str:
+    lower = word.lower()
+    return CHAT_SPELLINGS[lower] if lower in CHAT_SPELLINGS and lower not in keep else word
 
 
 def typo_cost(typed: str, word: str) -> float:
@@ -103,8 +118,6 @@ class SpellingCorrector:
 
     def _closest(self, word: str) -> str:
         lower = word.lower()
-        if lower in CHAT_SPELLINGS:
-            return CHAT_SPELLINGS[lower]
         if len(lower) < 5 or self.knows(lower):
             return word
         kept = lower in self.keep
@@ -156,4 +169,4 @@ class SpellingCorrector:
         return self.corrected(text)
 
     def _corrected(self, text: str) -> str:
-        return WORD.sub(lambda m: self.closest(m.group(0)), text)
+        return WORD.sub(lambda m: self.closest(m.group(0)), write_out_chat(text, keep=self.vocabulary))

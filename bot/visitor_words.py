@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.phrases import PhraseIndex, normalise, phrase_pattern
+from bot.spelling import write_out_chat
 
 SHIPPED = Path(__file__).parent / "data" / "visitor_words.yaml"
 # Words of chat, not of a subject: a question with a word no page uses gets no pages' words ("how much is a
@@ -38,7 +39,7 @@ somewhere everywhere anybody somebody everyone everything nothing nowhere all bo
 another own same such am been being did does doing done go goes going went gone come comes coming came make
 makes made making take takes took taken put let lets now then already still yet again ever never always often
 also too very quite rather even only about above after against before behind below between down during from
-near off out over past since through till until under upon within without because cos coz unless whether
+near off out over past since through till until under upon within without because unless whether
 while although though than can could may might must shall should would yes yeah nope
 """
 CHAT_WORDS = frozenset(_CHAT_WORDS.split()) | frozenset(_FUNCTION_WORDS.split())
@@ -68,7 +69,10 @@ def read_bridges(lines: object, about_the_clinic: bool = False) -> tuple[WordBri
         odd = [phrase for phrase in phrases if "|" in phrase or "..." in phrase]
         if odd:
             raise ValueError(f"takes words, not '|' or '...': {', '.join(odd)}")
-        bridges.append(WordBridge(tuple(phrases), pages.strip(), about_the_clinic))
+        # Questions are read with their chat spellings written out ("where r u" as "where are you"): so are
+        # the phrases, whoever wrote them.
+        written_out = dict.fromkeys(write_out_chat(phrase) for phrase in phrases)
+        bridges.append(WordBridge(tuple(written_out), pages.strip(), about_the_clinic))
     return tuple(bridges)
 
 
@@ -85,8 +89,9 @@ class VisitorWords:
                 self.bridges_of.setdefault(phrase_pattern(phrase, capture=True).pattern, []).append(bridge)
 
     def find(self, question: str) -> Found:
-        """The bridges whose everyday phrases `question` has, and the rest of the (normalised) question."""
-        text = normalise(question)
+        """The bridges whose everyday phrases `question` has, and the rest of the (normalised) question, both
+        with chat spellings written out."""
+        text = normalise(write_out_chat(question))
         found: dict[WordBridge, None] = {}  # each once, in the order found
         taken = bytearray(len(text))  # 1 for each character of a phrase's own words (not of its gaps)
         match = self.phrases.search(text) if self.phrases else None

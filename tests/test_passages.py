@@ -105,17 +105,25 @@ def test_the_clinics_address_is_found_by_its_street_and_postcode():
         "27 fernhill road",
         "ac7 3rw",
     ]
-    assert address_marks("123 Example Street, Springfield") == ["123 example street"]
+    assert address_marks("2nd floor, 14 Quayside Walk, Harbourside, Portmere PM1 4QS") == [
+        "14 quayside walk",
+        "pm1 4qs",
+    ]
+    assert address_marks("123 Example Street, Springfield, IL 62704") == ["123 example street", "62704"]
+    assert address_marks("Suite 4, The Mill") == []
     assert address_marks("") == []
 
 
 def test_the_passage_that_gives_the_address_is_labelled_for_the_word_search():
     document = parse_markdown(
         "# Visiting\n\n## Finding us\n\nWe're at 12 Bell Street,\nopposite the church.\n\n"
-        "## Parking\n\nThere is a car park behind the library.\n",
+        "## Parking\n\nThere is a car park behind the library at 112 Bell Street.\n\n"
+        "## Rooms\n\nOur treatment room is on the 2nd floor, by the lift.\n",
         "visiting.md",
     )
-    passages = label_address(document_passages(document), "12 Bell Street, Ashdown, AS3 7HL")
-    assert [p.labels for p in passages] == [ADDRESS_LABELS, ()]
+    passages = label_address(document_passages(document), "2nd floor, 12 Bell Street, Ashdown, AS3 7HL")
+    assert [p.search_labels for p in passages] == [ADDRESS_LABELS, (), ()]
     assert "postcode" in passages[0].search_text and "postcode" not in passages[0].embedding_text
     assert Passage.from_dict(asdict(passages[0])) == passages[0]
+    # A new address takes the labels away from the passage that no longer gives it.
+    assert [p.search_labels for p in label_address(passages, "1 New Road, Ashdown")] == [(), (), ()]

@@ -76,3 +76,10 @@ def test_chat_spellings_too_short_to_correct_are_written_out():
 def test_a_misspelt_day_is_read_as_the_day_though_the_pages_name_it_only_in_the_plural():
     correct = SpellingCorrector(frozenset({"thursdays", "open"}))
     assert correct("are you open thursdy") == "are you open thursday"
+
+
+def test_a_chat_spelling_the_pages_use_is_left_as_typed():
+    correct = SpellingCorrector(frozenset({"wen", "friday"}))
+    assert correct("is dr wen in on friday") == "is dr wen in on friday"
+    assert SpellingCorrector(frozenset({"friday"}))("wen r u open") == "when are you open"
+    assert correct("my r eye is sore, r u open? u r a star") == "my r eye is sore, are you open? you are a star"

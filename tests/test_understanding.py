@@ -267,10 +267,18 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "my son swallowed a few of my malaria pills",  # hidden once by "can children take malaria tablets"
         "sciatica and i cant control my bladder",  # hidden once by "do you treat sciatica"
         "im 24 weeks pregnant had a pregnancy massage today and now im bleeding",
+        # chat spellings written out before the phrases are looked for (session 16)
+        "soaked thru loads of gauze since my tooth came out",
+        "bleeding thru the dressing and it wont stop",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
     assert assistant.answer(question).kind == ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize("question", ["how r u", "r u a bot", "thank u"])
+def test_small_talk_in_chat_spellings_is_small_talk(assistant, question):
+    assert assistant.answer(question).kind == ReplyKind.SMALLTALK
 
 
 def test_a_message_is_read_in_parts_as_visitors_write_them():
@@ -378,6 +386,11 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "do u check moles",
         "can kids have malaria tablets",
         "can i have a drink after having a tooth out",
+        # found by a read-only review of session 16's first phrases
+        "what is causing the delay with my appointment",
+        "is my laser hair removal permanent",
+        "what should i put on my booking form",
+        "can you help with the ringing in my ears",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
@@ -401,6 +414,9 @@ def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(a
         "im on alendronic acid, is it ok to have microneedling",
         "can i put my hayfever eye drops in with my lenses",
         "my audiogram came back today, which aids should i get",
+        "my eye twitches all day whats causing it",
+        "what drops should i use for my itchy eyes",
+        "should i put ice or heat on my sore knee",
     ],
 )
 def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, question):

@@ -87,7 +87,7 @@ def test_a_question_with_a_word_no_page_uses_gets_no_pages_words(foot_clinic):
 @pytest.mark.parametrize("question", ["whats ur address", "where are u", "which bus goes there"])
 def test_the_section_that_gives_the_clinics_address_answers_where_it_is(foot_clinic, question):
     # The page says "We're at 14 Millbrook Parade" and never "address": clinic.yaml's address labels it.
-    labelled = [p for p in foot_clinic.snapshot.index.passages if p.labels]
+    labelled = [p for p in foot_clinic.snapshot.index.passages if p.search_labels]
     assert {(p.file, p.heading) for p in labelled} == {("about-us.md", "Finding us and parking")}
     answer = foot_clinic.answer(question)
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == "about-us.md > Finding us and parking"
