@@ -231,4 +231,5 @@ def label_address(passages: list[Passage], address: str) -> list[Passage]:
         text = " ".join(passage.text.split()).lower()
         return any(mark.search(text) for mark in found)
 
-    return [replace(p, search_labels=ADDRESS_LABELS if gives_address(p) else ()) for p in passages]
+    labelled = [(p, ADDRESS_LABELS if found and gives_address(p) else ()) for p in passages]
+    return [p if p.search_labels == labels else replace(p, search_labels=labels) for p, labels in labelled]
