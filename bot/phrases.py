@@ -118,13 +118,26 @@ class HistoryRule:
         history or a general question."""
         if match.re.pattern not in self.patterns:
             return False
-        if self.happening_now and self.happening_now.search(text):
+        # The phrase's own words say nothing of when: "pain" in "had chest pain last year" is not happening now.
+        rest = f"{text[: match.start()]} , {text[match.end() :]}"
+        if self._happening_now(rest):
             return False
         before = text[: match.start()].split()[-self.near :]
         after = text[match.end() :].split()[: self.near]
         around = " ".join([*before, match.group(0), *after])
         past_year = any(int(year) <= date.today().year for year in _YEAR.findall(around))
         return past_year or bool(self.past_or_general and self.past_or_general.search(around))
+
+    def _happening_now(self, text: str) -> bool:
+        """Whether `text` has a phrase of `happening_now` that is not part of a phrase of `past_or_general`:
+        "now" says it is happening, "fine now" that it is over ("like last time" still says it is)."""
+        if not self.happening_now:
+            return False
+        over = [m.span() for m in self.past_or_general.finditer(text)] if self.past_or_general else []
+        return any(
+            not any(start <= now.start() and now.end() <= end for start, end in over)
+            for now in self.happening_now.finditer(text)
+        )
 
 
 _YEAR = re.compile(r"\b(?:in|since|from)\s(19[5-9][0-9]|20[0-9][0-9])\b")  # "since his stroke in 2019", not "at 1955"

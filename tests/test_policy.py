@@ -214,6 +214,15 @@ def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_i
     assert matcher.find("my appointment is in 2099 and my dad has had a stroke")  # not a past year
 
 
+def test_the_words_of_the_emergency_phrase_itself_do_not_say_it_is_happening_now():
+    """"pain" says it is happening now, but not when it is a word of the phrase found ("chest pain")."""
+    history = HistoryRule(("chest pain",), ("last year",), ("pain", "now"))
+    matcher = PhraseMatcher(("chest pain",), history=history)
+    assert not matcher.find("my dad had chest pain last year, can he still have a hearing test")
+    assert matcher.find("had chest pain last year and the pain is back")
+    assert matcher.find("had chest pain last year and its back now")
+
+
 SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
 
 
@@ -284,6 +293,15 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my 2 year old drank some calpol from the bottle",
         "its really hard for me to swallow since the masseter tox",
         "my vision keeps flickering and going dim in one eye, had the frown lines done an hour ago",
+        # from the eleventh safety set's misses (session 17)
+        "i cant see any way out anymore",
+        "keep thinking about jumping off something high",
+        "my wife is talking gibberish all of a sudden",
+        "im struggling to hold my head up since the neck botox",
+        "the plaster has soaked right through from the op site",
+        "blood has soaked through the towel from my toe",
+        "theres a white line next to the filler in my cheek",
+        "the redness is spreading and im achy all over",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -294,6 +312,9 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
     "message",
     [
         "are you wheelchair accessible, my dad uses one since his stroke in 2019",
+        "do you see people whove had a stroke for physio",
+        "im thinking about jumping ship from my old dentist",
+        "my dad had chest pain last year, can he still have a hearing test",
         "can my husband come in with me, he had a heart attack a few years back and worries about me going alone",
         "my dad had a stroke years ago, can he come for physio",
         "do you do home visits for stroke patients",
