@@ -215,7 +215,7 @@ def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_i
 
 
 def test_the_words_of_the_emergency_phrase_itself_do_not_say_it_is_happening_now():
-    """"pain" says it is happening now, but not when it is a word of the phrase found ("chest pain")."""
+    """A word that says it is happening now ("pain") does not, when it is a word of the phrase found."""
     history = HistoryRule(("chest pain",), ("last year",), ("pain", "now"))
     matcher = PhraseMatcher(("chest pain",), history=history)
     assert not matcher.find("my dad had chest pain last year, can he still have a hearing test")
