@@ -118,9 +118,7 @@ class HistoryRule:
         history or a general question."""
         if match.re.pattern not in self.patterns:
             return False
-        # The phrase's own words say nothing of when: "pain" in "had chest pain last year" is not happening now.
-        rest = f"{text[: match.start()]} , {text[match.end() :]}"
-        if self._happening_now(rest):
+        if self._happening_now(match, text):
             return False
         before = text[: match.start()].split()[-self.near :]
         after = text[match.end() :].split()[: self.near]
@@ -128,14 +126,15 @@ class HistoryRule:
         past_year = any(int(year) <= date.today().year for year in _YEAR.findall(around))
         return past_year or bool(self.past_or_general and self.past_or_general.search(around))
 
-    def _happening_now(self, text: str) -> bool:
-        """Whether `text` has a phrase of `happening_now` that is not part of a phrase of `past_or_general`:
-        "now" says it is happening, "fine now" that it is over ("like last time" still says it is)."""
+    def _happening_now(self, match: re.Match[str], text: str) -> bool:
+        """Whether `text` has a phrase of `happening_now` that is more than a word of the emergency phrase found
+        (`match`): "pain" says it is happening, but not as the "pain" of "had chest pain last year". Words in the
+        phrase's gap ("lasting" in "nosebleed ... hours") and around it ("just fainted") count."""
         if not self.happening_now:
             return False
-        over = [m.span() for m in self.past_or_general.finditer(text)] if self.past_or_general else []
+        own_words = [match.span(group) for group in range(1, (match.re.groups or 0) + 1)]
         return any(
-            not any(start <= now.start() and now.end() <= end for start, end in over)
+            not any(start <= now.start() and now.end() <= end for start, end in own_words)
             for now in self.happening_now.finditer(text)
         )
 

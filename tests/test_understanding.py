@@ -391,6 +391,10 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "is my laser hair removal permanent",
         "what should i put on my booking form",
         "can you help with the ringing in my ears",
+        # found by a read-only review of session 17's phrases
+        "at what age should i start taking my child to the dentist",
+        "do your physios use heat or ice in the sessions",
+        "after lip filler do most people get swelling or just a bruise",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
