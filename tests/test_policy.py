@@ -307,6 +307,7 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my daughter is prone to nosebleeds but shes got a nosebleed lasting over 2 hours",
         "my partner was better now hes passed out and wont respond",
         "dad was ok now hes got a pain in his chest",
+        "i have a temperature and shivers since i got back from ghana",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -329,6 +330,9 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "can filler get rid of the white line of the scar on my lip",
         "my dad is quite deaf and suddenly wants to try hearing aids, how do we book",
         "my socks got soaked right through on the way to my verruca appointment",
+        # fernhill-travel's false alarms: a child who cannot swallow tablets, a fever asked about in advance
+        "what if she cant swallow them",
+        "what if i get a temperature once im home",
         "my dad had chest pain last year, can he still have a hearing test",
         "can my husband come in with me, he had a heart attack a few years back and worries about me going alone",
         "my dad had a stroke years ago, can he come for physio",
