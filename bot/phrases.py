@@ -99,7 +99,8 @@ class HistoryRule:
     """Emergency phrases that visitors also use of their past or in general ("my dad uses a wheelchair since
     his stroke in 2019", "is there any risk of stroke with neck manipulation?"): one of these `phrases` with
     a phrase of `past_or_general` (or a year up to this one) within `near` words of it raises no alarm by
-    itself, unless the message has a phrase of `happening_now` anywhere ("...and now his face has dropped").
+    itself, unless the message has a phrase of `happening_now` anywhere ("...and now his face has dropped")
+    other than a word of the emergency phrase itself.
     The message is still read by its meaning, and other emergency phrases still count."""
 
     near = 8  # words: "fainted at my last jab appointment last year"
