@@ -395,6 +395,11 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "at what age should i start taking my child to the dentist",
         "do your physios use heat or ice in the sessions",
         "after lip filler do most people get swelling or just a bruise",
+        # found by a read-only review of session 18's phrases
+        "can i come for a clean twice a year instead of once",
+        "can i use my husbands voucher for teeth whitening",
+        "does the hearing aid use a lithium battery, can i take it on my flight",
+        "is this something you treat, an infected ingrown toenail",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
