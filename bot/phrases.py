@@ -156,9 +156,26 @@ def _excuses(excuse: re.Match[str], match: re.Match[str]) -> bool:
 
 def _phrase_parts(phrase: str) -> list[list[str]]:
     """A phrase's parts (between "..."), each as its normalised alternatives ("swallow|swallowing ... hard"
-    has two parts, the first with two: how safety.yaml's emergency_together is matched)."""
-    parts = [[normalise(word) for word in part.split("|")] for part in phrase.split("...")]
+    has two parts, the first with two: how safety.yaml's emergency_together is matched). A range of whole
+    numbers in an alternative stands for each of them ("12-60 paracetamol": "12 paracetamol", …)."""
+    parts = [
+        [normalise(word) for alternative in part.split("|") for word in _each_number(alternative)]
+        for part in phrase.split("...")
+    ]
     return [alternatives for alternatives in ([w for w in part if w] for part in parts) if alternatives]
+
+
+_RANGE = re.compile(r"\b(\d+)-(\d+)\b")
+MAX_RANGE = 1000  # numbers in one range: a typo like "1-99999" is read as the two numbers, not expanded
+
+
+def _each_number(alternative: str) -> list[str]:
+    """The alternative once for each number of its first range (and so on for the next), or as it is."""
+    found = _RANGE.search(alternative)
+    if not found or not int(found[1]) < int(found[2]) <= int(found[1]) + MAX_RANGE:
+        return [alternative]
+    before, after = alternative[: found.start()], alternative[found.end() :]
+    return [text for n in range(int(found[1]), int(found[2]) + 1) for text in _each_number(f"{before}{n}{after}")]
 
 
 def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:

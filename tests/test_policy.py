@@ -154,6 +154,15 @@ def test_phrase_matcher_gaps_and_word_boundaries():
     assert normalise("Can’t  BREATHE!!") == "cant breathe"
 
 
+def test_a_range_of_numbers_in_a_phrase_stands_for_each_of_them():
+    matcher = PhraseMatcher(("took ... 12-60 paracetamol|12-60 of my pills",))
+    assert matcher.find("took about 20 paracetamol an hour ago")
+    assert matcher.find("i took 12 of my pills") and matcher.find("took 60 paracetamol")
+    assert not matcher.find("took 11 paracetamol") and not matcher.find("took 61 paracetamol")
+    assert not matcher.find("took 45 minutes then i took ibuprofen")  # the count must come before the medicine
+    assert PhraseMatcher(("1-99999 pills",)).find("1 99999 pills")  # too wide a range: read as written
+
+
 def test_phrases_that_are_no_emergency_hide_only_their_own_words():
     matcher = PhraseMatcher(("gone grey", "cant breathe"), unless=("tooth ... grey",))
     assert not matcher.find("is my tooth dead its gone grey")
