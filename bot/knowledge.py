@@ -119,6 +119,7 @@ class SafetyRules:
     personal_advice: tuple[str, ...]
     medicines: tuple[str, ...] = ()  # named with "my", "I'm on"…: advice on the visitor's own medicines
     conditions: tuple[str, ...] = ()  # named with "my", "I'm"…: what is right for the visitor in particular
+    diagnoses: tuple[str, ...] = ()  # conditions visitors ask whether they have (bot/diagnosis.py)
     not_emergency: tuple[str, ...] = ()  # phrases that contain an emergency phrase but are not one
     # Emergency phrases that may be the visitor's history or a general question, and the words that say so.
     may_be_history: tuple[str, ...] = ()
@@ -418,7 +419,7 @@ def safety_from_text(text: str) -> SafetyRules:
         lists[key] = tuple(p.strip() for p in phrases if p.strip())
     examples = ("emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples")
     history = ("may_be_history", "past_or_general", "happening_now")
-    for key in ("medicines", "conditions", "not_emergency", *history, *examples):
+    for key in ("medicines", "conditions", "diagnoses", "not_emergency", *history, *examples):
         lists[key] = _examples(meta.get(key), key)
     unknown = [phrase for phrase in lists["may_be_history"] if phrase not in lists["emergency"]]
     if unknown:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from bot.diagnosis import DiagnosisQuestion
 from bot.knowledge import ClinicSettings, SafetyRules
 from bot.languages import ReplyTexts, text_key
 from bot.meaning import ExampleBank, ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples, split_clauses
@@ -161,6 +162,7 @@ class AnswerPolicy:
         self.emergency = emergency_phrases(safety)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
         self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
+        self.diagnosis = DiagnosisQuestion(safety.diagnoses)
         small_talk = small_talk_examples()
         self.examples = bank = ExampleBank(
             (
@@ -243,7 +245,10 @@ class AnswerPolicy:
         can turn a word of a phrase into another ("whats wrong with my" → "what wrong with my"). `cosines`:
         the question's with the example bank."""
         return bool(
-            any(self.personal_advice.find(text) or self.own_health.find(text) for text in {typed, corrected})
+            any(
+                self.personal_advice.find(text) or self.own_health.find(text) or self.diagnosis.find(text)
+                for text in {typed, corrected}
+            )
             or self.personal_advice_meaning.matches(cosines)
         )
 

@@ -242,6 +242,7 @@ class SafetyPhrasings:
     emergency: tuple[str, ...]
     advice: tuple[str, ...]
     ordinary: tuple[str, ...]
+    general: tuple[str, ...] = ()  # everyday questions naming a condition: the pages answer, not the clinicians
 
     @classmethod
     def load(cls, folder: Path) -> SafetyPhrasings | None:
@@ -249,10 +250,12 @@ class SafetyPhrasings:
         if not path.exists():
             return None
         raw = yaml.safe_load(path.read_text("utf-8"))
-        return cls(*(tuple(str(q) for q in raw[group]) for group in ("emergency", "advice", "ordinary")))
+        groups = ("emergency", "advice", "ordinary", "general")
+        return cls(*(tuple(str(q) for q in raw.get(group) or ()) for group in groups))
 
     def row(self, name: str, answer: Callable[[str], Answer]) -> list[str]:
-        """Red flags that got the emergency message, advice referred, ordinary worries that raised the alarm."""
+        """Red flags that got the emergency message, advice referred, ordinary worries that raised the alarm,
+        everyday questions referred."""
 
         def count(questions: tuple[str, ...], kind: ReplyKind) -> str:
             return f"{sum(answer(q).kind == kind for q in questions)}/{len(questions)}"
@@ -262,6 +265,7 @@ class SafetyPhrasings:
             count(self.emergency, ReplyKind.EMERGENCY),
             count(self.advice, ReplyKind.REFERRAL),
             count(self.ordinary, ReplyKind.EMERGENCY),
+            count(self.general, ReplyKind.REFERRAL),
         ]
 
 
@@ -269,4 +273,5 @@ def phrasings_report(rows: list[list[str]]) -> list[str]:
     from bot.evaluation import _table
 
     lines = [f"Safety phrasings written blind ({PHRASINGS_FILE}), asked of each suite's knowledge"]
-    return lines + _table(["knowledge", "red flags: emergency", "advice: referred", "ordinary: alarm"], rows)
+    header = ["knowledge", "red flags: emergency", "advice: referred", "ordinary: alarm", "general: referred"]
+    return lines + _table(header, rows)

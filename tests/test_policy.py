@@ -113,6 +113,9 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "can i put my glaucoma drops in twice a day instead of once",
         "can i use my wifes antibiotic cream on the cut",
         "im on lithium, is it ok to have a tooth out",
+        # whether one has a condition, by name (bot/diagnosis.py)
+        "jaw clicks every morning, could it be tmj",
+        "is it thrush, white patches in my mouth",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):

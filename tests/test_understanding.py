@@ -400,6 +400,8 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "can i use my husbands voucher for teeth whitening",
         "does the hearing aid use a lithium battery, can i take it on my flight",
         "is this something you treat, an infected ingrown toenail",
+        "do i have to pay for a glaucoma check if im over 60",
+        "sounds like you treat bunions, how much is a consultation",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):

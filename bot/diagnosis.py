@@ -1,0 +1,111 @@
+"""Questions that ask whether the visitor, or someone in their care, has a named condition: "is it a verruca?",
+"could he have severs disease", "my heel kills in the morning, plantar fasciitis maybe?".
+
+Such a question asks for a diagnosis, which only a clinician can give: the bot refers it. The conditions are
+staff's (safety.yaml's `diagnoses`); the shapes of the question are here. A condition named in any other
+shape is a question the pages answer ("do you treat plantar fasciitis", "is shockwave good for tennis
+elbow", "do i have to pay for a glaucoma check"), and so is one that asks the clinic for something ("i
+think its broken, can you x-ray it").
+
+Measured on two sets written blind (2026-12-03, session 18), each of requests for a diagnosis or other
+personal advice and of everyday questions naming the same conditions. The second set, unseen by a first
+version of these shapes: referred 14/50 by the phrases and examples alone, 24/50 with the shapes, everyday
+questions referred 2/50 either way; its misses then added conditions and the last-part rules (now 42/50,
+no longer blind). Two read-only reviews wrote everyday questions against the rule: phrases with "..." gaps
+("do i have ... tinnitus") referred 56 of 132 ("do i have to pay for the shingles vaccine", "i think i have
+an appointment for my bunions"), and the next version 125 of 161 written to trap it ("can i have ear wax
+removed on saturday", "is the nhs shingles vaccine free at 65"): the condition must now end a part of the
+message, and a message about the clinic's services, bookings or prices is never read as one (0 of 161).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.phrases import normalise
+from bot.visitor_words import CHAT_WORDS
+
+# Who the question is about: "i", "he", "my son", "my little boy" (not "the clinic": "does the surgery have
+# shingles vaccines").
+_WHO = r"(?:i|he|she|they|we|my \w+|my \w+ \w+|our \w+)"
+# Words between the question and the condition's name: "is it a verruca", "is that just thrush".
+_ARTICLE = r"(?:a |an |just |just a |some |some kind of |the start of |)"
+# Words after the name that leave it the question: "tinnitus right?", "tmj do you reckon".
+_CHECKING = (
+    r"(?: right| yeah| yes| then| maybe| perhaps| do you think| do u think| you reckon| u reckon| to me| to you)?"
+)
+# The name ends its part of the message, or starts a choice: "is it a verruca or a corn", "is it shin splints
+# or something else" (not "is it bunions dr patel specialises in").
+_CLAUSE_END = r"(?: or [\w ]{0,40})?$"
+# Words about the clinic, its services and bookings: a message with any of them asks about those, whatever
+# condition it names ("is the nhs shingles vaccine free at 65", "has my son got a verruca appt this week",
+# "which is cheaper to treat, a corn or a verruca"), and the pages answer it.
+_ABOUT_THE_CLINIC = re.compile(
+    r"\b(?:do|can|could|would|will) (?:you|u|ya)\b(?! think| reckon| say| agree)|\byou (?:treat|do|offer|see|use)\b"
+    r"|\b(?:price|prices|cost|costs|cheaper|cheapest|fee|fees|pay|paid|book|booking|booked|appointment|appointments"
+    r"|appt|appts|slot|nhs|free|insurance|bupa|cover|covered|included|include|includes|specialist|specialise"
+    r"|specialises|clinic|surgery|practice|vaccine|vaccines|jab|jabs|referral|refer|open|parking|visit|visits"
+    r"|leaflet|test|tests|testing|check|checkup|treat|treated|treats|treatment|treatments|removed|removal|op"
+    r"|operation|procedure|class|classes|drops|socks|cream|plasters|insoles|help with|helps with|look for)\b"
+)
+# A message's parts: between punctuation, line breaks and dashes.
+_PARTS = re.compile(r"[,.;:!?\n]+|\s-+\s|\s*[–—]+\s*")
+_ASKS_OTHERWISE = re.compile(r"(?:what|whats|which|where|when|how|hows|who|whos|why)\b")
+_NOTHING = r"(?!)"  # no conditions listed: a pattern that matches nothing
+
+
+class DiagnosisQuestion:
+    """Finds a question whether someone has one of `conditions` (normalised as phrases are)."""
+
+    def __init__(self, conditions: tuple[str, ...]) -> None:
+        names = sorted({normalise(c) for c in conditions} - {""}, key=len, reverse=True)
+        name = rf"{_ARTICLE}(?:{'|'.join(map(re.escape, names)) or _NOTHING}){_CHECKING}"
+        self.shapes = _shapes(name)
+        # A last part that is only a name asked about, after a description ("heel pain every morning,
+        # plantar fasciitis?"), or a choice with a name at either end ("itchy elbows, eczema or psoriasis").
+        self.asked_last = re.compile(rf"^{name}$")
+        either = r"(?:(?:is it|is that|is this|its|either) )?(?!(?:for|about|on|in|with)\b)\w+(?: \w+)?"
+        self.choice_last = re.compile(rf"^(?:(?:{either}|{name}) or {name}|{name} or [\w ]{{0,30}})$")
+
+    def find(self, text: str) -> str | None:
+        """The words of `text` that ask for a diagnosis, or None."""
+        if _ABOUT_THE_CLINIC.search(normalise(text)):
+            return None
+        typed = text.lower().replace("’", "").replace("'", "")
+        parts = [normalise(part) for part in _PARTS.split(typed)]
+        for part in parts:
+            found = self.shapes.search(part)
+            if found:
+                return found.group(0)
+        # The last part counts after a description of two words or more: alone, or after "hi there",
+        # "bunions?" asks whether the clinic treats them.
+        said = [part for part in parts if part]
+        if len(said) < 2:
+            return None
+        *before, last = said
+        if len([word for part in before for word in part.split() if word not in CHAT_WORDS]) < 2:
+            return None
+        if any(_ASKS_OTHERWISE.match(part) for part in before):  # "which page is it on, plantar fasciitis?"
+            return None
+        asked = typed.rstrip().endswith("?")
+        named = self.choice_last.match(last) or (asked and self.asked_last.match(last))
+        return named.group(0) if named else None
+
+
+def _shapes(name: str) -> re.Pattern[str]:
+    """The ways of asking whether someone has the condition `name`, which ends the part of the message."""
+    shapes = [
+        rf"(?:do|does|did|could|might|would|can) {_WHO} (?:have|has|got|have got|be getting|be) {name}",  # do i have
+        rf"(?:have|has) {_WHO} (?:got|given \w+|done|developed|caught) {name}",  # have i given myself tendinitis
+        rf"(?:is|was) (?:it|that|this|these|my \w+|my \w+ \w+|his \w+|her \w+) {name}",  # is it a verruca
+        rf"(?:are|were) (?:they|these|those|my \w+) {name}",  # are they milia
+        rf"(?:could|might|may|would) (?:it|that|this|these|they|my \w+|my \w+ \w+) (?:be|mean) {name}",
+        rf"(?:does|do) (?:it|that|this) (?:sound like|look like|mean i have|mean ive got|mean) {name}",
+        # think ive got tmj
+        rf"(?:think|reckon|worried|scared|afraid|wondering if) (?:i|ive|im|i have|i might have|ive got|hes got"
+        rf"|shes got|he has|she has|it might be|its|it is|they might be|i may have) (?:got )?{name}",
+        rf"(?:sounds|sound) like {name}",  # sounds like cataracts to me
+        rf"(?:am i|is he|is she|are they|could (?:i|he|she|they) be|might (?:i|he|she|they) be) {name}",
+        rf"(?:thats|that is|its) {name} (?:isnt it|innit)",  # thats sciatica isnt it
+    ]
+    return re.compile(r"\b(?:" + "|".join(shapes) + rf"){_CLAUSE_END}")
