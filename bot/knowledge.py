@@ -19,7 +19,7 @@ import yaml
 from bot.hours import HoursError, parse_hours
 from bot.languages import ReplyText, ReplyTexts, language_code
 from bot.markdown import list_marker, safe_markdown
-from bot.phrases import normalise
+from bot.phrases import has_range, normalise
 from bot.visitor_words import WordBridge, read_bridges
 
 MAX_FILE_BYTES = 5_000_000
@@ -421,6 +421,9 @@ def safety_from_text(text: str) -> SafetyRules:
     history = ("may_be_history", "past_or_general", "happening_now")
     for key in ("medicines", "conditions", "diagnoses", "not_emergency", *history, *examples):
         lists[key] = _examples(meta.get(key), key)
+    odd = [name for name in lists["diagnoses"] if "|" in name or "..." in name]
+    if odd:
+        raise KnowledgeError(SAFETY_FILE, None, f"'diagnoses' takes one condition a line, not: {', '.join(odd)}")
     unknown = [phrase for phrase in lists["may_be_history"] if phrase not in lists["emergency"]]
     if unknown:
         message = f"'may_be_history' must list emergency phrases, not: {', '.join(unknown)}"
@@ -448,9 +451,9 @@ def words_together_phrases(value: object) -> tuple[str, ...]:
         groups = [[w.strip() for w in line.split(",") if w.strip()] for line in lines]
         if not all(groups):
             raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}': a line without words)")
-        # A word of no letters would drop its part, and "..." or "|" would add parts or choices: each
-        # would make the entry match far more than staff wrote.
-        odd = [w for group in groups for w in group if "..." in w or "|" in w or not normalise(w)]
+        # A word of no letters would drop its part, and "...", "|" or a range ("8-10") would add parts or
+        # choices: each would make the entry match far more than staff wrote.
+        odd = [w for group in groups for w in group if "..." in w or "|" in w or has_range(w) or not normalise(w)]
         if odd:
             raise KnowledgeError(SAFETY_FILE, None, f"'emergency_together' '{name}': not a word: {', '.join(odd)}")
         # One phrase for each order, each part a choice of words: "swallow|swallowing ... hard|cant".

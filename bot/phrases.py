@@ -1,10 +1,12 @@
 """Phrases staff write in safety.yaml, found word for word in a visitor's message.
 
-Matching ignores capitals and punctuation; "..." in a phrase stands for up to four words.
+Matching ignores capitals and punctuation; "..." in a phrase stands for up to four words, "a|b" for either
+phrase, and a range of numbers ("12-60") for each number in it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -166,16 +168,35 @@ def _phrase_parts(phrase: str) -> list[list[str]]:
 
 
 _RANGE = re.compile(r"\b(\d+)-(\d+)\b")
-MAX_RANGE = 1000  # numbers in one range: a typo like "1-99999" is read as the two numbers, not expanded
+# At most this many numbers in one phrase's ranges together: "1-99999", or two wide ranges, would make a
+# pattern of millions of alternatives. Such a range is read as written ("1 99999"), as is one that runs
+# backwards ("5-3").
+MAX_NUMBERS = 1000
+
+
+def has_range(text: str) -> bool:
+    """Whether `text` holds a range of numbers ("12-60"), which phrases read as each number in it."""
+    return bool(_RANGE.search(text))
 
 
 def _each_number(alternative: str) -> list[str]:
-    """The alternative once for each number of its first range (and so on for the next), or as it is."""
-    found = _RANGE.search(alternative)
-    if not found or not int(found[1]) < int(found[2]) <= int(found[1]) + MAX_RANGE:
+    """The alternative once for each number of its ranges ("12-60 paracetamol": "12 paracetamol", …), or as
+    it is when it has none, or too many numbers in them."""
+    ranges = [(int(low), int(high)) for low, high in _RANGE.findall(alternative)]
+    if not ranges or any(low >= high for low, high in ranges):
         return [alternative]
-    before, after = alternative[: found.start()], alternative[found.end() :]
-    return [text for n in range(int(found[1]), int(found[2]) + 1) for text in _each_number(f"{before}{n}{after}")]
+    if math.prod(high - low + 1 for low, high in ranges) > MAX_NUMBERS:
+        return [alternative]
+    texts = [alternative]
+    for _ in ranges:
+        texts = [
+            f"{text[: found.start()]}{n}{text[found.end() :]}"
+            for text in texts
+            for found in [_RANGE.search(text)]
+            if found
+            for n in range(int(found[1]), int(found[2]) + 1)
+        ]
+    return texts
 
 
 def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:

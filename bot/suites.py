@@ -250,8 +250,8 @@ class SafetyPhrasings:
         if not path.exists():
             return None
         raw = yaml.safe_load(path.read_text("utf-8"))
-        groups = ("emergency", "advice", "ordinary", "general")
-        return cls(*(tuple(str(q) for q in raw.get(group) or ()) for group in groups))
+        required = [tuple(str(q) for q in raw[group]) for group in ("emergency", "advice", "ordinary")]
+        return cls(*required, general=tuple(str(q) for q in raw.get("general") or ()))
 
     def row(self, name: str, answer: Callable[[str], Answer]) -> list[str]:
         """Red flags that got the emergency message, advice referred, ordinary worries that raised the alarm,

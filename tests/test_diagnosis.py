@@ -26,6 +26,8 @@ SHIPPED = DiagnosisQuestion(load_safety(KNOWLEDGE).diagnoses)
         "Is That A Stye??",
         "heel pain every morning - plantar fasciitis?",
         "itchy red patches on my elbows, eczema or psoriasis",
+        "heel pain every morning, plantar fasciitis?!",
+        "the hard skin on my heels has split open, could it be fungal",  # "open" describes, asks nothing
     ],
 )
 def test_a_question_whether_someone_has_a_condition_is_found(message):
@@ -64,6 +66,12 @@ def test_a_question_whether_someone_has_a_condition_is_found(message):
         "which is cheaper to treat, a corn or a verruca",
         "read your shockwave page. is it for tennis elbow or golfers elbow",
         "which page is it on, plantar fasciitis?",
+        "does the foot health check cover things like... verrucas?",
+        "got a podiatrist? verrucas?",
+        # and a code review
+        "is it gout or arthritis that runs in families",
+        "can my son have a verruca or wart frozen off",
+        "i dont think i have gout, its just a sore toe",
     ],
 )
 def test_a_condition_named_in_any_other_question_is_left_to_the_pages(message):

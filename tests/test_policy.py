@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from bot.knowledge import load_safety, words_together_phrases
+from bot.knowledge import KnowledgeError, load_safety, safety_from_text, words_together_phrases
 from bot.phrases import HistoryRule, PhraseIndex, PhraseMatcher, normalise, phrases_pattern
 from bot.policy import MAX_QUESTION_CHARS, QuestionError, emergency_phrases, small_talk_intent
 from tests.conftest import KNOWLEDGE, PROJECT
@@ -157,6 +157,14 @@ def test_phrase_matcher_gaps_and_word_boundaries():
     assert normalise("Can’t  BREATHE!!") == "cant breathe"
 
 
+def test_a_range_of_numbers_is_refused_where_it_would_widen_a_list_of_words():
+    together = "emergency_together:\n  pain beyond bearing:\n    - pain\n    - 8-10\n"
+    with pytest.raises(KnowledgeError, match="8-10"):
+        safety_from_text("emergency: [x]\npersonal_advice: [y]\n" + together)
+    with pytest.raises(KnowledgeError, match="diagnoses"):
+        safety_from_text("emergency: [x]\npersonal_advice: [y]\ndiagnoses: [verruca|verrucas]\n")
+
+
 def test_a_range_of_numbers_in_a_phrase_stands_for_each_of_them():
     matcher = PhraseMatcher(("took ... 12-60 paracetamol|12-60 of my pills",))
     assert matcher.find("took about 20 paracetamol an hour ago")
@@ -164,6 +172,7 @@ def test_a_range_of_numbers_in_a_phrase_stands_for_each_of_them():
     assert not matcher.find("took 11 paracetamol") and not matcher.find("took 61 paracetamol")
     assert not matcher.find("took 45 minutes then i took ibuprofen")  # the count must come before the medicine
     assert PhraseMatcher(("1-99999 pills",)).find("1 99999 pills")  # too wide a range: read as written
+    assert PhraseMatcher(("5-3 pills",)).find("5 3 pills")  # backwards: read as written
 
 
 def test_phrases_that_are_no_emergency_hide_only_their_own_words():
@@ -456,6 +465,10 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "my feet itch so much i want it all to stop",
         "ive got everything ready for tonight, do i need to bring my glasses",
         "my dad had a stroke 3 years ago and is showing signs of improvement, can he get hearing aids",
+        # a code review: medicines known by their strength ("50 sertraline" is one tablet)
+        "i took 50 sertraline this morning, is it ok to have botox",
+        "took 30 co codamol for my back yesterday, can i still get my tooth out",
+        "took 50 tramadol earlier for my knee",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

@@ -74,7 +74,7 @@ def test_safety_phrasings_written_blind(encoder, seeded_cache, tmp_path):
     with no past marker, "my chest goes tight" when anxious, blurry reading close in meaning to blurry
     sight after filler, "i went pale when i saw the bill haha", an allergy "as a kid", which an excuse as
     history would also take from "my son is in anaphylaxis, he had it years ago too"); most requests for
-    personal advice are referred (433 of 495 when measured), and at most 4 of 110 everyday questions naming a
+    personal advice are referred (436 of 495 when measured), and at most 4 of 110 everyday questions naming a
     condition (4 when measured). Written blind, but their misses have since
     been added to safety.yaml: a regression check now, not a blind measure. The safety rules do not depend
     on the pages, so the smallest knowledge base (the shipped one) is enough."""
