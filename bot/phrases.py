@@ -187,16 +187,18 @@ def _each_number(alternative: str) -> list[str]:
         return [alternative]
     if math.prod(high - low + 1 for low, high in ranges) > MAX_NUMBERS:
         return [alternative]
-    texts = [alternative]
-    for _ in ranges:
-        texts = [
-            f"{text[: found.start()]}{n}{text[found.end() :]}"
-            for text in texts
-            for found in [_RANGE.search(text)]
-            if found
-            for n in range(int(found[1]), int(found[2]) + 1)
-        ]
-    return texts
+    return _with_numbers(alternative, len(ranges))
+
+
+def _with_numbers(text: str, ranges: int) -> list[str]:
+    """`text` with its first range replaced by each of its numbers, and so on for its next `ranges` - 1 (only
+    those counted: "1-2-99999" has one range, and its "1-99999" stays as written)."""
+    found = _RANGE.search(text) if ranges else None
+    if not found:
+        return [text]
+    before, after = text[: found.start()], text[found.end() :]
+    numbers = range(int(found[1]), int(found[2]) + 1)
+    return [expanded for n in numbers for expanded in _with_numbers(f"{before}{n}{after}", ranges - 1)]
 
 
 def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:

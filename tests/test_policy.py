@@ -173,6 +173,7 @@ def test_a_range_of_numbers_in_a_phrase_stands_for_each_of_them():
     assert not matcher.find("took 45 minutes then i took ibuprofen")  # the count must come before the medicine
     assert PhraseMatcher(("1-99999 pills",)).find("1 99999 pills")  # too wide a range: read as written
     assert PhraseMatcher(("5-3 pills",)).find("5 3 pills")  # backwards: read as written
+    assert PhraseMatcher(("1-2-99999 pills",)).find("2 99999 pills")  # only the ranges written are read as ranges
 
 
 def test_phrases_that_are_no_emergency_hide_only_their_own_words():
