@@ -39,16 +39,31 @@ class Closeness:
 @dataclass(frozen=True)
 class MatchRule:
     """A question matches when it is at least `floor` close to an example and `margin` closer to it
-    than to any counter-example, or `sure` close to an example whatever the counter-examples say."""
+    than to any counter-example, or `sure` close to an example whatever the counter-examples say. With a
+    `distinct` rule, it also matches when it is at least `distinct.floor` close to an example and
+    `distinct.margin` closer to it than to any counter-example: far from everything ordinary, a looser
+    likeness is enough."""
 
     floor: float
     margin: float
     sure: float
+    distinct: Distinct | None = None
 
     def matches(self, closeness: Closeness) -> bool:
         if closeness.example >= self.sure:
             return True
-        return closeness.example >= self.floor and closeness.example - closeness.counter >= self.margin
+        lead = closeness.example - closeness.counter
+        if closeness.example >= self.floor and lead >= self.margin:
+            return True
+        return self.distinct is not None and closeness.example >= self.distinct.floor and lead >= self.distinct.margin
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A looser `floor` for a question that is `margin` closer to an example than to any counter-example."""
+
+    floor: float
+    margin: float
 
 
 def split_clauses(message: str) -> list[str]:

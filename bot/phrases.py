@@ -131,15 +131,27 @@ class HistoryRule:
 
     def _happening_now(self, match: re.Match[str], text: str) -> bool:
         """Whether `text` has a phrase of `happening_now` that is more than a word of the emergency phrase found
-        (`match`): "pain" says it is happening, but not as the "pain" of "had chest pain last year". Words in the
-        phrase's gap ("lasting" in "nosebleed ... hours") and around it ("just fainted") count."""
+        (`match`) or of a phrase of `past_or_general`: "pain" says it is happening, but not as the "pain" of
+        "had chest pain last year". Words in the phrase's gap ("lasting" in "nosebleed ... hours") and around
+        it ("just fainted") count."""
         if not self.happening_now:
             return False
         own_words = [match.span(group) for group in range(1, (match.re.groups or 0) + 1)]
+        # Nor the "now" of "fine now" or "gone now", the "having" of "if someone was having": a phrase of
+        # `past_or_general` holds them.
+        if self.past_or_general:
+            own_words += [past.span() for past in _each_match(self.past_or_general, text)]
         return any(
             not any(start <= now.start() and now.end() <= end for start, end in own_words)
             for now in self.happening_now.finditer(text)
         )
+
+
+def _each_match(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Every match of `pattern` starting at a word of `text`, overlapping ones too ("how would i know if" and
+    "if someone was having")."""
+    found = (pattern.match(text, word.start()) for word in _WORD_START.finditer(text))
+    return [match for match in found if match]
 
 
 _YEAR = re.compile(r"\b(?:in|since|from)\s(19[5-9][0-9]|20[0-9][0-9])\b")  # "since his stroke in 2019", not "at 1955"

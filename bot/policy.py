@@ -16,11 +16,20 @@ import numpy as np
 from bot.diagnosis import DiagnosisQuestion
 from bot.knowledge import ClinicSettings, SafetyRules
 from bot.languages import ReplyTexts, text_key
-from bot.meaning import ExampleBank, ExampleMatcher, IntentMatcher, MatchRule, small_talk_examples, split_clauses
+from bot.meaning import (
+    Distinct,
+    ExampleBank,
+    ExampleMatcher,
+    IntentMatcher,
+    MatchRule,
+    small_talk_examples,
+    split_clauses,
+)
 from bot.passages import key_sentence_spans
 from bot.phrases import HistoryRule, OwnHealthMatcher, PhraseMatcher, normalise
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
 from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
+from bot.services import asks_the_clinic
 from bot.spelling import write_out_chat
 from bot.topics import TopicFinder
 
@@ -39,7 +48,12 @@ class QuestionError(ValueError):
 
 # Matching by meaning (bot/meaning.py), chosen on the visitor suites (eval/visitors: README "Quality").
 # Red flags: every red flag of the suites matched, with phrases, at the fewest false alarms.
-EMERGENCY_RULE = MatchRule(floor=0.57, margin=0.06, sure=0.85)
+# A red flag far from every ordinary question counts at a looser likeness: thoughts of suicide in words no
+# example has ("I'd rather not exist than look like this", 0.56 close to an example, 0.27 to a counter-
+# example). Of a fourteenth safety set written blind (session 19), 4 more of 70 red flags; on every
+# ordinary, advice and everyday message of the safety sets and the 1,197 other questions of the visitor
+# suites, no new alarm (the closest, "thats all for now bye", leads by 0.22).
+EMERGENCY_RULE = MatchRule(floor=0.57, margin=0.06, sure=0.85, distinct=Distinct(floor=0.45, margin=0.25))
 # Personal advice: general questions about treatments ("does microneedling help acne scars?") must
 # still be answered, so a question must be clearly closer to the advice examples.
 PERSONAL_ADVICE_RULE = MatchRule(floor=0.55, margin=0.10, sure=1.0)
@@ -161,7 +175,12 @@ class AnswerPolicy:
         embed = embed or retriever.encoder.encode_queries
         self.emergency = emergency_phrases(safety)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
-        self.own_health = OwnHealthMatcher(safety.medicines + safety.conditions)
+        # A condition a page is about ("Eczema and psoriasis" at a skin clinic) is what the clinic treats, not a
+        # circumstance of the visitor's that changes what suits them: "my psoriasis is everywhere, can you
+        # help" is for the pages. (A dermatology clinic written blind, session 19, had 9 of its 122
+        # answerable questions referred, most for naming "mole" or "psoriasis" with "my".)
+        conditions = tuple(c for c in safety.conditions if not (topics and topics.a_title_names(c)))
+        self.own_health = OwnHealthMatcher(safety.medicines + conditions)
         self.diagnosis = DiagnosisQuestion(safety.diagnoses)
         small_talk = small_talk_examples()
         self.examples = bank = ExampleBank(
@@ -249,7 +268,7 @@ class AnswerPolicy:
                 self.personal_advice.find(text) or self.own_health.find(text) or self.diagnosis.find(text)
                 for text in {typed, corrected}
             )
-            or self.personal_advice_meaning.matches(cosines)
+            or (self.personal_advice_meaning.matches(cosines) and not asks_the_clinic(corrected))
         )
 
     def carried_over(self, question: str, context: Context | None) -> str | None:

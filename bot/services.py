@@ -79,6 +79,21 @@ def asked_for(question: str) -> str | None:
     return name or None
 
 
+# "do you treat rosacea", "can you prescribe roaccutane", "could you do it if its infected": a request to the
+# clinic, which its pages answer, though by meaning it is close to "do i have rosacea" (not "can you tell me
+# which cream", "would you recommend…": asking for advice).
+_ASKS_THE_CLINIC = re.compile(
+    r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and)(?: there)?[\s,.!?]+)*"
+    r"(?:do|can|could|will|would|are) (?:you|u|ya|ye|yous)\b"
+    r"(?! think| reckon| say| tell| recommend| suggest| advise| know)"
+)
+
+
+def asks_the_clinic(question: str) -> bool:
+    """Whether the question asks the clinic to do or have something, rather than for advice."""
+    return bool(_ASKS_THE_CLINIC.match(" ".join(question.lower().split())))
+
+
 def names_nothing(word: str) -> bool:
     """Whether a word of the thing asked for may be missing from the pages without making it a service they
     do not name: chat ("hiya", "mum"), a person, a time or a description (NOT_A_SERVICE, also in the plural),

@@ -16,6 +16,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from bot.knowledge import Document
+from bot.phrases import normalise
 from bot.replies import Context
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -77,6 +78,11 @@ class TopicFinder:
 
     def title_of(self, file: str) -> str:
         return self.titles.get(file, "")
+
+    def a_title_names(self, phrase: str) -> bool:
+        """Whether some page's title has the phrase, as whole words ("psoriasis" in "Eczema and psoriasis")."""
+        words = normalise(phrase)
+        return bool(words) and any(re.search(rf"\b{re.escape(words)}\b", normalise(t)) for t in self.titles.values())
 
     def named(self, question: str) -> set[str]:
         """The files whose particular title or tag words the question uses."""

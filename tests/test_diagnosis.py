@@ -28,6 +28,21 @@ SHIPPED = DiagnosisQuestion(load_safety(KNOWLEDGE).diagnoses)
         "itchy red patches on my elbows, eczema or psoriasis",
         "heel pain every morning, plantar fasciitis?!",
         "the hard skin on my heels has split open, could it be fungal",  # "open" describes, asks nothing
+        # session 19: a description before the name, signs of it, "is it possible", "can you tell me if"
+        "is this dark spot on my back tooth a cavity",
+        "is this white patch on my tongue thrush or something worse",
+        "gum swollen and a bad taste, are these signs of gum disease",
+        "is it possible i have tinnitus, my ears hum at night",
+        "can you tell me if this is a verruca, hard bit with black dots",
+        "how do i know if mine is a bunion",
+        "am i getting an ingrowing nail, the corner is red",
+        "pain down my leg when i sit, is it sciatica would you agree",
+        # naming no condition: the bot's opinion of a symptom (`_OPINION`)
+        "from what ive said do u think my shoulder is torn",
+        "would you say my tooth needs a root canal, pain comes and goes",
+        "my daughter squints at the tv, do u think she needs glasses",
+        "jaw clicks when i yawn and aches in the morning whats causing it",
+        "pulled something in my calf, whats it likely to be",
     ],
 )
 def test_a_question_whether_someone_has_a_condition_is_found(message):
@@ -72,6 +87,30 @@ def test_a_question_whether_someone_has_a_condition_is_found(message):
         "is it gout or arthritis that runs in families",
         "can my son have a verruca or wart frozen off",
         "i dont think i have gout, its just a sore toe",
+        # session 19's shapes, asked of something else
+        "is this the best cream for thrush",
+        "is the laser good on a verruca",
+        "is the difference between a corn and a callus big",
+        "can you tell me if you treat fungal nails",
+        "what are the signs of gum disease",
+        "is it possible to get a same day appointment for a verruca",
+        # a read-only review of session 19's shapes
+        "is the eye test still on if i have sinusitis",
+        "is my sons swimming lesson ok if he has warts",
+        "is the gel sterile so nothing becomes infected",
+        "are the kids at my sons school all catching scabies",
+        "what are the early signs of gum disease",
+        "would you say my kids should come for a check up every 6 months",
+        "do you think he needs a parent with him if hes 16",
+        "roughly how much is a crown, whats it likely to be",
+        "would you say my budget is enough for invisalign",
+        "whats causing my payment to be declined",
+        "the booking app keeps clicking back to the start, whats causing it",
+        "does my son need to bring his glasses to the eye test",
+        "what do you think this offer is worth",
+        "my jaw aches after the dentist, whats causing them to run late",
+        "my back is sore, just curious, what is causing this heatwave",
+        "my eyes are itchy, anyway whats causing the delays",
     ],
 )
 def test_a_condition_named_in_any_other_question_is_left_to_the_pages(message):

@@ -2,6 +2,7 @@ import pytest
 import yaml
 
 from bot.knowledge import KnowledgeError, load_safety, safety_from_text, words_together_phrases
+from bot.meaning import Closeness, Distinct, MatchRule
 from bot.phrases import HistoryRule, PhraseIndex, PhraseMatcher, normalise, phrases_pattern
 from bot.policy import MAX_QUESTION_CHARS, QuestionError, emergency_phrases, small_talk_intent
 from tests.conftest import KNOWLEDGE, PROJECT
@@ -113,6 +114,15 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "can i put my glaucoma drops in twice a day instead of once",
         "can i use my wifes antibiotic cream on the cut",
         "im on lithium, is it ok to have a tooth out",
+        # an opinion on what the visitor describes, what causes it, what they need (session 19)
+        "from what ive said do u think my shoulder is torn",
+        "pulled something in my calf at football, whats it likely to be",
+        "what do you think this lump under my eye is",
+        "would you say my tooth needs a root canal, pain comes and goes",
+        "my daughter squints at the tv, do u think she needs glasses",
+        "my husband has the tv on loud, does he need hearing aids",
+        "jaw clicks every time i yawn and aches in the morning whats causing it",
+        "the skin round the needle mark is a bit pink, is this a reaction",
         # whether one has a condition, by name (bot/diagnosis.py)
         "jaw clicks every morning, could it be tmj",
         "is it thrush, white patches in my mouth",
@@ -224,7 +234,7 @@ def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
             assert (index.search(text, after) or one_pattern.search(text, after)) is None or (
                 index.search(text, after).span() == one_pattern.search(text, after).span()
             )
-    assert found > len(messages) / 3
+    assert found > len(sets["emergency"]) / 2  # the index is exercised: most red flags have a phrase
 
 
 def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_itself():
@@ -250,7 +260,51 @@ def test_the_words_of_the_emergency_phrase_itself_do_not_say_it_is_happening_now
     assert matcher.find("had chest pain last year and its back now")
 
 
+def test_a_looser_likeness_counts_only_far_from_every_counter_example():
+    rule = MatchRule(floor=0.57, margin=0.06, sure=0.85, distinct=Distinct(floor=0.45, margin=0.25))
+    assert rule.matches(Closeness(0.60, 0.50, "x"))  # the usual rule
+    assert rule.matches(Closeness(0.50, 0.24, "x"))  # distinct
+    assert not rule.matches(Closeness(0.50, 0.26, "x"))
+    assert not rule.matches(Closeness(0.44, 0.10, "x"))
+    assert not MatchRule(floor=0.57, margin=0.06, sure=0.85).matches(Closeness(0.50, 0.24, "x"))
+
+
+def test_a_phrase_of_the_past_or_of_a_general_question_holds_no_word_saying_it_is_happening_now():
+    """The "now" of "fine now", the "having" of "if someone was having" (overlapping "how would i know if")."""
+    past = ("years ago", "fine now", "how would i know if", "if someone was having")
+    history = HistoryRule(("stroke",), past, ("now", "having"))
+    matcher = PhraseMatcher(("stroke",), history=history)
+    assert not matcher.find("my dad had a stroke years ago, is he ok to have a hearing test? hes fine now")
+    assert not matcher.find("how would i know if someone was having a stroke")
+    assert matcher.find("my dad had a stroke years ago and now his face has dropped")
+    assert matcher.find("i think my dad is having a stroke, he had one years ago")
+
+
 SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
+
+
+# The fourteenth blind set's misses (session 19)
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no point fixing my teeth, i wont be around long enough to need them",
+        "planning to end things this weekend so please cancel all my appointments",
+        "id rather not exist than look like this",
+        "cant take the pain in my feet any more, ive got the rope ready",
+        "giving away my things today, wont be needing the hearing aids",
+        "sorry, i cant do this anymore, im saying goodbye",
+        "my brother says we wont hear from him again and hes not answering his phone",
+        "no more reason to stay in this life",
+        "cut my hand on glass, its spurting and wont stop even pressing a towel on it",
+        "my 3 year old got into the paracetamol, the packet is empty",
+        "my lip went kind of white and blue after the top up this morning",
+        "since 20 mins ago half the world has gone dark in my left eye",
+        "purple spots on her tummy that dont go when i press them",
+        "ive put my affairs in order",
+    ],
+)
+def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
+    assert SHIPPED_EMERGENCY_PHRASES.find(message)
 
 
 # Found by a review of the history rule: each was excused as history before the rule looked only near the
@@ -355,6 +409,14 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "sudden hearing loss in my right ear, just so i know is this urgent",
         "she passed out a long time ago, maybe 20 minutes, and isnt responding",
         "my brother texted me saying goodbye and now his phone is off",
+        # a read-only review of session 19's first excuses
+        "he had a fit, hes fine now but he wont answer me",
+        "she passed out, shes fine now but she cant remember her name",
+        "she had a stroke last month, she cant smile on one side",
+        "my husband has chest pain, could it be caused by indigestion",
+        "he has chest pain, just curious if i should worry",
+        "he necked a bottle of pills, is this an overdose",
+        "he passed out just thinking about the needle and hasnt come round",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -389,6 +451,32 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "the only way out of the car park is past the barrier",
         "i want to end it with my current dentist and move to you",
         "i got a bit of contact lens solution in my eye and it stings",
+        # the fourteenth blind set's ordinary worries (session 19)
+        "i decided to end things with my old dentist, can i register with you",
+        "is it hard to get a breath in with the mask on during the treatment",
+        "my daughter got into the habit of taking her tablets with juice",
+        "when is the offer going to end, is it all treatments",
+        "id rather not be here at 8am, any later slots",
+        "no reason to go on using the drops once they run out",
+        "physio exercises are really hard, i have to stop for breath",
+        "youre not answering, i cant do this any more",
+        "the water flosser is squirting everywhere and i cant stop making a mess",
+        "my verruca went a bit white after the freezing",
+        # a second review (session 19)
+        "the app has gone down and isnt responding",
+        "my spots dont fade in winter",
+        "got everything in order for my trip",
+        "my purple hair dye wont fade",
+        "my dad had a heart attack five years ago, is he ok to have a hearing test? hes fine now",
+        "how would i know if someone was having a stroke? my aunt had one last year",
+        "the queue nearly made me collapse from boredom",
+        "my plans have completely collapsed so i need to cancel",
+        "is there such a thing as an overdose of botox",
+        "my son has epilepsy, is it ok for him to do the field test with the flashing lights",
+        "my eyes are a bit red and itchy with hay fever, can i still wear contacts",
+        "the area went pale but pinked up again within a minute",
+        "nearly passed out just thinking about the rabies jab",
+        "i literally cant breathe through my nose since i had a cold",
         "my big toe has gone black under the nail after running",
         "my toes go cold and white when its chilly, can you still freeze my verruca",
         "the receptionist isnt responding to my emails",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import asked_for, names_nothing
+from bot.services import asked_for, asks_the_clinic, names_nothing
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,19 @@ def test_people_times_descriptions_and_chat_name_no_service(word):
 @pytest.mark.parametrize("word", ["transplants", "microblading", "tattoo"])
 def test_other_words_may_name_a_service(word):
     assert not names_nothing(word)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["do you treat rosacea", "Can you prescribe roaccutane?", "hi, could u do it if its infected", "do ye do peels"],
+)
+def test_a_request_to_the_clinic_is_told_from_a_request_for_advice(question):
+    assert asks_the_clinic(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["can you tell me which cream to use", "do you think its infected", "would you recommend a cream", "is it rosacea"],
+)
+def test_asking_for_an_opinion_or_advice_is_no_request_to_the_clinic(question):
+    assert not asks_the_clinic(question)
