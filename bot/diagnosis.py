@@ -61,6 +61,10 @@ _ABOUT_THE_CLINIC = re.compile(
 # it" (written from three blind advice sets, session 19; a read-only review then found such shapes asked of
 # bookings and prices, which _ABOUT_THE_CLINIC now leaves to the pages).
 _NEEDED = r"(?:hearing aids|glasses|insoles|braces|a filling|a root canal|antibiotics|a scan|an x ?ray|stitches)"
+_CAUSE_OF_A_SYMPTOM = (
+    r"(?:ache|aches|aching|hurts|hurt|pain|sore|itchy|itching|swollen|clicks|clicking)\b(?: \w+){0,5}"
+    r" (?:whats|what is) causing (?:it|this)"
+)
 _OPINION = re.compile(
     r"\b(?:from what (?:ive|i|im) (?:said|described|describing|told you)|from my description"
     r"|based on what ive (?:said|described)"
@@ -70,14 +74,10 @@ _OPINION = re.compile(
     rf"|(?:do|d) (?:you|u) think (?:she|he|they|my \w+|my \w+ \w+) (?:needs? {_NEEDED}|has|have|is|are)\b"
     rf"|(?:does|do) (?:he|she|i|my \w+|my \w+ \w+) need {_NEEDED}$"
     r"|(?:whats|what is|what could be|what might be) causing (?:my|his|her) \w+"
-    r"|(?:ache|aches|aching|hurts|hurt|pain|sore|itchy|itching|swollen|clicks|clicking)\b(?: \w+){0,5}"
-    r" (?:whats|what is) causing (?:it|this)"
+    rf"|{_CAUSE_OF_A_SYMPTOM}"
     r"|(?:am i|is he|is she) having (?:a|an) (?:allergic )?reaction|^is (?:this|that) (?:a|an) (?:allergic )?reaction$)"
 )
-_CAUSE_ASKED_LAST = re.compile(
-    r"\b(?:ache|aches|aching|hurts|hurt|pain|sore|itchy|itching|swollen|clicks|clicking)\b(?: \w+){0,5}"
-    r" (?:whats|what is) causing (?:it|this)$"
-)
+_CAUSE_ASKED_LAST = re.compile(rf"\b{_CAUSE_OF_A_SYMPTOM}$")
 # A message's parts: between punctuation, line breaks and dashes.
 _PARTS = re.compile(r"[,.;:!?\n]+|\s-+\s|\s*[–—]+\s*")
 _ASKS_OTHERWISE = re.compile(r"(?:what|whats|which|where|when|how|hows|who|whos|why|does|do|is|are|can|will)\b")

@@ -137,7 +137,7 @@ class HistoryRule:
         if not self.happening_now:
             return False
         own_words = [match.span(group) for group in range(1, (match.re.groups or 0) + 1)]
-        # Nor the "now" of "fine now" or "gone now", the "having" of "if someone was having": a phrase of
+        # Nor the "now" of "hes fine now", the "having" of "if someone was having": a phrase of
         # `past_or_general` holds them.
         if self.past_or_general:
             own_words += [past.span() for past in _each_match(self.past_or_general, text)]
