@@ -18,6 +18,10 @@ from bot.services import asked_for, asks_the_clinic, names_nothing
         ("ok so do you sell compression stockings", "compression stockings"),
         ("can i get my glasses fixed, a screw fell out", "glasses"),
         ("can i get my ear wax sucked out", "ear wax"),
+        # its price asked (session 19)
+        ("how much is a hair transplant", "hair transplant"),
+        ("how much does lasik cost", "lasik"),
+        ("how much are lip fillers roughly", "lip fillers"),
         ("can i get an appt today pls", "appt"),
         ("can i get my nan's toenails cut", "nan toenails"),
         ("do you do teeth whitening and is it cheaper than boots", "teeth whitening"),
@@ -52,7 +56,7 @@ def test_other_questions_ask_for_no_service(question):
     assert asked_for(question) is None
 
 
-@pytest.mark.parametrize("word", ["nan", "nans", "mine", "weekends", "old", "hiya", "xl"])
+@pytest.mark.parametrize("word", ["nan", "nans", "mine", "weekends", "old", "hiya", "xl", "things", "stuff"])
 def test_people_times_descriptions_and_chat_name_no_service(word):
     assert names_nothing(word)
 

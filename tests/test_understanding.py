@@ -200,7 +200,12 @@ def test_words_of_the_safety_rules_are_never_corrected_into_words_of_the_pages(d
 
 @pytest.mark.parametrize(
     "question",
-    ["do you offer teeth straightening", "can i get a skin tag removed from my neck", "do u do hair transplants"],
+    [
+        "do you offer teeth straightening",
+        "can i get a skin tag removed from my neck",
+        "do u do hair transplants",
+        "how much is a hair transplant",
+    ],
 )
 def test_a_service_no_page_names_gets_i_dont_know(aesthetics, question):
     """The nearest page (laser hair removal for hair transplants) answered confidently enough: a clinic's pages
