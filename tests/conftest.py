@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -91,6 +92,21 @@ def seeded_cache(new_instance, tmp_path_factory: pytest.TempPathFactory) -> Call
         return folder
 
     return seed
+
+
+@contextlib.contextmanager
+def suite_assistant(
+    name: str, encoder: Encoder, seeded_cache: Callable[[Path], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
+    """An Assistant on a visitor suite's knowledge (eval/visitors/<name>) with the shipped safety rules."""
+    root = tmp_path_factory.mktemp(name)
+    knowledge = shutil.copytree(PROJECT / "eval" / "visitors" / name / "knowledge", root / "knowledge")
+    shutil.copy(KNOWLEDGE / "safety.yaml", knowledge / "safety.yaml")
+    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
+    try:
+        yield assistant
+    finally:
+        assistant.close()
 
 
 def folder_digest(root: Path) -> bytes:

@@ -17,6 +17,7 @@ from bot.policy import AnswerPolicy
 from bot.replies import Context, Intent, ReplyKind
 from bot.retrieval import Hit, Retrieval
 from bot.suites import section_of
+from tests.conftest import suite_assistant
 
 MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
 MINIMALLY_INVASIVE = "microneedling.md > Microneedling is minimally invasive"
@@ -128,26 +129,16 @@ def test_a_follow_up_naming_a_new_topic_asks_the_previous_question_of_it(two_tre
 
 @pytest.fixture(scope="module")
 def dental(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
-    """The fictional dental practice of the visitor suites (eval/visitors/riverside-dental)."""
-    root = tmp_path_factory.mktemp("dental")
-    project = Path(__file__).parent.parent
-    knowledge = shutil.copytree(project / "eval/visitors/riverside-dental/knowledge", root / "knowledge")
-    shutil.copy(project / "knowledge/safety.yaml", knowledge / "safety.yaml")
-    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
-    yield assistant
-    assistant.close()
+    """The fictional dental practice of the visitor suites."""
+    with suite_assistant("riverside-dental", encoder, seeded_cache, tmp_path_factory) as assistant:
+        yield assistant
 
 
 @pytest.fixture(scope="module")
 def aesthetics(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
-    """The fictional aesthetics clinic of the visitor suites (eval/visitors/harbour-aesthetics)."""
-    root = tmp_path_factory.mktemp("aesthetics")
-    project = Path(__file__).parent.parent
-    knowledge = shutil.copytree(project / "eval/visitors/harbour-aesthetics/knowledge", root / "knowledge")
-    shutil.copy(project / "knowledge/safety.yaml", knowledge / "safety.yaml")
-    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
-    yield assistant
-    assistant.close()
+    """The fictional aesthetics clinic of the visitor suites."""
+    with suite_assistant("harbour-aesthetics", encoder, seeded_cache, tmp_path_factory) as assistant:
+        yield assistant
 
 
 @pytest.mark.parametrize(
@@ -531,14 +522,9 @@ def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(
 
 @pytest.fixture(scope="module")
 def skin(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
-    """The fictional dermatology clinic of the visitor suites (eval/visitors/kestrel-skin)."""
-    root = tmp_path_factory.mktemp("skin")
-    project = Path(__file__).parent.parent
-    knowledge = shutil.copytree(project / "eval/visitors/kestrel-skin/knowledge", root / "knowledge")
-    shutil.copy(project / "knowledge/safety.yaml", knowledge / "safety.yaml")
-    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
-    yield assistant
-    assistant.close()
+    """The fictional dermatology clinic of the visitor suites."""
+    with suite_assistant("kestrel-skin", encoder, seeded_cache, tmp_path_factory) as assistant:
+        yield assistant
 
 
 @pytest.mark.parametrize(

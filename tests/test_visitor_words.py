@@ -13,7 +13,7 @@ from bot.replies import ReplyKind
 from bot.retrieval import Retriever
 from bot.suites import section_of
 from bot.visitor_words import Found, VisitorWords, WordBridge, shipped_bridges
-from tests.conftest import KNOWLEDGE, PROJECT
+from tests.conftest import KNOWLEDGE, PROJECT, suite_assistant
 
 CLINIC = "name: A\nphone: '1'\nemail: a@b.c\nbooking_url: https://a.test/book\n"
 
@@ -49,13 +49,9 @@ def test_the_words_in_a_gap_stay_in_the_rest_of_the_question():
 
 @pytest.fixture(scope="module")
 def foot_clinic(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
-    """The fictional podiatry clinic of the visitor suites (eval/visitors/millbrook-foot-clinic)."""
-    root = tmp_path_factory.mktemp("foot-clinic")
-    knowledge = shutil.copytree(PROJECT / "eval/visitors/millbrook-foot-clinic/knowledge", root / "knowledge")
-    shutil.copy(KNOWLEDGE / "safety.yaml", knowledge / "safety.yaml")
-    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
-    yield assistant
-    assistant.close()
+    """The fictional podiatry clinic of the visitor suites."""
+    with suite_assistant("millbrook-foot-clinic", encoder, seeded_cache, tmp_path_factory) as assistant:
+        yield assistant
 
 
 @pytest.mark.parametrize(
