@@ -174,7 +174,7 @@ class Assistant:
     ) -> tuple[AnswerPolicy, Calibration | None]:
         """The policy for a version of the knowledge, with its answer threshold: `threshold`, the configured
         one, or else calibrated on this knowledge."""
-        topics = TopicFinder(knowledge.documents, {p.id: p.file for p in index.passages})
+        topics = TopicFinder(knowledge.documents, index.passages)
         words = word_bridges(knowledge.visitor_words)
         retriever = Retriever(
             index, self.encoder, reranker=self.config.reranker, visitor_words=words, safety_words=knowledge.safety.words

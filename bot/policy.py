@@ -236,7 +236,7 @@ class AnswerPolicy:
         topic_file = self.topics.topic(question, context) if self.topics else None
         if topic_file and any(bridge.about_the_clinic for bridge in self.retriever.bridges(question)):
             topic_file = None  # "where r u" on the microneedling page asks for the address, not microneedling
-        topic_text = TopicReading.text_for(self.topics.title_of(topic_file), question) if topic_file else None
+        topic_text = TopicReading.text_for(self.topics.label(topic_file, context), question) if topic_file else None
         carried = None if topic_file else self.carried_over(question, context)
         vectors, extra_vector = self.question_vectors(question, topic_text or carried)
         vector = vectors[0]

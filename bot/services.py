@@ -34,6 +34,14 @@ _ASKS_FOR = re.compile(
     r"|how much (?:is|are|does|do|for))"
     r"[\s.…]+(?P<determiner>(?:a|an|the|my|some|any|your)\s+)?(?P<thing>.+)$"
 )
+# "lip filler prices?", "varicose vein surgery cost": a thing's price asked with its name alone (three words
+# at most before the price, and no small word: "whats the cost" and "the total cost" name nothing).
+_PRICE_OF = re.compile(
+    r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and|also)[\s,.!?]+)*"
+    r"(?!.*\b(?:what|whats|the|your|ur|my|our|a|an|is|are|it|its|this|that|how|total|overall|average)\b)"
+    r"(?P<thing>[a-z][a-z-]*(?: [a-z][a-z-]*){0,2})"
+    r" (?:prices?|costs?|pricing|price list|fees?)[\s?!.]*$"
+)
 # Where the name of the thing ends: "botox | for sweaty armpits", "a peel | before my holiday", "whitening |
 # and is it cheaper than boots" ("scale and polish" goes on).
 _THING_ENDS = re.compile(
@@ -61,6 +69,9 @@ NOT_A_SERVICE = frozenset(
         *("different", "extra", "little", "big", "small", "whole", "full", "usual", "normal", "regular"),
         *("decent", "good", "best", "real", "actual", "one", "these", "weekend", "weekday", "evening"),
         *("morning", "night", "late", "saturday", "sunday", "thing", "stuff", "kind", "sort", "type", "bit"),
+        # the kind of service, not what it is of: "diabetic foot check" where the page says "assessment"
+        *("check", "checkup", "test", "appointment", "session", "treatment", "procedure", "service"),
+        *("consultation", "assessment"),
     ]
 )
 
@@ -69,6 +80,9 @@ def asked_for(question: str) -> str | None:
     """The words that name what the question asks the clinic for ("hair transplants" in "hi, do you do hair
     transplants for men?"), or None when it does not ask whether the clinic offers something."""
     text = re.sub(r"'s\b", "", " ".join(question.lower().replace("’", "'").split()))  # "my nan's toenails"
+    priced = _PRICE_OF.match(text)
+    if priced:
+        return priced.group("thing")
     found = _ASKS_FOR.match(text)
     if not found:
         return None

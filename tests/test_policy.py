@@ -126,6 +126,12 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         # whether one has a condition, by name (bot/diagnosis.py)
         "jaw clicks every morning, could it be tmj",
         "is it thrush, white patches in my mouth",
+        # doses and results (session 20)
+        "im on 2 pumps of oestrogel should i go up to 3",
+        "i missed my pill yesterday do i take two today",
+        "my cholesterol came back 6.4 is that bad",
+        "should i stop my statin, it makes my legs ache",
+        "i get migraines with aura is the combined pill ok for me",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -301,6 +307,15 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "since 20 mins ago half the world has gone dark in my left eye",
         "purple spots on her tummy that dont go when i press them",
         "ive put my affairs in order",
+        # a family doctor's and a women's health clinic's blind red flags (session 20)
+        "34 weeks and baby hasnt moved at all since yesterday",
+        "had my smear this morning and ive filled 3 pads in the last hour",
+        "my partner is outside the door saying hes going to kill me",
+        "my toddler is fitting and it wont stop, been going over 5 mins",
+        "been throwing up blood, looks like coffee grounds",
+        "my newborn is 3 weeks old, feels cold and is really floppy",
+        "i have enough pills saved up now",
+        "ive made my mind up, sorted out my things and written my letters",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -558,6 +573,13 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "i took 50 sertraline this morning, is it ok to have botox",
         "took 30 co codamol for my back yesterday, can i still get my tooth out",
         "took 50 tramadol earlier for my knee",
+        # session 20
+        "ipl spots gone darker like coffee grounds, normal?",
+        "do you treat ingrown toenails? mines a bit sore and red at the edge but no pus",
+        "feel achy and shivery after my flu jab, have i caught flu from it",
+        "is it bad that im taking 4 cetirizine a day for my hives",
+        "i had anaphylaxis to penicillin as a child, is it on my notes",
+        "can you send me info on the signs of a stroke, were doing a first aid refresher at work",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

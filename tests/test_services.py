@@ -22,6 +22,9 @@ from bot.services import asked_for, asks_the_clinic, names_nothing
         ("how much is a hair transplant", "hair transplant"),
         ("how much does lasik cost", "lasik"),
         ("how much are lip fillers roughly", "lip fillers"),
+        # or with its name alone (session 20)
+        ("laser hair removal prices?", "laser hair removal"),
+        ("hi, varicose vein surgery cost", "varicose vein surgery"),
         ("can i get an appt today pls", "appt"),
         ("can i get my nan's toenails cut", "nan toenails"),
         ("do you do teeth whitening and is it cheaper than boots", "teeth whitening"),
@@ -48,6 +51,10 @@ def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
         "can i get drunk after botox",
         "i play drums in a band, do you do proper ear protection for gigs",
         "do you do?",
+        "whats the cost",
+        "what are your prices",
+        "is there a cancellation fee",
+        "the total cost",
     ],
 )
 def test_other_questions_ask_for_no_service(question):
@@ -56,7 +63,9 @@ def test_other_questions_ask_for_no_service(question):
     assert asked_for(question) is None
 
 
-@pytest.mark.parametrize("word", ["nan", "nans", "mine", "weekends", "old", "hiya", "xl", "things", "stuff"])
+@pytest.mark.parametrize(
+    "word", ["nan", "nans", "mine", "weekends", "old", "hiya", "xl", "things", "stuff", "check", "assessment"]
+)
 def test_people_times_descriptions_and_chat_name_no_service(word):
     assert names_nothing(word)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.assistant import Assistant, AssistantConfig
-from bot.calibration import HIGHEST, LOWEST
+from bot.calibration import HIGHEST, LOWEST, calibrate
 from bot.meaning import split_clauses
 from bot.passages import Passage
 from bot.policy import AnswerPolicy
@@ -170,6 +170,33 @@ def test_a_chain_of_such_follow_ups_keeps_asking_the_first_question(two_treatmen
 def test_misspelt_words_are_read_as_the_knowledge_spells_them(dental, question, section):
     answer = dental.answer(question)
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "section"),
+    [
+        ("what is a dry socket", "how would i know if ive got it", "extractions.md > Dry socket"),
+        (
+            "my kid's new teeth are coming in behind his baby teeth",
+            "when should i be worried",
+            "childrens-dentistry.md > My child's adult teeth are coming through behind the baby teeth. Is that normal?",
+        ),
+    ],
+)
+def test_a_follow_up_is_read_with_the_heading_of_the_last_answer(dental, first, then, section):
+    """Read as "Tooth extractions - Dry socket: how would i know if ive got it", not with the page's title alone."""
+    previous = dental.answer(first)
+    assert section_of(previous) == section
+    answer = dental.answer(then, Context().after(previous, first))
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+
+
+def test_the_heading_of_the_last_answer_reads_only_questions_about_its_page(dental):
+    topics = dental.snapshot.policy.topics
+    socket = next(p for p in dental.snapshot.index.passages if p.headings == ("Dry socket",))
+    after_socket = Context(previous=socket.id)
+    assert topics.label(socket.file, after_socket) == f"{socket.title} - Dry socket"
+    assert topics.label("fees-and-payment.md", after_socket) == topics.label("fees-and-payment.md", Context())
 
 
 @pytest.mark.parametrize("first", ["what does an extraction cost", "what does an extration cost"])
@@ -502,6 +529,18 @@ def test_a_reranked_answer_has_the_best_score_as_its_confidence(assistant):
     in_band = settings.score_of(policy.settings.answer_threshold - policy.settings.clarify_band / 2)
     grey = [_hit("fillers", "Aftercare", below_band), *(_hit(p, "Aftercare", in_band) for p in ("peels", "laser"))]
     assert policy.from_hits(Retrieval(grey, nowhere)).suggestions == ["Peels: Aftercare", "Laser: Aftercare"]
+
+
+def test_questions_asking_for_a_service_do_not_calibrate_the_threshold(dental):
+    """"can i get a filling here" is a question a dental practice answers, and "do you do hair transplants" one
+    it declines whatever its confidence: neither says where its threshold should be."""
+    retriever = dental.snapshot.policy.retriever
+    asked = ["can i get a filling here", "do you do hair transplants", "how much is a hair transplant"]
+    chat = ["whats the weather like tomorrow", "who won the football last night", "how tall is the eiffel tower"]
+    vectors = retriever.encoder.encode_queries(asked + chat)
+    calibration = calibrate(retriever, asked + chat, vectors)
+    assert calibration.unanswerable == len(chat)
+    assert calibration.threshold == calibrate(retriever, chat, vectors[len(asked) :]).threshold
 
 
 def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(
