@@ -118,6 +118,7 @@ class SafetyRules:
     emergency: tuple[str, ...]
     personal_advice: tuple[str, ...]
     medicines: tuple[str, ...] = ()  # named with "my", "I'm on"…: advice on the visitor's own medicines
+    errands: tuple[str, ...] = ()  # asking the clinic for a service with them ("a repeat prescription"): no advice
     conditions: tuple[str, ...] = ()  # named with "my", "I'm"…: what is right for the visitor in particular
     diagnoses: tuple[str, ...] = ()  # conditions visitors ask whether they have (bot/diagnosis.py)
     not_emergency: tuple[str, ...] = ()  # phrases that contain an emergency phrase but are not one
@@ -419,7 +420,7 @@ def safety_from_text(text: str) -> SafetyRules:
         lists[key] = tuple(p.strip() for p in phrases if p.strip())
     examples = ("emergency_examples", "ordinary_examples", "personal_advice_examples", "general_examples")
     history = ("may_be_history", "past_or_general", "happening_now")
-    for key in ("medicines", "conditions", "diagnoses", "not_emergency", *history, *examples):
+    for key in ("medicines", "errands", "conditions", "diagnoses", "not_emergency", *history, *examples):
         lists[key] = _examples(meta.get(key), key)
     odd = [name for name in lists["diagnoses"] if "|" in name or "..." in name]
     if odd:

@@ -67,7 +67,7 @@ NOT_A_SERVICE = frozenset(
         *("nephew", "cousin", "boyfriend", "girlfriend", "friend", "baby", "male", "female", "lady", "man"),
         *("woman", "old", "new", "first", "proper", "quicker", "cheap", "cheaper", "cheapest", "free"),
         *("different", "extra", "little", "big", "small", "whole", "full", "usual", "normal", "regular"),
-        *("decent", "good", "best", "real", "actual", "one", "these", "weekend", "weekday", "evening"),
+        *("decent", "good", "best", "real", "actual", "one", "these", "weekend", "weekday", "evening", "enough"),
         *("morning", "night", "late", "saturday", "sunday", "thing", "stuff", "kind", "sort", "type", "bit"),
         # the kind of service, not what it is of: "diabetic foot check" where the page says "assessment"
         *("check", "checkup", "test", "appointment", "session", "treatment", "procedure", "service"),

@@ -83,3 +83,21 @@ def test_a_chat_spelling_the_pages_use_is_left_as_typed():
     assert correct("is dr wen in on friday") == "is dr wen in on friday"
     assert SpellingCorrector(frozenset({"friday"}))("wen r u open") == "when are you open"
     assert correct("my r eye is sore, r u open? u r a star") == "my r eye is sore, are you open? you are a star"
+
+
+def test_a_four_letter_word_is_corrected_only_by_a_letter_put_back_or_two_swapped():
+    correct = SpellingCorrector(frozenset({"check", "blood", "test", "can", "tan", "lip", "who", "shows", "cyst"}))
+    assert correct("how much is a mole chek") == "how much is a mole check"
+    assert correct("blod tets") == "blood test"
+    assert correct("what if i cant make it") == "what if i cant make it"  # not "can": the meaning turned round
+    assert correct("spray tans or lipo") == "spray tans or lipo"  # neither "tan" nor "lip"
+    assert correct("whos in today, hows it going") == "whos in today, hows it going"
+    assert correct("cist on my back") == "cist on my back"  # a letter changed: too often another word
+    assert correct("hom visits") == "hom visits"  # three letters: never
+    assert correct("lats") == "lats"  # the back muscles, not "last"
+
+
+def test_four_letter_chat_spellings_are_written_out_not_corrected():
+    correct = SpellingCorrector(frozenset({"tubes", "holds", "probe", "open"}))
+    assert correct("are you open tues") == "are you open tuesday"  # not "tubes"
+    assert correct("back from hols, prob need a check") == "back from holidays, probably need a check"

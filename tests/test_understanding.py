@@ -428,6 +428,17 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "is this something you treat, an infected ingrown toenail",
         "do i have to pay for a glaucoma check if im over 60",
         "sounds like you treat bunions, how much is a consultation",
+        # found by a read-only review of session 21's first phrases
+        "can i give him a lift to his appointment",
+        "does that mean i have to pay again",
+        "do you think i have time to get there by 5",
+        "which would be better for my budget, the 6 or 12 session pack",
+        "id like to come at 8, is that too early",
+        "i stopped my direct debit, is that ok",
+        "should i switch my appointment to the afternoon",
+        "can i book a session at 7pm, is that too late",
+        "can he have his second mmr dose on saturday",
+        "which therapy do you offer for my teenager",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
@@ -465,6 +476,70 @@ def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, ques
     answer = assistant.answer(question)
     assert answer.kind == ReplyKind.REFERRAL
     assert "clinicians" in answer.text and assistant.snapshot.knowledge.clinic.phone in answer.text
+
+
+@pytest.fixture(scope="module")
+def family_doctor(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+    """The fictional family doctors' practice of the visitor suites."""
+    with suite_assistant("willowmere-gp", encoder, seeded_cache, tmp_path_factory) as assistant:
+        yield assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        # errands (safety.yaml) with the visitor's medicines, as typed and misspelt
+        ("where do i pick up my meds from", "prescriptions.md > Where can I collect my medicine?"),
+        ("is there a charge for a repeat prescription if im not a member", "prescriptions.md > Is there a fee?"),
+        ("why do i need a medicaton reveiw to get my tablets", "prescriptions.md > Why do I need a medication review?"),
+        # a request to the clinic
+        (
+            "can u carry on meds i got prescibed in spain",
+            "prescriptions.md > Can you continue medicine another doctor prescribed?",
+        ),
+    ],
+)
+def test_an_errand_with_the_visitors_own_medicines_is_answered_not_referred(family_doctor, question, section):
+    answer = family_doctor.answer(question)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "should i stop my statins before the blood test",
+        "can i take ibuprofen with my blood pressure tablets",
+        # an errand and advice in one message (a code review, session 21)
+        "my repeat prescription of citalopram isnt working, should i go up a dose",
+        "is it ok to collect my warfarin and take it with ibuprofen",
+        "can i get some advice from you about my sertraline dose",
+        "do you do repeat prescriptions for my sertraline, should i come off it",
+    ],
+)
+def test_advice_on_the_visitors_own_medicines_is_still_referred_at_a_family_doctor(family_doctor, question):
+    assert family_doctor.answer(question).kind == ReplyKind.REFERRAL
+
+
+@pytest.fixture(scope="module")
+def therapy(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+    """The fictional talking-therapy practice of the visitor suites."""
+    with suite_assistant("fernlea-psychology", encoder, seeded_cache, tmp_path_factory) as assistant:
+        yield assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("does anyone there speak polish", "about.md > Meet the team"),
+        ("can i leave my bike somewhere", "about.md > Finding us and parking"),
+    ],
+)
+def test_a_section_with_a_sentence_that_answers_far_ahead_of_the_rest_answers_below_the_threshold(
+    therapy, question, section
+):
+    answer = therapy.answer(question)
+    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+    assert answer.confidence < therapy.snapshot.policy.settings.answer_threshold
 
 
 def test_a_referral_may_carry_a_general_passage_and_sets_the_topic(assistant):
