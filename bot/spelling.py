@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
@@ -21,6 +22,9 @@ _VOWELS = frozenset("aeiouy")
 # another word too often ("cant" → "can", "tans" → "tan", "lipo" → "lip"). On the eleven visitor suites,
 # answerable questions answered right 1,041 → 1,047 of 1,316, nothing else changed (2026-12-03, session 21).
 _SHORTEST = 4
+# Two words typed apart are read as one word of the pages only when that word is this long: "chickenpox",
+# "aftercare", "eyelashes" (shorter ones are too often two words that happen to join: "in to", "a part").
+_SHORTEST_JOINED = 8
 # Four-letter words that a letter put back would make others: written without their apostrophe ("hows" →
 # "shows"), and "lats" (the back muscles, not "last").
 _LEFT_AS_TYPED = frozenset({"cant", "dont", "wont", "isnt", "aint", "hows", "whos", "whys", "shes", "lats"})
@@ -193,4 +197,28 @@ class SpellingCorrector:
         return self.corrected(text)
 
     def _corrected(self, text: str) -> str:
-        return WORD.sub(lambda m: self.closest(m.group(0)), write_out_chat(text, keep=self.vocabulary))
+        text = self.joined(write_out_chat(text, keep=self.vocabulary))
+        return WORD.sub(lambda m: self.closest(m.group(0)), text)
+
+    def joined(self, text: str) -> str:
+        """Two words typed apart, one of them misspelt, that the pages write as one word ("chiken pox" →
+        "chickenpox", "after cair" → "aftercare"): the misspelt one alone has no word of the pages near it."""
+        words = list(WORD.finditer(text))
+        pieces, done = [], 0
+        for first, second in pairwise(words):
+            if first.start() < done or text[first.end() : second.start()] != " ":
+                continue
+            one = self.one_word(first.group(0), second.group(0))
+            if one:
+                pieces += [text[done : first.start()], one]
+                done = second.end()
+        return "".join(pieces) + text[done:]
+
+    def one_word(self, first: str, second: str) -> str | None:
+        """The word of the pages that `first` and `second` make together, when one of them is misspelt."""
+        if self.knows(first.lower()) and self.knows(second.lower()):
+            return None
+        together = (first + second).lower()
+        if len(together) < _SHORTEST_JOINED:
+            return None
+        return together if together in self.vocabulary else self.nearest(together, 1)

@@ -142,6 +142,16 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "can i give my 3 year old the melatonin gummies i bought online",
         "should i switch her onto a hypoallergenic formula",
         "shes on the 9th centile for weight at 1, is she too small",
+        # a seventeenth blind set's and a weight-management clinic's (session 22), in other words
+        "how much vitamin d should i be taking",
+        "can i take my blood pressure tablet in the morning instead",
+        "my lip still feels tight 3 weeks after filler, do i need it dissolved",
+        "does my son need his wisdom teeth out, they ache now and then",
+        "my gums bleed when i brush, is something wrong with me",
+        "forgot my mounjaro jab 4 days ago, do i do it now or wait",
+        "is it ok for me to drink on wegovy at a wedding",
+        "my hba1c came back at 48, what should i be eating",
+        "is it safe to give my 2 year old melatonin",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -361,6 +371,24 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "wont need my appointment next week, im ending it tonight",
         "my partner just threatened to strangle me, hes in the next room",
         "my daughter keeps saying the devil is commanding her to jump",
+        # a seventeenth blind set's farewells and a weight-management clinic's red flags (session 22), in
+        # other words
+        "just wanted to say thanks to the team, i wont be around after tonight",
+        "cancel my appts, wont be needing them after this weekend, ive made my mind up",
+        "no point carrying on, tonights the night",
+        "counted them, 30 paracetamol gone",
+        "took 24 co codamol with vodka tonight",
+        "wisdom tooth abscess and the swelling has gone up to my eye",
+        "my baby is 6 weeks and feels really hot, 38.5 on the thermometer",
+        "been throwing up all day and cant even keep water down",
+        "havent had a wee since yesterday and keep being sick",
+        "im diabetic and shaky and sweaty and cant think straight",
+        "really bad pain in my stomach going right through to my back",
+        "belly is swollen and hard, havent farted in two days and keep vomiting",
+        "my toddler got hold of my wegovy pen and jabbed himself",
+        "thanks for everything, you wont hear from me again after tonight",
+        "swallowed a couple of packs of paracetamol this morning on purpose",
+        "throwing up for hours, tummy blown up like a balloon and no wind at all",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -646,6 +674,23 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "sorry i drove into your bin, not on purpose! who do i tell",
         "how many of my tablets would be enough for two weeks in spain",
         "how many of my insulin pens would it take for a month abroad",
+        # session 22, and a read-only review of its first phrases
+        "im moving to leeds so i wont be around after tonight, please cancel my physio",
+        "thanks for everything, i wont be needing any more sessions",
+        "hope someone will find me an earlier slot",
+        "if im having a hypo during my appointment can i eat in the waiting room",
+        "does the sickness on wegovy ever get so bad you cant keep water down",
+        "i havent had a wee since 7am, is that enough for my pelvic scan",
+        "mild tummy ache that goes into my back when im due on",
+        "im confused about whether my diabetes means i cant have the jab",
+        "theres no point carrying on with the diet this weekend",
+        "my son wont be here for his hearing test or anything else in june, we are away",
+        "my 6 weeks old baby had 37.2 on the thermometer",
+        "i had sepsis 5 years ago, does that stop me having microneedling",
+        "nearly fainted when i saw the bill, whats included",
+        "she had anaphylaxis 2 years ago and im still scared of using her epipen",
+        "hes got a temperature and im worried about giving it to the other kids",
+        "ive taken 14 tablets over the fortnight and the pain has gone",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

@@ -101,3 +101,15 @@ def test_four_letter_chat_spellings_are_written_out_not_corrected():
     correct = SpellingCorrector(frozenset({"tubes", "holds", "probe", "open"}))
     assert correct("are you open tues") == "are you open tuesday"  # not "tubes"
     assert correct("back from hols, prob need a check") == "back from holidays, probably need a check"
+
+
+def test_two_words_typed_apart_one_misspelt_are_read_as_the_one_word_the_pages_use():
+    correct = SpellingCorrector(
+        frozenset({"chickenpox", "vaccine", "aftercare", "toothache", "into"}),
+        frozenset({"in", "to", "chicken", "pox", "after", "care", "tooth"}),
+    )
+    assert correct("do you do chiken pox vacine") == "do you do chickenpox vaccine"
+    assert correct("tooth ache since friday") == "toothache since friday"  # "ache": not a word of either list
+    assert correct("chicken pox") == "chicken pox"  # both words known: the model reads them as typed
+    assert correct("after care") == "after care"
+    assert correct("in tu") == "in tu"  # too short to be one word of the pages

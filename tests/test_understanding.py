@@ -439,6 +439,13 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "can i book a session at 7pm, is that too late",
         "can he have his second mmr dose on saturday",
         "which therapy do you offer for my teenager",
+        # found by a read-only review of session 22's first phrases
+        "is it fine for me to take my toddler along to my appointment",
+        "do i need my contact lenses out for the eye test",
+        "is it a monthly fee or something else",
+        "my refund came back as pending, what should i do",
+        "should i buy the package or stick with pay as you go",
+        "is there something wrong with her booking",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
