@@ -22,8 +22,8 @@ _VOWELS = frozenset("aeiouy")
 # another word too often ("cant" → "can", "tans" → "tan", "lipo" → "lip"). On the eleven visitor suites,
 # answerable questions answered right 1,041 → 1,047 of 1,316, nothing else changed (2026-12-03, session 21).
 _SHORTEST = 4
-# Two words typed apart are read as one word of the pages only when that word is this long: "chickenpox",
-# "aftercare", "eyelashes" (shorter ones are too often two words that happen to join: "in to", "a part").
+# Two words typed apart are read as one word of the pages only when that word is this long ("chickenpox",
+# "toothache"): the shorter a word, the more pairs of typed words are one letter from it.
 _SHORTEST_JOINED = 8
 # Four-letter words that a letter put back would make others: written without their apostrophe ("hows" →
 # "shows"), and "lats" (the back muscles, not "last").
@@ -201,24 +201,35 @@ class SpellingCorrector:
         return WORD.sub(lambda m: self.closest(m.group(0)), text)
 
     def joined(self, text: str) -> str:
-        """Two words typed apart, one of them misspelt, that the pages write as one word ("chiken pox" →
-        "chickenpox", "after cair" → "aftercare"): the misspelt one alone has no word of the pages near it."""
+        """Two words typed apart, one of them misspelt, that make one word of the pages ("chiken pox" →
+        "chickenpox", "tooth achee" → "toothache")."""
         words = list(WORD.finditer(text))
         pieces, done = [], 0
         for first, second in pairwise(words):
             if first.start() < done or text[first.end() : second.start()] != " ":
                 continue
-            one = self.one_word(first.group(0), second.group(0))
+            one = self.one_word(first.group(0).lower(), second.group(0).lower())
             if one:
                 pieces += [text[done : first.start()], one]
                 done = second.end()
         return "".join(pieces) + text[done:]
 
     def one_word(self, first: str, second: str) -> str | None:
-        """The word of the pages that `first` and `second` make together, when one of them is misspelt."""
-        if self.knows(first.lower()) and self.knows(second.lower()):
+        """The word of the pages that `first` and `second` (lower case) make together, when one of them is
+        misspelt. A known word stays whole at its end of it and has at least `_SHORTEST` letters: otherwise
+        "bleach in" became "bleaching", "eyelid is" "eyelids" and "the rabies" "therapies" (a read-only
+        review, session 22); a word of the safety rules joins only into another ("bleach")."""
+        known = [self.knows(word) or word in _LEFT_AS_TYPED for word in (first, second)]
+        if all(known):
             return None
-        together = (first + second).lower()
-        if len(together) < _SHORTEST_JOINED:
+        together = first + second
+        if len(together) < _SHORTEST_JOINED or any(
+            is_known and len(word) < _SHORTEST for is_known, word in zip(known, (first, second), strict=True)
+        ):
             return None
-        return together if together in self.vocabulary else self.nearest(together, 1)
+        one = together if together in self.vocabulary else self.nearest(together, 1)
+        if not one or (known[0] and not one.startswith(first)) or (known[1] and not one.endswith(second)):
+            return None
+        if any(word in self.keep for word in (first, second)) and one not in self.keep:
+            return None
+        return one

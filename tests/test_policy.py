@@ -388,7 +388,11 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my toddler got hold of my wegovy pen and jabbed himself",
         "thanks for everything, you wont hear from me again after tonight",
         "swallowed a couple of packs of paracetamol this morning on purpose",
-        "throwing up for hours, tummy blown up like a balloon and no wind at all",
+        "throwing up for hours, tummy like a balloon and no wind at all",
+        "my son pressed my mounjaro pen into his leg",
+        "been sick all day and cant even keep water down, havent had a wee since this morning",
+        "my baby is 6 weeks and is 39 degrees",
+        "im diabetic, my blood sugar is 2.1 and im shaky",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -691,6 +695,16 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "she had anaphylaxis 2 years ago and im still scared of using her epipen",
         "hes got a temperature and im worried about giving it to the other kids",
         "ive taken 14 tablets over the fortnight and the pain has gone",
+        # a read-only code review of the session's rules
+        "where can i find my body composition results",
+        "tell them im sorry for everything, i was rude at reception",
+        "thanks, i wont need any more physio, im ready now to get back to running",
+        "you wont hear from me again until im back from holiday",
+        "im worried about having a hypo during the procedure",
+        "havent had a wee since last night, will my bladder be full enough for the scan",
+        "havent farted all day and my tummy is swollen like a balloon, is that ibs",
+        "can my 5 year old take calpol before the jab into his arm",
+        "no vomiting, just cant fart much and feel bloated on the weight loss jabs",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

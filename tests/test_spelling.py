@@ -104,12 +104,13 @@ def test_four_letter_chat_spellings_are_written_out_not_corrected():
 
 
 def test_two_words_typed_apart_one_misspelt_are_read_as_the_one_word_the_pages_use():
-    correct = SpellingCorrector(
-        frozenset({"chickenpox", "vaccine", "aftercare", "toothache", "into"}),
-        frozenset({"in", "to", "chicken", "pox", "after", "care", "tooth"}),
-    )
+    pages = frozenset({"chickenpox", "vaccine", "toothache", "bleaching", "therapies", "contacting", "stomach"})
+    dictionary = frozenset({"in", "the", "his", "eye", "jab", "tooth", "chicken", "cant", "acting", "ache"})
+    correct = SpellingCorrector(pages, dictionary, keep=frozenset({"bleach"}))
     assert correct("do you do chiken pox vacine") == "do you do chickenpox vaccine"
-    assert correct("tooth ache since friday") == "toothache since friday"  # "ache": not a word of either list
-    assert correct("chicken pox") == "chicken pox"  # both words known: the model reads them as typed
-    assert correct("after care") == "after care"
-    assert correct("in tu") == "in tu"  # too short to be one word of the pages
+    assert correct("tooth achee since friday") == "toothache since friday"  # "tooth" stays whole at its end
+    assert correct("tooth ache") == "tooth ache"  # both words known: the model reads them as typed
+    assert correct("my son got bleach in his eye") == "my son got bleach in his eye"  # a safety word, "in" short
+    assert correct("the rabies jab") == "the rabies jab"  # "the": too short to stay a part of a word
+    assert correct("stom ache") == "stom ache"  # "ache" is not the end of "stomach"
+    assert correct("cant acting") == "cant acting"  # left as typed, so known

@@ -446,6 +446,11 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "my refund came back as pending, what should i do",
         "should i buy the package or stick with pay as you go",
         "is there something wrong with her booking",
+        "is it just for anxiety or something else too",
+        "should i go up to the premium package or stick with the basic",
+        "my results came back, what do i do to book the follow up",
+        "i came back at 5 but you were closed, what should i do",
+        "do i need my nail varnish removed before my appointment",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
