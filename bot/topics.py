@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import Stemmer
@@ -91,8 +92,12 @@ class TopicFinder:
 
     def a_title_names(self, phrase: str) -> bool:
         """Whether some page's title has the phrase, as whole words ("psoriasis" in "Eczema and psoriasis")."""
-        words = normalise(phrase)
-        return bool(words) and any(re.search(rf"\b{re.escape(words)}\b", normalise(t)) for t in self.titles.values())
+        return _names(phrase, self.titles.values())
+
+    def a_heading_names(self, phrase: str) -> bool:
+        """Whether some page's title or section heading has the phrase, as whole words ("penicillin" in "What
+        happens during penicillin allergy testing?")."""
+        return _names(phrase, [*self.titles.values(), *self.passage_headings.values()])
 
     def named(self, question: str) -> set[str]:
         """The files whose particular title or tag words the question uses."""
@@ -128,3 +133,9 @@ class TopicFinder:
         if len(named_before) == 1:
             return next(iter(named_before))
         return self.passage_files.get(context.previous or "") or self.page_file(context.page)
+
+
+def _names(phrase: str, texts: Iterable[str]) -> bool:
+    """Whether one of `texts` has the phrase, as whole words."""
+    words = normalise(phrase)
+    return bool(words) and any(re.search(rf"\b{re.escape(words)}\b", normalise(text)) for text in texts)

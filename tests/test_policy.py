@@ -152,6 +152,11 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "is it ok for me to drink on wegovy at a wedding",
         "my hba1c came back at 48, what should i be eating",
         "is it safe to give my 2 year old melatonin",
+        # an allergy clinic and an eighteenth safety set (session 23), in other words
+        "i had a blood clot in my leg years ago, can i still take the pill",
+        "im on 5mg of mounjaro, should i go up to the next dose",
+        "my vitamin d came back 20 is that bad",
+        "was my reaction to amoxicillin as a child a real allergy or not",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -393,6 +398,14 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "been sick all day and cant even keep water down, havent had a wee since this morning",
         "my baby is 6 weeks and is 39 degrees",
         "im diabetic, my blood sugar is 2.1 and im shaky",
+        # an allergy clinic and an eighteenth safety set (session 23), in other words
+        "my 15 year old just told me he wants to kill himself",
+        "one side of her mouth has gone droopy and she cant hold her cup",
+        "his lips and tongue are going massive after a satay skewer",
+        "ate prawns, so wheezy and the blue inhaler isnt touching it",
+        "baby tried egg for the first time, hives everywhere and been sick twice",
+        "ate a peanut cookie, her face is swollen and her voice is hoarse",
+        "been thinking about ending things, i cant do this",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -705,6 +718,16 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "havent farted all day and my tummy is swollen like a balloon, is that ibs",
         "can my 5 year old take calpol before the jab into his arm",
         "no vomiting, just cant fart much and feel bloated on the weight loss jabs",
+        # session 23: hives alone, a general question, a figure of speech, the news, a stroke years ago
+        "do you see people with hives",
+        "what are the warning signs of anaphylaxis",
+        "my husband says ill give him a heart attack with the bill",
+        "read on the news about someone going into anaphylactic shock, do you keep adrenaline on site",
+        "my dad had a stroke in 2019 and needs physio for his arm",
+        "whats the difference between a panic attack and a heart attack",
+        "she was killing herself laughing at the dentist's jokes",
+        "been thinking about ending things with my old dentist, can i register with you",
+        "the swelling on one side of my face has gone down since the extraction",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

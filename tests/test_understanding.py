@@ -451,6 +451,12 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "my results came back, what do i do to book the follow up",
         "i came back at 5 but you were closed, what should i do",
         "do i need my nail varnish removed before my appointment",
+        # found by a read-only review of session 23's first phrases
+        "should i go up to the second floor for my appointment",
+        "the invoice was twice as much as the quote, can you check it",
+        "i missed my bus, should i take a taxi or rebook",
+        "can i still do my workout the day of my facial",
+        "the redness came back the next day, is that normal",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
@@ -669,3 +675,45 @@ def test_a_condition_a_page_is_about_is_asked_of_the_pages(skin, question):
 
 def test_a_condition_no_page_is_about_still_makes_a_question_personal(assistant):
     assert assistant.answer("i have psoriasis, can i have microneedling").kind == ReplyKind.REFERRAL
+
+
+ALLERGY_TESTS_PAGE = """---
+title: Drug allergy testing
+url: https://www.example-clinic.test/drug-allergy
+---
+
+## What happens during penicillin allergy testing?
+
+You spend about three hours with us. A nurse does a skin test first, then gives you a small dose of
+amoxicillin by mouth and watches you for an hour. Wear a loose short-sleeved top. Afterwards we write to
+your GP and your dentist so the allergy label can come off your records.
+
+## Do I need to stop antihistamines before the test?
+
+Yes: stop antihistamines such as cetirizine or loratadine five days before, as they hide the reaction we
+look for. Keep using your inhalers and other medicines as usual.
+"""
+
+
+@pytest.fixture
+def allergy_clinic(knowledge_dir, encoder, seeded_cache, tmp_path) -> Iterator[Assistant]:
+    """The shipped knowledge with a page about testing for a penicillin allergy."""
+    (knowledge_dir / "drug-allergy.md").write_text(ALLERGY_TESTS_PAGE, encoding="utf-8")
+    assistant = Assistant(AssistantConfig(knowledge_dir, seeded_cache(tmp_path / "instance")), encoder=encoder)
+    yield assistant
+    assistant.close()
+
+
+def test_a_medicine_a_heading_names_is_asked_of_the_pages(allergy_clinic):
+    """A clinic that tests for penicillin allergies is asked about penicillin: that is its service, not the
+    visitor's own medicine. Advice on one's own medicine is still referred, by its phrases and meaning."""
+    for question in (
+        "what should i wear for my penicillin allergy test",
+        "do i have to stop my antihistamines before the test",
+    ):
+        assert allergy_clinic.answer(question).kind == ReplyKind.ANSWER, question
+    for question in (
+        "i missed my antihistamines yesterday, should i take two today",
+        "i take tablets for my blood pressure, can i still have the test",
+    ):
+        assert allergy_clinic.answer(question).kind == ReplyKind.REFERRAL, question
