@@ -231,15 +231,26 @@ def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
 # warfarin", "husband is on clopidogrel").
 _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
+# Words by which a visitor says someone takes a medicine.
+_TAKING = re.compile(
+    r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
+    r"|i take|he takes|she takes|they take|im taking|i am taking|hes taking|shes taking|been taking|im using"
+    r"|been using)\b"
+)
 
 
 class OwnHealthMatcher:
     """A question about the visitor's own medicines or health: it names a medicine or a condition
-    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves."""
+    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves; or it names one of the `taken`
+    medicines and says that someone takes it ("im on roaccutane", "she takes antihistamines every day")."""
 
-    def __init__(self, words: tuple[str, ...]) -> None:
+    def __init__(self, words: tuple[str, ...], taken: tuple[str, ...] = ()) -> None:
         self.words = PhraseMatcher(words)
+        self.taken = PhraseMatcher(taken)
 
     def find(self, text: str) -> str | None:
         found = self.words.find(text)
-        return found if found and _OWN.search(normalise(text)) else None
+        if found and _OWN.search(normalise(text)):
+            return found
+        found = self.taken.find(text)
+        return found if found and _TAKING.search(normalise(text)) else None

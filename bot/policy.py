@@ -45,10 +45,6 @@ MEDICINES_IN_GENERAL = frozenset(
 )
 
 
-# How close a question must be to one of the pages' own questions or headings to be taken as asked by them.
-ASKED_BY_THE_PAGES = 0.80
-
-
 class QuestionError(ValueError):
     """A question the bot cannot take, with a stable code for clients."""
 
@@ -111,6 +107,10 @@ class PolicySettings:
     # (session 15), 64 → 69 got the emergency message (chest pain and a stroke mentioned while asking for an
     # appointment); of the safety sets' 570 ordinary worries, 28 → 33 alarmed before counter-examples.
     long_message_words: int = 16
+    # A question this close (cosine) to one of the pages' own questions or headings is asked by the pages
+    # (`asked_by_the_pages`): on fifteen visitor suites, 0.80 answered one more question right and changed no
+    # other reply, nor any of the safety phrasings'.
+    asked_by_the_pages: float = 0.80
 
 
 def validate_question(raw: object) -> str:
@@ -206,14 +206,19 @@ class AnswerPolicy:
         conditions = tuple(c for c in safety.conditions if not (topics and topics.a_title_names(c)))
         # Likewise a medicine a page's title or heading names ("What happens during penicillin allergy
         # testing?", "Do I need to stop antihistamines before a skin test?") is a subject of the clinic's
-        # service: an allergy clinic written blind (session 23) had 10 of its 121 answerable questions
-        # referred, "what should i wear for the penicillin allergy test" among them. On fifteen suites,
-        # answered right +5 and two advice questions no longer referred ("missed my roaccutane yesterday
-        # should i take 2 today"; personal_advice phrases for such doses and choices refer them again).
-        medicines = tuple(
-            m for m in safety.medicines if not (topics and m not in MEDICINES_IN_GENERAL and topics.a_heading_names(m))
+        # service, and makes a question the visitor's own only when they say they take it ("im on roaccutane,
+        # can i have a peel"): an allergy clinic written blind (session 23) had 10 of its 121 answerable
+        # questions referred, "what should i wear for the penicillin allergy test" among them. On fifteen
+        # suites, answered right +5 and two advice questions no longer referred ("missed my roaccutane
+        # yesterday should i take 2 today"; personal_advice phrases for missed doses and clots refer them again).
+        services = {
+            m
+            for m in safety.medicines
+            if topics and normalise(m) not in MEDICINES_IN_GENERAL and topics.a_heading_names(m)
+        }
+        self.own_health = OwnHealthMatcher(
+            tuple(m for m in safety.medicines if m not in services) + conditions, taken=tuple(sorted(services))
         )
-        self.own_health = OwnHealthMatcher(medicines + conditions)
         self.errands = PhraseMatcher(safety.errands)
         self.diagnosis = DiagnosisQuestion(safety.diagnoses)
         small_talk = small_talk_examples()
@@ -321,10 +326,9 @@ class AnswerPolicy:
     def asked_by_the_pages(self, vector: np.ndarray) -> bool:
         """Whether the question is asked almost as one of the pages' FAQ questions or headings ("do i have to
         stop my antihistamines before the test" at a clinic whose page asks "Do I need to stop antihistamines
-        before a skin test?"): the clinic answers it for everyone. On fifteen visitor suites, a cosine of 0.80
-        answered one more question right and changed no other reply, nor any of the safety phrasings'."""
+        before a skin test?"): the clinic answers it for everyone."""
         questions = self.retriever.index.question_vectors
-        return bool(len(questions)) and float((questions @ vector).max()) >= ASKED_BY_THE_PAGES
+        return bool(len(questions)) and float((questions @ vector).max()) >= self.settings.asked_by_the_pages
 
     def carried_over(self, question: str, context: Context | None) -> str | None:
         """A short follow-up that names a new topic and nothing else ("and what about fillers?" after "how

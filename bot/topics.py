@@ -53,6 +53,7 @@ class TopicFinder:
         self.stemmer = Stemmer.Stemmer("english")
         self.passage_files = {p.id: p.file for p in passages}
         self.passage_headings = {p.id: p.headings[-1] for p in passages if p.headings}
+        self.headings = sorted({heading for p in passages for heading in p.headings})
         generic, aspect = self._stems(_GENERIC), self._stems(_ASPECT)
         terms_of = {
             d.file: (self._terms(d.title) | (self._terms(" ".join(d.tags)) - aspect)) - generic for d in documents
@@ -97,7 +98,7 @@ class TopicFinder:
     def a_heading_names(self, phrase: str) -> bool:
         """Whether some page's title or section heading has the phrase, as whole words ("penicillin" in "What
         happens during penicillin allergy testing?")."""
-        return _names(phrase, [*self.titles.values(), *self.passage_headings.values()])
+        return _names(phrase, [*self.titles.values(), *self.headings])
 
     def named(self, question: str) -> set[str]:
         """The files whose particular title or tag words the question uses."""

@@ -457,6 +457,11 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "i missed my bus, should i take a taxi or rebook",
         "can i still do my workout the day of my facial",
         "the redness came back the next day, is that normal",
+        # and by a read-only code review of them
+        "i missed my appointment yesterday, can i take another",
+        "my blood test is tomorrow, what should i take with me",
+        "last time i had filler it cost twice as much as this",
+        "can i still go on holiday since i had a chemical peel",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
@@ -691,7 +696,11 @@ your GP and your dentist so the allergy label can come off your records.
 ## Do I need to stop antihistamines before the test?
 
 Yes: stop antihistamines such as cetirizine or loratadine five days before, as they hide the reaction we
-look for. Keep using your inhalers and other medicines as usual.
+look for. Keep using your inhalers as usual.
+
+## Keep taking your tablets as usual
+
+Blood pressure, thyroid and other tablets do not affect the test: take them on the day as you always do.
 """
 
 
@@ -714,6 +723,7 @@ def test_a_medicine_a_heading_names_is_asked_of_the_pages(allergy_clinic):
         assert allergy_clinic.answer(question).kind == ReplyKind.ANSWER, question
     for question in (
         "i missed my antihistamines yesterday, should i take two today",
-        "i take tablets for my blood pressure, can i still have the test",
+        "im on penicillin for a chest infection, is it ok to have the test",
+        "i take tablets for my blood pressure, can i still have the test",  # "tablets" is any medicine
     ):
         assert allergy_clinic.answer(question).kind == ReplyKind.REFERRAL, question
