@@ -209,8 +209,9 @@ class AnswerPolicy:
         # service, and makes a question the visitor's own only when they say they take it ("im on roaccutane,
         # can i have a peel"): an allergy clinic written blind (session 23) had 10 of its 121 answerable
         # questions referred, "what should i wear for the penicillin allergy test" among them. On fifteen
-        # suites, answered right +5 and two advice questions no longer referred ("missed my roaccutane
-        # yesterday should i take 2 today"; personal_advice phrases for missed doses and clots refer them again).
+        # suites, answered right +4 ("been on hrt 2 months and getting random spotting" is referred, as said
+        # of a medicine taken) and two advice questions no longer referred ("missed my roaccutane yesterday
+        # should i take 2 today"; personal_advice phrases for missed doses and clots refer them again).
         services = {
             m
             for m in safety.medicines
