@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -425,27 +426,40 @@ def safety_from_text(text: str) -> SafetyRules:
     odd = [name for name in lists["diagnoses"] if "|" in name or "..." in name]
     if odd:
         raise KnowledgeError(SAFETY_FILE, None, f"'diagnoses' takes one condition a line, not: {', '.join(odd)}")
-    unknown = [phrase for phrase in lists["may_be_history"] if phrase not in lists["emergency"]]
+    # Words that together are an emergency become phrases of every order. An entry is excused as history
+    # only when `may_be_history` names it ("hives with vomiting": "he had hives and was throwing up after
+    # eggs when he was 1"), never by default: "im done with life, i tried last year" is an emergency now.
+    # A name that is also an emergency phrase ("chest pain") means the phrase.
+    together = words_together_entries(meta.get("emergency_together"))
+    phrases = lists["emergency"]
+    unknown = [p for p in lists["may_be_history"] if p not in phrases and p not in together]
     if unknown:
-        message = f"'may_be_history' must list emergency phrases, not: {', '.join(unknown)}"
-        raise KnowledgeError(SAFETY_FILE, None, message)
-    # Words that together are an emergency become phrases of every order. Not excused as history: "im done
-    # with life, i tried last year" is an emergency now.
-    together = words_together_phrases(meta.get("emergency_together"))
-    lists["emergency"] += tuple(p for p in together if p not in lists["emergency"])
+        listed = "emergency phrases or emergency_together entries"
+        raise KnowledgeError(SAFETY_FILE, None, f"'may_be_history' must list {listed}, not: {', '.join(unknown)}")
+    lists["may_be_history"] = _flat((p,) if p in phrases else together[p] for p in lists["may_be_history"])
+    lists["emergency"] += tuple(p for p in _flat(together.values()) if p not in phrases)
     return SafetyRules(**lists)
+
+
+def _flat(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for group in groups for p in group))
 
 
 def words_together_phrases(value: object) -> tuple[str, ...]:
     """`emergency_together` as phrases: each entry names two or three lists of words (a list is one line,
     its words or phrases separated by commas), and a word of each list, in any order, with up to four
     words between them, is an emergency ("swallow" with "hard": "its really hard for me to swallow")."""
+    return _flat(words_together_entries(value).values())
+
+
+def words_together_entries(value: object) -> dict[str, tuple[str, ...]]:
+    """Each entry of `emergency_together` by its name, as its phrases (see words_together_phrases)."""
     if value is None:
-        return ()
+        return {}
     problem = "'emergency_together' must name lists of words: two or three lines of words separated by commas"
     if not isinstance(value, dict):
         raise KnowledgeError(SAFETY_FILE, None, problem)
-    phrases: list[str] = []
+    entries: dict[str, tuple[str, ...]] = {}
     for name, lines in value.items():
         if not isinstance(lines, list) or not 2 <= len(lines) <= 3 or not all(isinstance(x, str) for x in lines):
             raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}')")
@@ -458,8 +472,9 @@ def words_together_phrases(value: object) -> tuple[str, ...]:
         if odd:
             raise KnowledgeError(SAFETY_FILE, None, f"'emergency_together' '{name}': not a word: {', '.join(odd)}")
         # One phrase for each order, each part a choice of words: "swallow|swallowing ... hard|cant".
-        phrases += (" ... ".join("|".join(words) for words in order) for order in itertools.permutations(groups))
-    return tuple(dict.fromkeys(phrases))
+        orders = itertools.permutations(groups)
+        entries[str(name)] = tuple(dict.fromkeys(" ... ".join("|".join(words) for words in order) for order in orders))
+    return entries
 
 
 def _examples(value: object, key: str) -> tuple[str, ...]:

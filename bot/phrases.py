@@ -231,11 +231,11 @@ def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
 # warfarin", "husband is on clopidogrel").
 _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
-# Words by which a visitor says someone takes a medicine.
+# Words by which a visitor says someone takes a medicine, or asks whether to ("should i try minoxidil").
 _TAKING = re.compile(
     r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
     r"|i take|he takes|she takes|they take|im taking|i am taking|hes taking|shes taking|been taking|im using"
-    r"|been using)\b"
+    r"|been using|should i try|should i start)\b"
 )
 
 

@@ -113,8 +113,8 @@ def test_safety_file_is_required(knowledge_dir):
 
 def test_words_that_are_an_emergency_together_become_phrases(knowledge_dir):
     safety = (knowledge_dir / "safety.yaml").read_text("utf-8")
-    together = "\nemergency_together:\n  trouble swallowing:\n    - swallow, swallowing\n    - hard, cant\n"
-    write(knowledge_dir, "safety.yaml", safety + together)
+    together = "emergency_together:\n  swallowing made hard:\n    - swallow, swallowing\n    - hard, cant\n"
+    write(knowledge_dir, "safety.yaml", safety.replace("emergency_together:\n", together))
     rules = load_safety(knowledge_dir)
     assert {"swallow|swallowing ... hard|cant", "hard|cant ... swallow|swallowing"} <= set(rules.emergency)
     assert "hard|cant ... swallow|swallowing" not in rules.may_be_history  # an emergency now, whatever else
@@ -123,6 +123,23 @@ def test_words_that_are_an_emergency_together_become_phrases(knowledge_dir):
         write(knowledge_dir, "safety.yaml", f"{safety}\nemergency_together: {bad}\n")
         with pytest.raises(KnowledgeError, match="emergency_together"):
             load_safety(knowledge_dir)
+
+
+def test_may_be_history_names_words_together_entries_or_phrases(knowledge_dir):
+    safety = (knowledge_dir / "safety.yaml").read_text("utf-8")
+    together = "emergency_together:\n  sick with hives:\n    - hives\n    - vomiting\n"
+
+    def history(first: str) -> str:
+        with_entry = safety.replace("emergency_together:\n", together)
+        return with_entry.replace("may_be_history:\n", f"may_be_history:\n  - {first}\n")
+
+    write(knowledge_dir, "safety.yaml", history("sick with hives"))
+    rules = load_safety(knowledge_dir)
+    assert {"hives ... vomiting", "vomiting ... hives"} <= set(rules.may_be_history)
+    assert "sick with hives" not in rules.emergency
+    write(knowledge_dir, "safety.yaml", history("hives with fainting"))
+    with pytest.raises(KnowledgeError, match="'may_be_history' must list emergency phrases or emergency_together"):
+        load_safety(knowledge_dir)
 
 
 def test_symlinks_and_files_outside_the_folder_are_never_read(knowledge_dir, tmp_path):

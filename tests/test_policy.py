@@ -158,6 +158,16 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "my ige came back at 300 is that bad",
         "was my reaction to the plasters as a child a real allergy or not",
         "forgot my jab on sunday, should i take it now",
+        # a hair clinic and a nineteenth safety set (session 24), in other words
+        "my b12 result was 150, what does that mean",
+        "my iron came back at 12, is that why im so tired",
+        "my sons test was positive for peanut, does that mean he cant go to nursery",
+        "do these symptoms sound like the perimenopause, night sweats and no sleep",
+        "bald patch on my crown, do you think its alopecia",
+        "on wegovy 6 weeks, should i go up to 1.7mg",
+        "should i try minoxidil before anything else",
+        "which would work better for me, the tablets or the foam",
+        "what should she be taking for her thinning hair",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -407,6 +417,12 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "baby tried egg for the first time, hives everywhere and been sick twice",
         "ate a peanut cookie, her face is swollen and her voice is hoarse",
         "been thinking about ending things, i cant do this",
+        # a hair clinic and a nineteenth safety set (session 24), in other words
+        "my 2 year old got hold of the regaine and drank some",
+        "hes shaking all over and isnt responding to me",
+        "ive written letters to my kids and put them in the drawer",
+        "cant face another day like this, sorry",
+        "please dont book me in for march, i dont think ill still be around",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -729,6 +745,16 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "she was killing herself laughing at the dentist's jokes",
         "been thinking about ending things with my old dentist, can i register with you",
         "the swelling on one side of my face has gone down since the extraction",
+        # session 24: a figure of speech, a fear of needles, a joke, training, reading glasses, a child's past
+        # reaction and fit
+        "cant breathe, my new brows look amazing",
+        "i tend to go faint with needles, can i lie down",
+        "nearly passed out when i saw the price lol",
+        "do you run suicide prevention training for schools",
+        "my vision is a bit blurry when reading, i think i need new glasses",
+        "he had a febrile convulsion when he was 2, hes 5 now, can he have the nasal flu vaccine",
+        "she had hives and was sick after egg when she was 1, can we test her now",
+        "her lips and tongue swelled up after cashew when she was 2, is a food challenge safe",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
@@ -747,3 +773,14 @@ def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
     assert assistant.answer("acne\x00 scars\ud800?").kind in ("answer", "fallback")
     with pytest.raises(QuestionError):
         assistant.answer("\x00\x01\x02")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "he had hives when he was 1 and now hes covered in hives and vomiting",
+        "her lips and tongue swelled up when she was 2, and now theyre swelling again",
+    ],
+)
+def test_an_allergic_reaction_that_may_be_history_is_not_when_it_happens_now(message):
+    assert SHIPPED_EMERGENCY_PHRASES.find(message)

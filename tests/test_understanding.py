@@ -725,5 +725,6 @@ def test_a_medicine_a_heading_names_is_asked_of_the_pages(allergy_clinic):
         "i missed my antihistamines yesterday, should i take two today",
         "im on penicillin for a chest infection, is it ok to have the test",
         "i take tablets for my blood pressure, can i still have the test",  # "tablets" is any medicine
+        "should i try antihistamines for my itchy eyes",  # asking whether to start one (session 24)
     ):
         assert allergy_clinic.answer(question).kind == ReplyKind.REFERRAL, question

@@ -60,6 +60,7 @@ def foot_clinic(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
         ("do u take cash", "about-us.md > Paying for your treatment"),
         ("can i pay in bits", "about-us.md > Paying for your treatment"),
         ("is there a bus", "about-us.md > Finding us and parking"),
+        ("what if im poorly on the day", "fees-and-booking.md > What is your cancellation policy?"),
     ],
 )
 def test_everyday_words_find_the_section_in_the_pages_words(foot_clinic, question, section):
