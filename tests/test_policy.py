@@ -755,6 +755,12 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "he had a febrile convulsion when he was 2, hes 5 now, can he have the nasal flu vaccine",
         "she had hives and was sick after egg when she was 1, can we test her now",
         "her lips and tongue swelled up after cashew when she was 2, is a food challenge safe",
+        # a read-only review of session 24's first phrases
+        "ive written letters to my mp about the waiting lists",
+        "honestly cant face another day of this itching, can i get in sooner",
+        "dont think ill still be around at 5, can someone call me before",
+        "my eyelid twitching isnt responding to the magnesium tablets, do you do botox for it",
+        "my 17 year old son got hold of some finasteride online, is that safe",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
@@ -780,6 +786,11 @@ def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
     [
         "he had hives when he was 1 and now hes covered in hives and vomiting",
         "her lips and tongue swelled up when she was 2, and now theyre swelling again",
+        # a read-only review of session 24's first excuses
+        "she had hives with vomiting when she was 1 and shes covered in hives and vomiting after lunch",
+        "the gp said she was fine yesterday but her lips are swollen and her voice is hoarse",
+        "almost fainted haha but now i cant feel my left arm and my face feels droopy",
+        "shes 9 now, hives everywhere and shes gone really sleepy after the peanut butter",
     ],
 )
 def test_an_allergic_reaction_that_may_be_history_is_not_when_it_happens_now(message):

@@ -462,6 +462,12 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "my blood test is tomorrow, what should i take with me",
         "last time i had filler it cost twice as much as this",
         "can i still go on holiday since i had a chemical peel",
+        # found by a read-only review of session 24's first phrases
+        "my blood test results were sent to my gp, does that mean i need to book a follow up",
+        "my son has his allergy test tomorrow, what should he take with him",
+        "should i buy 1 or 2 tubes of the aftercare cream",
+        "which would work better for me, a morning or an evening appointment",
+        "does that sound like the right appointment to book",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
@@ -554,7 +560,7 @@ def therapy(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
     ("question", "section"),
     [
         ("does anyone there speak polish", "about.md > Meet the team"),
-        ("can i leave my bike somewhere", "about.md > Finding us and parking"),
+        # ("can i leave my bike somewhere" was one too, until everyday words for a bike lifted it above)
     ],
 )
 def test_a_section_with_a_sentence_that_answers_far_ahead_of_the_rest_answers_below_the_threshold(
