@@ -434,7 +434,7 @@ def safety_from_text(text: str) -> SafetyRules:
     phrases = lists["emergency"]
     unknown = [p for p in lists["may_be_history"] if p not in phrases and p not in together]
     if unknown:
-        listed = "emergency phrases or emergency_together entries"
+        listed = "emergency phrases or names of emergency_together entries (exactly as written there)"
         raise KnowledgeError(SAFETY_FILE, None, f"'may_be_history' must list {listed}, not: {', '.join(unknown)}")
     lists["may_be_history"] = _flat((p,) if p in phrases else together[p] for p in lists["may_be_history"])
     lists["emergency"] += tuple(p for p in _flat(together.values()) if p not in phrases)
@@ -442,18 +442,20 @@ def safety_from_text(text: str) -> SafetyRules:
 
 
 def _flat(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """The groups' phrases in order, each once."""
     return tuple(dict.fromkeys(p for group in groups for p in group))
 
 
 def words_together_phrases(value: object) -> tuple[str, ...]:
-    """`emergency_together` as phrases: each entry names two or three lists of words (a list is one line,
-    its words or phrases separated by commas), and a word of each list, in any order, with up to four
-    words between them, is an emergency ("swallow" with "hard": "its really hard for me to swallow")."""
+    """All entries' phrases, each once (see words_together_entries)."""
     return _flat(words_together_entries(value).values())
 
 
 def words_together_entries(value: object) -> dict[str, tuple[str, ...]]:
-    """Each entry of `emergency_together` by its name, as its phrases (see words_together_phrases)."""
+    """`emergency_together`, each entry by its name as phrases: an entry names two or three lists of words
+    (a list is one line, its words or phrases separated by commas), and a word of each list, in any order,
+    with up to four words between them, is an emergency ("swallow" with "hard": "its really hard for me to
+    swallow")."""
     if value is None:
         return {}
     problem = "'emergency_together' must name lists of words: two or three lines of words separated by commas"
@@ -461,6 +463,8 @@ def words_together_entries(value: object) -> dict[str, tuple[str, ...]]:
         raise KnowledgeError(SAFETY_FILE, None, problem)
     entries: dict[str, tuple[str, ...]] = {}
     for name, lines in value.items():
+        if not isinstance(name, str):  # `1:` and `'1':` would be one name here, and one entry lost
+            raise KnowledgeError(SAFETY_FILE, None, f"'emergency_together' entries need a name in words (see '{name}')")
         if not isinstance(lines, list) or not 2 <= len(lines) <= 3 or not all(isinstance(x, str) for x in lines):
             raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}')")
         groups = [[w.strip() for w in line.split(",") if w.strip()] for line in lines]
@@ -473,7 +477,7 @@ def words_together_entries(value: object) -> dict[str, tuple[str, ...]]:
             raise KnowledgeError(SAFETY_FILE, None, f"'emergency_together' '{name}': not a word: {', '.join(odd)}")
         # One phrase for each order, each part a choice of words: "swallow|swallowing ... hard|cant".
         orders = itertools.permutations(groups)
-        entries[str(name)] = tuple(dict.fromkeys(" ... ".join("|".join(words) for words in order) for order in orders))
+        entries[name] = tuple(dict.fromkeys(" ... ".join("|".join(words) for words in order) for order in orders))
     return entries
 
 

@@ -231,18 +231,22 @@ def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
 # warfarin", "husband is on clopidogrel").
 _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
-# Words by which a visitor says someone takes a medicine, or asks whether to ("should i try minoxidil").
+# Words by which a visitor says someone takes a medicine.
 _TAKING = re.compile(
     r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
     r"|i take|he takes|she takes|they take|im taking|i am taking|hes taking|shes taking|been taking|im using"
-    r"|been using|should i try|should i start)\b"
+    r"|been using)\b"
 )
+# Words by which a visitor asks whether to start one, right before its name ("should i try minoxidil", not
+# "should i start avoiding antihistamines before my test").
+_STARTING = r"\bshould i (?:try|start)(?: taking| using| on| with)? "
 
 
 class OwnHealthMatcher:
     """A question about the visitor's own medicines or health: it names a medicine or a condition
     ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves; or it names one of the `taken`
-    medicines and says that someone takes it ("im on roaccutane", "she takes antihistamines every day")."""
+    medicines and says that someone takes it ("im on roaccutane", "she takes antihistamines every day") or
+    asks whether to start it ("should i try minoxidil")."""
 
     def __init__(self, words: tuple[str, ...], taken: tuple[str, ...] = ()) -> None:
         self.words = PhraseMatcher(words)
@@ -253,4 +257,7 @@ class OwnHealthMatcher:
         if found and _OWN.search(normalise(text)):
             return found
         found = self.taken.find(text)
-        return found if found and _TAKING.search(normalise(text)) else None
+        if not found:
+            return None
+        text = normalise(text)
+        return found if _TAKING.search(text) or re.search(_STARTING + re.escape(normalise(found)), text) else None

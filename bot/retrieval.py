@@ -164,10 +164,11 @@ class Retriever:
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
         scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO and len(index) <= FLAT_UP_TO
         # The three kinds of vector in one matrix, compared with a question in one product rather than three:
-        # 22 µs against 42-53 µs on covid-faq (263 passages, 1,016 sentences), for a copy of the vectors.
+        # 22 µs against 42-53 µs on covid-faq (263 passages, 1,016 sentences), for a copy of the vectors (at
+        # most ~75 MB, at SCAN_UP_TO sentences and FLAT_UP_TO passages).
         parts = (index.passage_vectors, index.question_vectors, index.sentence_vectors)
         self._scanned = np.vstack(parts) if scan else None
-        self._scan_ends = np.cumsum([len(part) for part in parts])[:-1]
+        self._scan_ends = np.cumsum([len(part) for part in parts])[:-1] if scan else None
         rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)

@@ -136,9 +136,17 @@ def test_may_be_history_names_words_together_entries_or_phrases(knowledge_dir):
     write(knowledge_dir, "safety.yaml", history("sick with hives"))
     rules = load_safety(knowledge_dir)
     assert {"hives ... vomiting", "vomiting ... hives"} <= set(rules.may_be_history)
-    assert "sick with hives" not in rules.emergency
+    assert {"hives ... vomiting", "vomiting ... hives"} <= set(rules.emergency)  # and still emergency phrases
+    # A name that is also an emergency phrase means the phrase.
+    write(knowledge_dir, "safety.yaml", history("chest pain").replace("sick with hives:", "chest pain:"))
+    rules = load_safety(knowledge_dir)
+    assert "chest pain" in rules.may_be_history and "hives ... vomiting" not in rules.may_be_history
     write(knowledge_dir, "safety.yaml", history("hives with fainting"))
-    with pytest.raises(KnowledgeError, match="'may_be_history' must list emergency phrases or emergency_together"):
+    with pytest.raises(KnowledgeError, match="'may_be_history' must list emergency phrases or names of"):
+        load_safety(knowledge_dir)
+    numbered = "emergency_together:\n  1:\n    - swallow\n    - hard\n"
+    write(knowledge_dir, "safety.yaml", safety.replace("emergency_together:\n", numbered))
+    with pytest.raises(KnowledgeError, match="need a name in words"):
         load_safety(knowledge_dir)
 
 

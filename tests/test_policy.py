@@ -791,7 +791,10 @@ def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
         "the gp said she was fine yesterday but her lips are swollen and her voice is hoarse",
         "almost fainted haha but now i cant feel my left arm and my face feels droopy",
         "shes 9 now, hives everywhere and shes gone really sleepy after the peanut butter",
+        # and by a read-only code review
+        "hes twitching and not responding to me, he is on tablets for epilepsy",
+        "he is 6 now, had a convulsion, should he go to a&e",
     ],
 )
-def test_an_allergic_reaction_that_may_be_history_is_not_when_it_happens_now(message):
+def test_a_past_reaction_or_an_excuse_is_no_history_when_it_happens_now(message):
     assert SHIPPED_EMERGENCY_PHRASES.find(message)
