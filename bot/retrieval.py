@@ -168,7 +168,7 @@ class Retriever:
         # most ~75 MB, at SCAN_UP_TO sentences and FLAT_UP_TO passages).
         parts = (index.passage_vectors, index.question_vectors, index.sentence_vectors)
         self._scanned = np.vstack(parts) if scan else None
-        self._scan_ends = np.cumsum([len(part) for part in parts])[:-1] if scan else None
+        self._scan_starts = (len(parts[0]), len(parts[0]) + len(parts[1]))  # the questions' rows, the sentences'
         rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)
@@ -319,7 +319,9 @@ class Retriever:
         """The vector's cosine with everything in the index, for an index small enough (else None)."""
         if self._scanned is None:
             return None
-        return Cosines(*np.split(self._scanned @ vector, self._scan_ends))
+        products = self._scanned @ vector
+        first_question, first_sentence = self._scan_starts
+        return Cosines(products[:first_question], products[first_question:first_sentence], products[first_sentence:])
 
     def _nearest(self, vector: np.ndarray, cosines: Cosines | None, n: int) -> np.ndarray:
         """Rows of the `n` passages closest in meaning to the question, by their text and by their FAQ
