@@ -162,13 +162,7 @@ class Retriever:
         self._pages_vectors = dict(zip(bridges, encoder.encode_queries([b.pages for b in bridges]), strict=True))
         self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary, safety_words)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
-        scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO and len(index) <= FLAT_UP_TO
-        # The three kinds of vector in one matrix, compared with a question in one product rather than three:
-        # 22 µs against 42-53 µs on covid-faq (263 passages, 1,016 sentences), for a copy of the vectors (at
-        # most ~75 MB, at SCAN_UP_TO sentences and FLAT_UP_TO passages).
-        parts = (index.passage_vectors, index.question_vectors, index.sentence_vectors)
-        self._scanned = np.vstack(parts) if scan else None
-        self._scan_starts = (len(parts[0]), len(parts[0]) + len(parts[1]))  # the questions' rows, the sentences'
+        self._scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO and len(index) <= FLAT_UP_TO
         rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)
@@ -317,11 +311,10 @@ class Retriever:
 
     def _cosines(self, vector: np.ndarray) -> Cosines | None:
         """The vector's cosine with everything in the index, for an index small enough (else None)."""
-        if self._scanned is None:
+        index = self.index
+        if not self._scan:
             return None
-        products = self._scanned @ vector
-        first_question, first_sentence = self._scan_starts
-        return Cosines(products[:first_question], products[first_question:first_sentence], products[first_sentence:])
+        return Cosines(index.passage_vectors @ vector, index.question_vectors @ vector, index.sentence_vectors @ vector)
 
     def _nearest(self, vector: np.ndarray, cosines: Cosines | None, n: int) -> np.ndarray:
         """Rows of the `n` passages closest in meaning to the question, by their text and by their FAQ

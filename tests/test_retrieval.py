@@ -48,7 +48,7 @@ def test_sentence_evidence_is_the_same_with_or_without_the_full_scan(assistant, 
     question = "does it involve incisions or anesthesia"
     vector = retriever.encoder.encode_queries([question])[0]
     scanned = retriever.search(question, vector, k=5).hits
-    monkeypatch.setattr(retriever, "_scanned", None)
+    monkeypatch.setattr(retriever, "_scan", False)
     candidates_only = retriever.search(question, vector, k=5).hits
     assert [(h.passage.id, round(h.score, 5), h.sentence) for h in scanned][:3] == [
         (h.passage.id, round(h.score, 5), h.sentence) for h in candidates_only
