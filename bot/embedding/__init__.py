@@ -12,7 +12,6 @@ from bot.embedding.batching import MicroBatcher
 from bot.embedding.cache import QUESTIONS_KEPT, VectorCache
 from bot.embedding.encoder import (
     DEFAULT_MODEL,
-    FEW_PASSAGES,
     Backend,
     Encoder,
     TextKind,
@@ -23,7 +22,6 @@ from bot.embedding.onnx import LENGTH_SLICE, ONNX_MIN_COSINE, OnnxModel
 
 __all__ = [
     "DEFAULT_MODEL",
-    "FEW_PASSAGES",
     "LENGTH_SLICE",
     "ONNX_MIN_COSINE",
     "QUESTIONS_KEPT",

@@ -62,16 +62,22 @@ class OnnxModel:
         self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit vectors for `texts`. A batch runs as slices of similar length: padding every text to the
-        longest one in a mixed batch would spend most of the work on padding."""
+        longest one in a mixed batch would spend most of the work on padding. `progress` shows a bar (a
+        large knowledge base's first build)."""
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         lengths = mask.sum(axis=1)
         order = np.argsort(lengths, kind="stable")
         slices = [order[start : start + LENGTH_SLICE] for start in range(0, len(order), LENGTH_SLICE)]
-        parts = [self._run(ids[rows, : lengths[rows].max()], mask[rows, : lengths[rows].max()]) for rows in slices]
+        shown = slices
+        if progress:
+            from tqdm import tqdm  # installed with sentence-transformers
+
+            shown = tqdm(slices, desc="Embedding", unit="slice")
+        parts = [self._run(ids[rows, : lengths[rows].max()], mask[rows, : lengths[rows].max()]) for rows in shown]
         vectors = np.empty((len(texts), parts[0].shape[1] if parts else 0), dtype=np.float32)
         for rows, part in zip(slices, parts, strict=True):
             vectors[rows] = part
