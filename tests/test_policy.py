@@ -168,6 +168,17 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "should i try minoxidil before anything else",
         "which would work better for me, the tablets or the foam",
         "what should she be taking for her thinning hair",
+        # a fertility clinic and a twentieth safety set (session 25), in other words
+        "my amh was 1.1 last month, is that low for my age",
+        "partners sperm count was 12, do we need icsi",
+        "should i stop my pill before laser",
+        "should we go for the coil or the implant",
+        "which hearing aid would be best for me",
+        "is microneedling or a peel better for my acne scars",
+        "can i take the leftover antibiotics from my last infection",
+        "im on mounjaro 5mg, should i go up to 7.5",
+        "lining only 5mm, is that ok",
+        "forgot my progesterone pessary this morning, should i still do it",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -423,6 +434,15 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "ive written letters to my kids and put them in the drawer",
         "cant face another day like this, sorry",
         "please dont book me in for march, i dont think ill still be around",
+        # a fertility clinic and a twentieth safety set (session 25), in other words
+        "6 weeks pregnant and my shoulder tip is really hurting",
+        "positive test last week and now stabbing pain on my right side",
+        "belly is massive since my egg collection",
+        "bleeding really heavily and feel like im going to pass out",
+        "terrible headache and a stiff neck and the light hurts her eyes",
+        "this is my last night, im sorry for everything",
+        "would it be painless if i took them all",
+        "i dont see myself getting through tonight",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -761,6 +781,22 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "dont think ill still be around at 5, can someone call me before",
         "my eyelid twitching isnt responding to the magnesium tablets, do you do botox for it",
         "my 17 year old son got hold of some finasteride online, is that safe",
+        # session 25: training and awareness, a school project, a first aid class, a figure of speech, a
+        # faint feared, a form's question, pain told of by a friend, a child's fit as a baby
+        "my mate is training to be a paramedic and keeps quizzing me on stroke signs",
+        "do you teach first aid for choking",
+        "were doing a school project on sepsis, what is it",
+        "my wife said id have a heart attack when i saw the bill",
+        "what happens if i faint during my jab",
+        "the form asks if hes ever had a seizure",
+        "my friend said the smear is agony",
+        "he had a fit as a baby, hes 7 now and totally fine",
+        # found by a read-only review of session 25's first phrases
+        "this is my last night in leeds, sorry i have to cancel",
+        "if i take all my annual leave at once can i book a course of laser",
+        "headache and a stiff neck from sitting under the bright light at my desk, can massage help",
+        "huge thanks for my egg collection last week",
+        "im pregnant and sleeping on my left side is really bad for my back",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
@@ -794,6 +830,17 @@ def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
         # and by a read-only code review
         "hes twitching and not responding to me, he is on tablets for epilepsy",
         "he is 6 now, had a convulsion, should he go to a&e",
+        # session 25's excuses, and something happening now
+        "been training for a marathon and now crushing chest pain",
+        "had a fit as a baby, shes 7 now and totally fine but shes fitting now",
+        "in a good place now but i took an overdose an hour ago",
+        "what happens if i faint during the scan, i feel faint right now",
+        # found by a read-only review of session 25's first excuses
+        "my baby is choking, ive done first aid training but my mind has gone blank",
+        "my dad collapsed in the garden, now im worried, he wont talk to me",
+        "took an overdose an hour back, in a better place now, everything will be fine",
+        "my daughter fell off the trampoline, says its agony and her arm is a funny shape",
+        "blood everywhere from my arm, old self harm scars opened up, its deep",
     ],
 )
 def test_a_past_reaction_or_an_excuse_is_no_history_when_it_happens_now(message):

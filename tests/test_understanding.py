@@ -468,6 +468,15 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "should i buy 1 or 2 tubes of the aftercare cream",
         "which would work better for me, a morning or an evening appointment",
         "does that sound like the right appointment to book",
+        # found by a read-only review of session 25's first phrases
+        "is it worth it for me to book the longer appointment",
+        "should i get glasses or contacts for sport",
+        "which treatment slot is best for me on a saturday",
+        "is tuesday or wednesday best for my teeth whitening appointment",
+        "can i use my leftover voucher from last time",
+        "should i go up to 12 months on the payment plan",
+        "missed my jab appointment, what do i do to rebook",
+        "loyalty card count is 8, is that enough for a free facial",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
