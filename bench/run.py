@@ -540,7 +540,7 @@ def main() -> None:
         extra = [e["title"] for e in read_jsonl(large)] if large.exists() else []
         print(
             f"bench: {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cpus, model {encoder.name} "
-            f"({encoder.backend} for questions), knowledge: covid-faq as {len(list(knowledge.glob('*.md')))} pages"
+            f"({encoder.backend}), knowledge: covid-faq as {len(list(knowledge.glob('*.md')))} pages"
         )
         save("per_question", per_question(encoder, knowledge, corpus, work, questions))
         if args.per_question_only:

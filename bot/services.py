@@ -28,6 +28,9 @@ _ASKS_FOR = re.compile(
     r"|(?:i was |i'm |im |just |i was just )?wondering[\s,]+)*"
     r"(?:do (?:you|u|ya|you guys|u guys|you lot|you all|yall|yous) (?:do|offer|provide|sell|stock|fit|perform|carry)"
     r"|can (?:you|u) do"
+    # "do you help with surrogacy" (session 25; on the seventeen suites, fallback right 251 → 252 of 301,
+    # answered right 1,601 → 1,602 of 2,040 through the calibration's questions of that shape)
+    r"|do (?:you|u) help(?: people| anyone| couples)? with"
     # "verb": whether it asks to have something (see _TIMING)
     r"|can (?:i|you|u|we) (?P<verb>get|have)(?! rid\b)"
     r"|does (?:anyone|anybody|someone|the clinic|your clinic)(?: there| here)? (?:do|offer)"

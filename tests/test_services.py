@@ -31,6 +31,9 @@ from bot.services import asked_for, asks_the_clinic, names_nothing
         ("do you do scale and polish", "scale and polish"),
         ("do you do hair transplants before summer", "hair transplants"),
         ("can i get an sti check before i go travelling", "sti check"),
+        # help asked for (session 25: a fertility clinic written blind)
+        ("do you help with surrogacy at all", "surrogacy"),
+        ("do u help people with hoarding", "hoarding"),
     ],
 )
 def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):

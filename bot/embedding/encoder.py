@@ -113,7 +113,7 @@ class Encoder:
 
     @property
     def backend(self) -> Backend:
-        """The backend questions take."""
+        """The backend that embeds every text (`backend_for`)."""
         return backend_for(onnx_ready=self.onnx is not None)
 
     def encode_passages(
