@@ -22,15 +22,14 @@ from bot.visitor_words import CHAT_WORDS
 # greeting or "i was wondering" at most (after anything else, the question is about something else first:
 # "i play drums in a band, do you do proper ear protection"). "do you have", "do you treat" and "can i book"
 # are left out: they ask about far more than services ("do you have parking", "do you treat children", "can
-# i book a consultation"), and "can you get rid of …" asks for a treatment by what it does.
+# i book a consultation"), and "can you get rid of …" asks for a treatment by what it does, as "do you help
+# with …" asks for help with a problem in the visitor's words ("do you help with grief" where the pages say
+# "bereavement": measured in session 25 and dropped).
 _ASKS_FOR = re.compile(
     r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and|also|just|quick question)(?: there| guys| all)?[\s,.!?]+"
     r"|(?:i was |i'm |im |just |i was just )?wondering[\s,]+)*"
     r"(?:do (?:you|u|ya|you guys|u guys|you lot|you all|yall|yous) (?:do|offer|provide|sell|stock|fit|perform|carry)"
     r"|can (?:you|u) do"
-    # "do you help with surrogacy" (session 25; on the seventeen suites, fallback right 251 → 252 of 301,
-    # answered right 1,601 → 1,602 of 2,040 through the calibration's questions of that shape)
-    r"|do (?:you|u) help(?: people| anyone| couples)? with"
     # "verb": whether it asks to have something (see _TIMING)
     r"|can (?:i|you|u|we) (?P<verb>get|have)(?! rid\b)"
     r"|does (?:anyone|anybody|someone|the clinic|your clinic)(?: there| here)? (?:do|offer)"

@@ -38,12 +38,21 @@ def test_passages_are_embedded_without_loading_pytorch_and_as_pytorch_would(enco
     assert np.all((vectors * encoder.torch.encode(passages)).sum(axis=1) >= 0.9999)
 
 
-def test_which_backend_embeds_what():
-    assert backend_for(onnx_ready=True) is Backend.ONNX  # every kind of text, however many
+def test_which_backend_embeds_what(encoder):
+    assert encoder.backend is Backend.ONNX  # the checked ONNX copy, for every text
     assert backend_for(onnx_ready=False) is Backend.TORCH  # no checked ONNX copy: PyTorch for everything
 
 
-def test_each_call_takes_its_backend_and_its_shelf_of_the_one_cache(encoder):
+def test_many_texts_are_tokenized_in_chunks_and_shown_with_a_bar(encoder, monkeypatch, capsys):
+    monkeypatch.setattr("bot.embedding.onnx.TOKENIZED_AT_ONCE", 7)
+    texts = [f"question {i} " + "about skin care after treatment " * (i % 5) for i in range(30)]
+    chunked = encoder.onnx.encode(texts, progress=True)
+    assert "30/30" in capsys.readouterr().err  # the bar counts texts
+    monkeypatch.setattr("bot.embedding.onnx.TOKENIZED_AT_ONCE", 1024)
+    assert np.all((chunked * encoder.onnx.encode(texts)).sum(axis=1) > 0.9999)
+
+
+def test_each_call_takes_its_shelf_of_the_one_cache(encoder):
     cache = VectorCache()
     own = encoder.with_cache(cache)
     assert own.onnx is encoder.onnx and own.torch is encoder.torch and own.batcher is encoder.batcher

@@ -31,9 +31,6 @@ from bot.services import asked_for, asks_the_clinic, names_nothing
         ("do you do scale and polish", "scale and polish"),
         ("do you do hair transplants before summer", "hair transplants"),
         ("can i get an sti check before i go travelling", "sti check"),
-        # help asked for (session 25: a fertility clinic written blind)
-        ("do you help with surrogacy at all", "surrogacy"),
-        ("do u help people with hoarding", "hoarding"),
     ],
 )
 def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
@@ -58,11 +55,14 @@ def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
         "what are your prices",
         "is there a cancellation fee",
         "the total cost",
+        "do you help people with disabilities",
+        "do you help with grief",
     ],
 )
 def test_other_questions_ask_for_no_service(question):
-    """Places, treatments asked for by what they do, people, questions of how or what, whether something is
-    allowed around a treatment, and questions that start with something else."""
+    """Places, treatments asked for by what they do, help with a problem in the visitor's words, people,
+    questions of how or what, whether something is allowed around a treatment, and questions that start with
+    something else."""
     assert asked_for(question) is None
 
 

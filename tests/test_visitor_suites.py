@@ -104,7 +104,7 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 # measured), and at most 16 of 478 everyday questions naming a condition (16 when measured). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
-# per group, so that the two test processes share the 3,800 messages.
+# per group, so that xdist can spread the 3,800 messages over its workers.
 
 
 @pytest.fixture(scope="module")

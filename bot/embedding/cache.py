@@ -24,8 +24,8 @@ class VectorCache:
     - questions (`Encoder.encode_queries`: visitors' questions and their readings, a reply's candidate key
       sentences, the gaps page's questions): in memory only, the `questions_kept` most recently used.
 
-    The shelves are apart because their texts take different backends (`encoder.backend_for`): a question's
-    vector never depends on whether the same words are also a heading of the knowledge.
+    The shelves are apart because they keep their vectors for different lengths of time: the knowledge's
+    for as long as a version uses them, and on disk; visitors' questions only while they are recent.
     Safe to use from many threads while another saves."""
 
     def __init__(self, path: Path | None = None, questions_kept: int = QUESTIONS_KEPT) -> None:

@@ -29,20 +29,16 @@ class Backend(StrEnum):
 
 
 class TextKind(StrEnum):
-    """What is being embedded (PyTorch, when it embeds, takes passages in larger batches)."""
+    """What knowledge text is embedded: PyTorch, when there is no ONNX copy, takes passages in batches of 64
+    and short texts in batches of 32."""
 
     PASSAGE = "passage"  # a passage or its heading, for the index
     SENTENCE = "sentence"  # a short text of the knowledge: a passage's sentence, a safety or small-talk example
-    QUESTION = "question"  # a visitor's question, on the answer path
 
 
 def backend_for(onnx_ready: bool) -> Backend:
-    """The one rule for which backend embeds: the checked ONNX copy whenever there is one, for every kind
-    of text, PyTorch otherwise (and to export and check that copy). The ONNX copy runs a batch as slices of
-    similar length (onnx.LENGTH_SLICE) and is faster for long texts too: a clinic's 107 passages (470
-    characters on average) took 2.5-3.0 s against PyTorch's 4.2-5.4 s, its 97 headings 0.24-0.31 s against
-    0.36 s, with the same vectors (cosine 0.9999999; 2026-12-04). A server started from a saved index never
-    loads PyTorch, even for an edit."""
+    """The one rule for which backend embeds: the checked ONNX copy whenever there is one, for every text
+    (faster than PyTorch for passages too, with the same vectors: README "Model"), else PyTorch."""
     return Backend.ONNX if onnx_ready else Backend.TORCH
 
 

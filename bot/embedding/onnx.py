@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from tqdm import tqdm
 
 from bot.fileops import file_lock, write_atomically
 
@@ -25,6 +26,9 @@ ONNX_MIN_COSINE = 0.999
 # Texts per model call within a batch, sorted by length (measured on MiniLM, 2 cores: slices of 16 encode
 # 1.4-1.9x more questions per second than one padded call for a mixed batch of 50-64).
 LENGTH_SLICE = 16
+# Texts tokenized together when many are embedded: they are padded to the longest of them, about 62 KB a
+# text, so a large knowledge base's first build (33,000 passages) tokenized at once would hold 2 GB.
+TOKENIZED_AT_ONCE = 1024
 _PROBES = [
     "can microneedling help my acne scars?",
     "Hi",
@@ -63,24 +67,32 @@ class OnnxModel:
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Unit vectors for `texts`. A batch runs as slices of similar length: padding every text to the
-        longest one in a mixed batch would spend most of the work on padding. `progress` shows a bar (a
-        large knowledge base's first build)."""
+        """Unit vectors for `texts` (at least one). A batch runs as slices of similar length: padding every
+        text to the longest one in a mixed batch would spend most of the work on padding. `progress` shows a
+        bar (a large knowledge base's first build)."""
+        bar = tqdm(total=len(texts), desc="Embedding", unit="text") if progress else None
+        chunks = range(0, len(texts), TOKENIZED_AT_ONCE)
+        vectors = np.concatenate([self._encode_sliced(texts[at : at + TOKENIZED_AT_ONCE], bar) for at in chunks])
+        if bar is not None:
+            bar.close()
+        return vectors
+
+    def _encode_sliced(self, texts: list[str], bar: tqdm | None) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         lengths = mask.sum(axis=1)
         order = np.argsort(lengths, kind="stable")
-        slices = [order[start : start + LENGTH_SLICE] for start in range(0, len(order), LENGTH_SLICE)]
-        shown = slices
-        if progress:
-            from tqdm import tqdm  # installed with sentence-transformers
-
-            shown = tqdm(slices, desc="Embedding", unit="slice")
-        parts = [self._run(ids[rows, : lengths[rows].max()], mask[rows, : lengths[rows].max()]) for rows in shown]
-        vectors = np.empty((len(texts), parts[0].shape[1] if parts else 0), dtype=np.float32)
-        for rows, part in zip(slices, parts, strict=True):
+        vectors = np.empty((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(order), LENGTH_SLICE):
+            rows = order[start : start + LENGTH_SLICE]
+            longest = lengths[rows].max()
+            part = self._run(ids[rows, :longest], mask[rows, :longest])
+            if not vectors.shape[1]:
+                vectors = np.empty((len(texts), part.shape[1]), dtype=np.float32)
             vectors[rows] = part
+            if bar is not None:
+                bar.update(len(rows))
         return vectors
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -105,7 +117,7 @@ class OnnxModel:
                 write_atomically(report_file, json.dumps(report, indent=1))
         if report.get("min_cosine", 0.0) < ONNX_MIN_COSINE:
             cosine = report.get("min_cosine")
-            log.warning("ONNX copy of %s differs from PyTorch (cosine %s): questions use PyTorch", name, cosine)
+            log.warning("ONNX copy of %s differs from PyTorch (cosine %s): every text uses PyTorch", name, cosine)
             return None
         return cls(onnx_file, tokenizer_file, torch_model.max_length, torch_model.threads)
 
@@ -147,7 +159,7 @@ class OnnxModel:
             onnx = cls(onnx_file, tokenizer_file, torch_model.max_length, torch_model.threads)
             cosines = (onnx.encode(_PROBES) * torch_model.encode(_PROBES)).sum(axis=1)
         except Exception as error:  # an exotic model that does not export: stay on PyTorch
-            log.warning("ONNX export of %s failed (%s): questions use PyTorch", name, error)
+            log.warning("ONNX export of %s failed (%s): every text uses PyTorch", name, error)
             staging.unlink(missing_ok=True)
             return {"source": torch_model.path, "min_cosine": 0.0, "error": str(error)}
         return {"source": torch_model.path, "min_cosine": round(float(cosines.min()), 6)}
