@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import cache
 
 
 def normalise(text: str) -> str:
@@ -69,8 +70,7 @@ class PhraseIndex:
             for word in first_words:
                 self.each_by_first_word.setdefault(word, []).append(phrase_pattern(phrase, capture=True))
         self.by_first_word = {
-            word: re.compile(r"\b(?:" + "|".join(p.pattern[2:-2] for p in each) + r")\b")
-            for word, each in self.each_by_first_word.items()
+            word: _any_of(tuple(p.pattern[2:-2] for p in each)) for word, each in self.each_by_first_word.items()
         }
 
     def __bool__(self) -> bool:
@@ -213,6 +213,12 @@ def _with_numbers(text: str, ranges: int) -> list[str]:
     return [expanded for n in numbers for expanded in _with_numbers(f"{before}{n}{after}", ranges - 1)]
 
 
+# Patterns are compiled once a process (cached by phrase): a new Assistant, a live edit or a test's bot
+# compiles only the phrases it has not seen. The shipped safety.yaml's take ~2.7 s to compile, which every
+# new Assistant paid (measured 2026-12-04).
+
+
+@cache
 def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
     """A phrase's pattern, its own words (each part between "...") as groups when `capture`: what a match
     found by PhraseIndex is (`match.re`)."""
@@ -224,8 +230,14 @@ def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
 
 def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern finding any of `phrases` (as PhraseMatcher reads them) in a normalised text."""
-    patterns = [phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if _phrase_parts(phrase)]
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b") if patterns else None
+    patterns = tuple(phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if _phrase_parts(phrase))
+    return _any_of(patterns) if patterns else None
+
+
+@cache
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching any of `patterns` (phrase patterns without their outer word boundaries)."""
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b")
 
 
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on

@@ -129,6 +129,7 @@ def validate_question(raw: object) -> str:
 _SMALL_TALK = {
     Intent.GREETING: [
         r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?good (morning|afternoon|evening))?",
+        r"((hi|hello|hey|hiya) )?(is )?(anyone|anybody) (there|about|around|here)",  # session 26
     ],
     Intent.THANKS: [
         r"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?"
@@ -295,7 +296,7 @@ class AnswerPolicy:
         if carried:
             return replace(self.from_hits(self.retriever.run(carried, k=8, vector=extra_vector)), read_as=carried)
         found = self.retriever.run(question, k=8, vector=vector, topic=topic)
-        if self.retriever.unnamed_service_words(question):  # "do you do hair transplants": no page names them
+        if self.unnamed_service_words(question):  # "do you do hair transplants": no page names them
             return self.fallback(0.0, self.suggestions(found.hits, exclude=None))
         return self.from_hits(found)
 
@@ -323,6 +324,12 @@ class AnswerPolicy:
             )
             or (self.personal_advice_meaning.matches(cosines) and not request and not self.asked_by_the_pages(vector))
         )
+
+    def unnamed_service_words(self, question: str) -> list[str]:
+        """The words of the service asked for that neither the pages nor their tags use: staff tag a page with
+        the names visitors give its service ("boob job" on the breast augmentation page)."""
+        words = self.retriever.unnamed_service_words(question)
+        return [word for word in words if not (self.topics and self.topics.a_tag_names(word))]
 
     def asked_by_the_pages(self, vector: np.ndarray) -> bool:
         """Whether the question is asked almost as one of the pages' FAQ questions or headings ("do i have to

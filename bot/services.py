@@ -111,8 +111,20 @@ _ASKS_THE_CLINIC = re.compile(
 
 
 def asks_the_clinic(question: str) -> bool:
-    """Whether the question asks the clinic to do or have something, rather than for advice."""
-    return bool(_ASKS_THE_CLINIC.match(" ".join(question.lower().split())))
+    """Whether the question asks the clinic to do or have something, rather than for advice; or asks to get
+    something by its name, untimed ("can i get mounjaro on the nhs", "can i get finasteride from you"; not
+    "can i get botox if im on antibiotics" nor "can i get my filler done while breastfeeding"). Session 26:
+    with weight-loss injections added to safety.yaml's medicines, "can i get weight loss injections like
+    wegovy" was referred as if about the visitor's own medicine."""
+    text = " ".join(question.lower().split())
+    if _ASKS_THE_CLINIC.match(text):
+        return True
+    found = _ASKS_FOR.match(text)
+    if not found or found.group("verb") != "get" or (found.group("determiner") or "").strip() == "my":
+        return False
+    thing = found.group("thing")
+    end = _THING_ENDS.search(thing)
+    return not (end and _TIMING.match(thing[end.start() :]))
 
 
 def names_nothing(word: str) -> bool:

@@ -179,6 +179,12 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "im on mounjaro 5mg, should i go up to 7.5",
         "lining only 5mm, is that ok",
         "forgot my progesterone pessary this morning, should i still do it",
+        # a cosmetic surgery clinic and a twenty-first safety set (session 26), in other words
+        "my egfr came out 61, is that bad",
+        "the sleep study says ahi 22, does that mean i need a cpap",
+        "my testosterone was 8, should i start gel",
+        "on mounjaro, when should i stop it before my tummy tuck",
+        "missed a dose of my wegovy, should i go up anyway",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -192,6 +198,9 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
     [
         ("hi", "greeting"),
         ("Hello there!", "greeting"),
+        ("hello is anyone there?", "greeting"),
+        ("anybody about", "greeting"),
+        ("is anyone there who can help with my booking", None),
         ("Thanks!", "thanks"),
         ("ok thank you so much", "thanks"),
         ("bye", "goodbye"),
@@ -288,6 +297,15 @@ def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
                 index.search(text, after).span() == one_pattern.search(text, after).span()
             )
     assert found > len(sets["emergency"]) / 2  # the index is exercised: most red flags have a phrase
+
+
+def test_phrases_are_compiled_once_a_process():
+    """A new Assistant (a live edit, each test's bot) compiles only the phrases it has not seen: the shipped
+    safety.yaml's took ~2.7 s each time."""
+    phrases = ("cant breathe", "lips|tongue ... swelling", "cant swallow")
+    first, second = PhraseMatcher(phrases), PhraseMatcher(phrases)
+    assert first.phrases.by_first_word["cant"] is second.phrases.by_first_word["cant"]
+    assert second.find("my lips are swelling up") == "lips are swelling"
 
 
 def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_itself():
@@ -443,6 +461,20 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "this is my last night, im sorry for everything",
         "would it be painless if i took them all",
         "i dont see myself getting through tonight",
+        # a cosmetic surgery clinic and a twenty-first safety set (session 26), in other words
+        "keep thinking about jumping off the bridge near my flat",
+        "i coughed up some blood after my op",
+        "she sent me a goodbye text and now her phone is off",
+        "he took all his pills and a bottle of vodka out with him",
+        "my calf is red and throbbing since my op on friday",
+        "dont bother booking me in, ill be gone by then, ive decided",
+        # found by a read-only review of session 26's first phrases and excuses
+        "banged my head, just a bump, but ive been sick 3 times and im really sleepy",
+        "he reacted to peanuts as a baby, hes 4 now and hes collapsed after eating a biscuit at a party",
+        "im going to jump from the bridge tonight",
+        "coffing up blood since the op",
+        "my chest goes tight when im anxious but this time its been 2 hours and im sweating",
+        "my eye went blurry straight after the tear trough filler",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -797,6 +829,21 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "headache and a stiff neck from sitting under the bright light at my desk, can massage help",
         "huge thanks for my egg collection last week",
         "im pregnant and sleeping on my left side is really bad for my back",
+        # session 26: a fear of fainting, a denial, anxiety, a small bump, drops at an eye test, a past fit
+        "what if i pass out when they numb it, i hate needles",
+        "feeling a bit low lately but not thinking of hurting myself",
+        "my chest gets tight when im nervous about the dentist",
+        "bumped my head on the car door, just a bump, can i still come in",
+        "my eyesight was blurred for an hour after the dilating drops",
+        "she had a seizure when she was a toddler, shes 6 now and fine",
+        # found by a read-only review of session 26's first phrases
+        "thanks for everything today, cant get hold of anyone to book my follow up tho",
+        "can dad drop off a bottle of whisky when he collects all his tablets, its a thank you for dr khan",
+        "hurt my knee jumping off a cliff into the sea on holiday",
+        "do i have to cough up extra for the blood tests or are they included",
+        "my gp brought up blood pressure at my last check",
+        "ok ive decided!! will the bruising be gone by then tho",
+        "how long do i wear the stockings after surgery to stop my calves swelling",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
@@ -841,6 +888,10 @@ def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
         "took an overdose an hour back, in a better place now, everything will be fine",
         "my daughter fell off the trampoline, says its agony and her arm is a funny shape",
         "blood everywhere from my arm, old self harm scars opened up, its deep",
+        # session 26's excuses, and something happening now
+        "will i pass out, i feel so faint right now and my chest hurts",
+        "not thinking of hurting myself but i took an overdose an hour ago",
+        "he hasnt had one since he was a baby but hes fitting now",
     ],
 )
 def test_a_past_reaction_or_an_excuse_is_no_history_when_it_happens_now(message):

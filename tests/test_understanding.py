@@ -247,6 +247,16 @@ def test_a_service_the_pages_name_in_other_words_is_still_answered(aesthetics, q
     assert answer.kind == ReplyKind.ANSWER and section_of(answer).startswith(section)
 
 
+def test_a_service_a_pages_tags_name_is_not_declined_for_want_of_a_name(family_doctor):
+    """No page's text says "phlebotomy", but the blood tests page is tagged with it: staff tag a page with the
+    names visitors give its service (session 26: "how much is a boob job" at a cosmetic surgery clinic
+    whose breast augmentation page is tagged "boob job" was declined)."""
+    question = "do you do phlebotomy"
+    policy = family_doctor.snapshot.policy
+    assert policy.retriever.unnamed_service_words(question) == ["phlebotomy"]
+    assert policy.unnamed_service_words(question) == []
+
+
 @pytest.mark.parametrize(
     "question", ["do u do checkups", "can i get an appt on saturday", "can i book my daughter in for a check up"]
 )

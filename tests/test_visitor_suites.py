@@ -63,6 +63,9 @@ FLOORS = {
     # Written blind on 2026-12-04 (session 25: a fertility clinic); see its questions.yaml. Its red flags as
     # first asked: 21/25, its advice 2/12.
     "larchmere-fertility": (0.70, 0.57, 0.90),  # 0.75 / 0.63 / 0.92
+    # Written blind on 2026-12-04 (session 26: a cosmetic surgery clinic); see its questions.yaml. Its red flags
+    # as first asked: 25/28, its advice 9/13.
+    "penrose-cosmetic-surgery": (0.73, 0.72, 0.70),  # 0.78 / 0.78 / 0.77
 }
 
 
@@ -95,16 +98,16 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (21 of 1,249 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 58 of all 1,207 (55
-# when measured, session 25: written to share the red flags' words: history with no past marker, "my chest
-# goes tight" when anxious, blurry reading close in meaning to blurry sight after filler, "i went pale when i
-# saw the bill haha", an allergy "as a kid", which an excuse as history would also take from "my son is in
-# anaphylaxis, he had it years ago too"); most requests for personal advice are referred (735 of 873 when
-# measured), and at most 16 of 478 everyday questions naming a condition (16 when measured). The emergency
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (21 of 1,309 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 60 of all 1,267 (58
+# when measured, session 26: written to share the red flags' words: history with no past marker or too far
+# from it, blurry reading close in meaning to blurry sight after filler, "i went pale when i saw the bill
+# haha", an allergy "as a kid", which an excuse as history would also take from "my son is in anaphylaxis, he
+# had it years ago too"); most requests for personal advice are referred (768 of 913 when measured), and at
+# most 18 of 517 everyday questions naming a condition (18 when measured). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
-# per group, so that xdist can spread the 3,800 messages over its workers.
+# per group, so that xdist can spread the 4,000 messages over its workers.
 
 
 @pytest.fixture(scope="module")
@@ -125,15 +128,15 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 58
+    assert len(alarmed) <= 60
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
-    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("advice").values()) >= 730
+    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("advice").values()) >= 760
 
 
 def test_few_blind_everyday_questions_are_referred(phrasing_kinds):
-    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("general").values()) <= 16
+    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("general").values()) <= 18
 
 
 ORDINARY_OF_FIRST_FIVE_SETS = 170  # the sixth to thirteenth sets' follow them in the file
