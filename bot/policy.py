@@ -29,7 +29,7 @@ from bot.passages import key_sentence_spans
 from bot.phrases import HistoryRule, OwnHealthMatcher, PhraseMatcher, normalise
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
 from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
-from bot.services import asks_the_clinic
+from bot.services import asks_the_clinic, names_nothing
 from bot.spelling import write_out_chat
 from bot.topics import TopicFinder
 
@@ -129,7 +129,8 @@ def validate_question(raw: object) -> str:
 _SMALL_TALK = {
     Intent.GREETING: [
         r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?good (morning|afternoon|evening))?",
-        r"((hi|hello|hey|hiya) )?(is )?(anyone|anybody) (there|about|around|here)",  # session 26
+        # "hello is anyone there": checking that the chat is live (session 26's blind cosmetic surgery clinic)
+        r"((hi|hello|hey|hiya)( there)? )?(is )?(there )?(anyone|anybody|someone) (there|about|around|here)",
     ],
     Intent.THANKS: [
         r"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?"
@@ -175,7 +176,7 @@ def small_talk_intent(question: str) -> Intent | None:
 @lru_cache(maxsize=4)
 def emergency_phrases(safety: SafetyRules) -> PhraseMatcher:
     """The emergency phrases of safety.yaml with what excuses them: `not_emergency` and the history rule.
-    Remembered: an edit to a page (a new policy) reuses them, compiled once (~0.35 s)."""
+    Remembered: an edit to a page (a new policy) reuses them, indexed once (the patterns are cached in phrases.py)."""
     history = HistoryRule(safety.may_be_history, safety.past_or_general, safety.happening_now)
     return PhraseMatcher(safety.emergency, unless=safety.not_emergency, history=history)
 
@@ -326,10 +327,15 @@ class AnswerPolicy:
         )
 
     def unnamed_service_words(self, question: str) -> list[str]:
-        """The words of the service asked for that neither the pages nor their tags use: staff tag a page with
-        the names visitors give its service ("boob job" on the breast augmentation page)."""
+        """The words of the service asked for that no page uses, none when one page's title and tags name the
+        whole service: staff tag a page with the names visitors give its treatment ("boob job" on the breast
+        augmentation page; session 26's blind cosmetic surgery clinic)."""
         words = self.retriever.unnamed_service_words(question)
-        return [word for word in words if not (self.topics and self.topics.a_tag_names(word))]
+        if words and self.topics:
+            service = self.retriever.service_asked_for(question) or ""
+            if self.topics.a_page_names_all(" ".join(w for w in service.split() if not names_nothing(w))):
+                return []
+        return words
 
     def asked_by_the_pages(self, vector: np.ndarray) -> bool:
         """Whether the question is asked almost as one of the pages' FAQ questions or headings ("do i have to

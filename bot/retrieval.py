@@ -269,11 +269,16 @@ class Retriever:
         you do hair transplants"; see bot/services.py): none when it asks for no service, or for one the
         pages name, or name with a visitor's everyday words ("do you do jabs"). The question is read with
         its spelling corrected, as for the search (correcting it twice changes nothing)."""
-        service = asked_for(self.correct_spelling(question))
+        service = self.service_asked_for(question)
         if not service:
             return []
-        rest = self.visitor_words.find(service).rest
-        return [word for word in self.index.lexical.unnamed_words(rest) if not names_nothing(word)]
+        return [word for word in self.index.lexical.unnamed_words(service) if not names_nothing(word)]
+
+    def service_asked_for(self, question: str) -> str | None:
+        """The words naming the service the question asks for, as the search reads them: spelling corrected, a
+        visitor's everyday words ("jabs") taken out."""
+        service = asked_for(self.correct_spelling(question))
+        return self.visitor_words.find(service).rest if service else None
 
     def understands(self, question: str) -> bool:
         """Whether the question has a word the knowledge or the model knows ("asdfgh", "???" and emoji

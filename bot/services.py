@@ -4,7 +4,8 @@
 A clinic's pages describe what it does, rarely what it does not. Asked for a service no page names, the
 model still finds the nearest page ("hair transplants" → laser hair removal), often confidently enough to
 answer with it. So when the words naming the thing asked for include one that no page uses in any form
-(`Retriever.unnamed_service_words`), the reply is "I don't know, here is how to reach us", with the nearest
+(`Retriever.unnamed_service_words`), and no page's title and tags name it whole (`AnswerPolicy.unnamed_service_words`:
+"boob job" on a page tagged so), the reply is "I don't know, here is how to reach us", with the nearest
 sections as suggestions. Questions of any other shape are left to the confidence threshold: "how much is
 it" names nothing, and "is there anywhere to park" asks for no service.
 """
@@ -111,20 +112,8 @@ _ASKS_THE_CLINIC = re.compile(
 
 
 def asks_the_clinic(question: str) -> bool:
-    """Whether the question asks the clinic to do or have something, rather than for advice; or asks to get
-    something by its name, untimed ("can i get mounjaro on the nhs", "can i get finasteride from you"; not
-    "can i get botox if im on antibiotics" nor "can i get my filler done while breastfeeding"). Session 26:
-    with weight-loss injections added to safety.yaml's medicines, "can i get weight loss injections like
-    wegovy" was referred as if about the visitor's own medicine."""
-    text = " ".join(question.lower().split())
-    if _ASKS_THE_CLINIC.match(text):
-        return True
-    found = _ASKS_FOR.match(text)
-    if not found or found.group("verb") != "get" or (found.group("determiner") or "").strip() == "my":
-        return False
-    thing = found.group("thing")
-    end = _THING_ENDS.search(thing)
-    return not (end and _TIMING.match(thing[end.start() :]))
+    """Whether the question asks the clinic to do or have something, rather than for advice."""
+    return bool(_ASKS_THE_CLINIC.match(" ".join(question.lower().split())))
 
 
 def names_nothing(word: str) -> bool:

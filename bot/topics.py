@@ -58,8 +58,7 @@ class TopicFinder:
         terms_of = {
             d.file: (self._terms(d.title) | (self._terms(" ".join(d.tags)) - aspect)) - generic for d in documents
         }
-        # Every word of the tags, on however many pages: a service a tag names is one the clinic offers.
-        self.tag_terms = {term for d in documents for term in self._terms(" ".join(d.tags))}
+        self.terms_of = terms_of
         pages_per_term = Counter(term for terms in terms_of.values() for term in terms)
         # A term on more than a third of the pages ("skin") says little about which page is meant.
         limit = max(1, len(documents) // 3)
@@ -106,9 +105,11 @@ class TopicFinder:
         """The files whose particular title or tag words the question uses."""
         return {file for term in self._terms(question) for file in self.files_of_term.get(term, ())}
 
-    def a_tag_names(self, word: str) -> bool:
-        """Whether some page's tags have the word, in any form ("boob" of a page tagged "boob job")."""
-        return bool(self._terms(word)) and self._terms(word) <= self.tag_terms
+    def a_page_names_all(self, text: str) -> bool:
+        """Whether one page's title and tags have every word of `text`, in any form ("boob job" of a page tagged
+        so; not "emergency contraception" of an urgent help page tagged "emergency")."""
+        terms = self._terms(text)
+        return bool(terms) and any(terms <= page_terms for page_terms in self.terms_of.values())
 
     def without_topics(self, text: str) -> str:
         """The text without its particular title and tag words: "how long do fillers last" → "how long do

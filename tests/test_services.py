@@ -80,15 +80,7 @@ def test_other_words_may_name_a_service(word):
 
 @pytest.mark.parametrize(
     "question",
-    [
-        "do you treat rosacea",
-        "Can you prescribe roaccutane?",
-        "hi, could u do it if its infected",
-        "do ye do peels",
-        # asking to get something by name, untimed (session 26)
-        "can i get wegovy on the nhs",
-        "can i get finasteride from you",
-    ],
+    ["do you treat rosacea", "Can you prescribe roaccutane?", "hi, could u do it if its infected", "do ye do peels"],
 )
 def test_a_request_to_the_clinic_is_told_from_a_request_for_advice(question):
     assert asks_the_clinic(question)
@@ -96,15 +88,7 @@ def test_a_request_to_the_clinic_is_told_from_a_request_for_advice(question):
 
 @pytest.mark.parametrize(
     "question",
-    [
-        "can you tell me which cream to use",
-        "do you think its infected",
-        "would you recommend a cream",
-        "is it rosacea",
-        # getting something timed, or one's own (session 26)
-        "can i get botox if im on antibiotics",
-        "can i get my filler done while breastfeeding",
-    ],
+    ["can you tell me which cream to use", "do you think its infected", "would you recommend a cream", "is it rosacea"],
 )
 def test_asking_for_an_opinion_or_advice_is_no_request_to_the_clinic(question):
     assert not asks_the_clinic(question)

@@ -11,12 +11,14 @@ import pytest
 
 from bot.assistant import Assistant, AssistantConfig
 from bot.calibration import HIGHEST, LOWEST, calibrate
+from bot.knowledge import Document
 from bot.meaning import split_clauses
 from bot.passages import Passage
 from bot.policy import AnswerPolicy
 from bot.replies import Context, Intent, ReplyKind
 from bot.retrieval import Hit, Retrieval
 from bot.suites import section_of
+from bot.topics import TopicFinder
 from tests.conftest import suite_assistant
 
 MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
@@ -255,6 +257,17 @@ def test_a_service_a_pages_tags_name_is_not_declined_for_want_of_a_name(family_d
     policy = family_doctor.snapshot.policy
     assert policy.retriever.unnamed_service_words(question) == ["phlebotomy"]
     assert policy.unnamed_service_words(question) == []
+
+
+def test_only_a_page_whose_title_and_tags_name_the_whole_service_counts_as_naming_it():
+    """A code review's case: "emergency" tags the urgent help page, which says nothing of contraception."""
+    pages = [
+        Document("urgent-help.md", "Urgent help", None, ("emergency", "out of hours"), ()),
+        Document("breast-augmentation.md", "Breast augmentation", None, ("boob job", "implants"), ()),
+    ]
+    topics = TopicFinder(pages, [])
+    assert topics.a_page_names_all("boob job") and topics.a_page_names_all("breast implants")
+    assert not topics.a_page_names_all("emergency contraception")
 
 
 @pytest.mark.parametrize(
