@@ -200,6 +200,7 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("Hello there!", "greeting"),
         ("hello is anyone there?", "greeting"),
         ("anybody about", "greeting"),
+        ("hi there, is there anyone there", "greeting"),
         ("is anyone there who can help with my booking", None),
         ("Thanks!", "thanks"),
         ("ok thank you so much", "thanks"),
