@@ -10,7 +10,7 @@ from bot.embedding import Encoder, TextKind
 from bot.index import FLAT_UP_TO, PassageIndex
 from bot.passages import Passage
 from bot.reranking import Reranker
-from bot.services import asked_for, names_nothing
+from bot.services import HOME_VISITS, NAMES_HOME_VISITS, asked_for, names_nothing, something_else_asked_about
 from bot.spelling import WORD, SpellingCorrector
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
@@ -266,10 +266,14 @@ class Retriever:
 
     def unnamed_service_words(self, question: str) -> list[str]:
         """The words no page uses, in any form, of the service the question asks for ("transplants" in "do
-        you do hair transplants"; see bot/services.py): none when it asks for no service, or for one the
-        pages name, or name with a visitor's everyday words ("do you do jabs"). The question is read with
-        its spelling corrected, as for the search (correcting it twice changes nothing)."""
-        service = self.service_asked_for(question)
+        you do hair transplants"), or of something else it asks about ("weather"; see bot/services.py): none
+        when it asks for neither, or for one the pages name, or name with a visitor's everyday words ("do you
+        do jabs"). The question is read with its spelling corrected, as for the search (correcting it twice
+        changes nothing)."""
+        if asked_for(self.correct_spelling(question)) == HOME_VISITS:  # everyday words, named only together
+            named = any(NAMES_HOME_VISITS.search(passage.search_text) for passage in self.index.passages)
+            return [] if named else [HOME_VISITS]
+        service = self.service_asked_for(question) or something_else_asked_about(self.correct_spelling(question))
         if not service:
             return []
         return [word for word in self.index.lexical.unnamed_words(service) if not names_nothing(word)]

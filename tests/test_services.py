@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import asked_for, asks_the_clinic, names_nothing
+from bot.services import asked_for, asks_the_clinic, names_nothing, something_else_asked_about
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,11 @@ from bot.services import asked_for, asks_the_clinic, names_nothing
         ("do you do scale and polish", "scale and polish"),
         ("do you do hair transplants before summer", "hair transplants"),
         ("can i get an sti check before i go travelling", "sti check"),
+        # a visit at home, in other words too (session 27)
+        ("can the doctor come out to the house, hes too poorly to bring in", "home visits"),
+        ("can a dentist come to my house? my nan cant get out", "home visits"),
+        ("can a nurse visit me at home", "home visits"),
+        ("can i get a home visit", "home visits"),
     ],
 )
 def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
@@ -57,6 +62,10 @@ def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
         "the total cost",
         "do you help people with disabilities",
         "do you help with grief",
+        "do i need someone to come to my house after sedation",
+        "will the test kit come to my house",
+        "what time does the practice open",
+        "when will the hole close after my extraction",
     ],
 )
 def test_other_questions_ask_for_no_service(question):
@@ -64,6 +73,27 @@ def test_other_questions_ask_for_no_service(question):
     questions of how or what, whether something is allowed around a treatment, and questions that start with
     something else."""
     assert asked_for(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("whats the weather like in leeds tomorrow", "weather"),
+        ("what's the weather doing", "weather"),
+        ("can you recommend a good vet in clifton", "vet"),
+        ("can you recommend a good dentist round here", "dentist"),
+        ("best pizza near whiteladies road?", "pizza"),
+        ("wheres the best pizza near the station", "pizza"),
+        ("whats the forecast for my recovery", None),
+        ("best time to have botox", None),
+        ("whats the best cream near my eyes", None),
+        ("what time does the tip shut on sunday", None),
+    ],
+)
+def test_something_other_than_the_clinic_is_read_by_its_name(question, thing):
+    """Declined, as a service is, when no page names it (session 27: the weather in five of eighteen suites)."""
+    assert something_else_asked_about(question) == thing
+    assert asked_for(question) is None  # not a service: the calibration still asks it
 
 
 @pytest.mark.parametrize(

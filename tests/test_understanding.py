@@ -17,6 +17,7 @@ from bot.passages import Passage
 from bot.policy import AnswerPolicy
 from bot.replies import Context, Intent, ReplyKind
 from bot.retrieval import Hit, Retrieval
+from bot.services import NAMES_HOME_VISITS
 from bot.suites import section_of
 from bot.topics import TopicFinder
 from tests.conftest import suite_assistant
@@ -257,6 +258,37 @@ def test_a_service_a_pages_tags_name_is_not_declined_for_want_of_a_name(family_d
     policy = family_doctor.snapshot.policy
     assert policy.retriever.unnamed_service_words(question) == ["phlebotomy"]
     assert policy.unnamed_service_words(question) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["can the nurse come out to my house", "do you do home visits", "whats the weather like in portmere tomorrow"],
+)
+def test_a_visit_at_home_or_the_weather_where_no_page_speaks_of_them_gets_i_dont_know(aesthetics, question):
+    """Every clinic's pages say "home" and "visit" somewhere, and its town: the nearest passage answered (five
+    of the eighteen blind suites asked each, session 27)."""
+    assert aesthetics.answer(question).kind == ReplyKind.FALLBACK
+
+
+def test_a_visit_at_home_is_answered_where_a_page_offers_it(family_doctor):
+    answer = family_doctor.answer("can the doctor come out to my house, hes too poorly to come in")
+    assert answer.kind == ReplyKind.ANSWER and "home visit" in answer.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Can't travel? We can visit you at home.", True),
+        ("Home visits cost £120.", True),
+        ("We don't do house calls.", True),
+        ("Our nurses can visit your home.", True),
+        ("Staff training costs £60 more if we come to you.", False),
+        ("Visit us at the clinic, then rest at home for a day.", False),
+        ("Sticking with the home routine between visits makes the difference.", False),
+    ],
+)
+def test_a_page_names_home_visits_only_in_their_words_together(text, named):
+    assert bool(NAMES_HOME_VISITS.search(text)) == named
 
 
 def test_only_a_page_whose_title_and_tags_name_the_whole_service_counts_as_naming_it():
