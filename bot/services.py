@@ -84,8 +84,9 @@ NOT_A_SERVICE = frozenset(
 # A visit at home, asked for in other words: "can the doctor come to my house", "can a nurse visit me at home".
 # Its words are everyday ones every clinic's pages use ("home", "visit"), so a page names it only in words
 # like these together (`NAMES_HOME_VISITS`; not "the home routine between visits"). On the eighteen suites
-# of session 26, four such questions to clinics without home visits got a passage that happened to say
-# "home"; one clinic that has them ("we also offer … home visits") answers it.
+# of session 26, five such questions to clinics without home visits got a passage that happened to say
+# "home"; now all five get "I don't know", and the clinic that has them ("we also offer … home visits")
+# still answers.
 HOME_VISITS = "home visits"
 _HOME_VISIT_NAMES = re.compile(r"(?:home|domiciliary) (?:visits?|appointments?)|house ?calls?")
 NAMES_HOME_VISITS = re.compile(
@@ -107,8 +108,8 @@ _COME_TO_THE_HOUSE = re.compile(
 # Something other than the clinic, asked about by name: the weather, a business to recommend, the best one
 # near by ("whats the weather like in leeds tomorrow", "can you recommend a good vet", "wheres the best pizza
 # near the station"). Each is declined as a service is, when no page uses its words ("avoid hot weather" on
-# an aftercare page keeps the weather to the threshold). The weather was asked in five of the eighteen suites
-# of session 26, and answered in two of them from the page with the clinic's town on it. Another place's
+# an aftercare page keeps the weather to the threshold). Every suite asks about the weather; four of the
+# eighteen of session 26 answered it from the page with the clinic's town on it, none now. Another place's
 # opening hours ("what time does the tip shut") were left out: the same shape asks the clinic's own ("what
 # time does the practice open" where the pages say "clinic") and about healing ("when will the hole close").
 _SOMETHING_ELSE = re.compile(
@@ -153,7 +154,7 @@ def something_else_asked_about(question: str) -> str | None:
     if not found:
         return None
     thing = next(group for group in found.groups() if group)
-    ends = [found.start() for found in (_THING_ENDS.search(thing), _ELSEWHERE_ENDS.search(thing)) if found]
+    ends = [end.start() for end in (_THING_ENDS.search(thing), _ELSEWHERE_ENDS.search(thing)) if end]
     return thing[: min(ends, default=len(thing))].strip() or None
 
 
