@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 def normalise(text: str) -> str:
@@ -29,8 +29,13 @@ class PhraseMatcher:
         self, phrases: tuple[str, ...], unless: tuple[str, ...] = (), history: HistoryRule | None = None
     ) -> None:
         self.phrases = PhraseIndex(phrases)
-        self.unless = [phrase_pattern(phrase, capture=True) for phrase in unless]
+        self.unless_phrases = unless
         self.history = history
+
+    @cached_property
+    def unless(self) -> list[re.Pattern[str]]:
+        """The excuses' patterns, compiled when a phrase is first found (see PhraseIndex)."""
+        return [phrase_pattern(phrase, capture=True) for phrase in self.unless_phrases]
 
     def find(self, text: str) -> str | None:
         if not self.phrases:
@@ -60,27 +65,41 @@ class PhraseIndex:
     """Phrases as one pattern per first word. A phrase can only start at a word spelt like its first one,
     so a message is searched with the phrases that start with one of its words, not with all of them:
     the same matches as one pattern of every phrase, about 5x faster (625 emergency phrases, 884 messages
-    of the safety sets: 66 → 13 µs a message)."""
+    of the safety sets: 66 → 13 µs a message).
+
+    A word's pattern is compiled the first time a message has that word, not when the index is made: a new
+    server process compiled the shipped safety.yaml's ~5,000 patterns (~2.7 s of its start) before its first
+    answer, and most of them no visitor's message ever needs."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
-        self.each_by_first_word: dict[str, list[re.Pattern[str]]] = {}
+        by_first_word: dict[str, list[str]] = {}
         for phrase in phrases:
             parts = _phrase_parts(phrase)
             first_words = dict.fromkeys(alternative.split()[0] for alternative in parts[0]) if parts else {}
             for word in first_words:
-                self.each_by_first_word.setdefault(word, []).append(phrase_pattern(phrase, capture=True))
-        self.by_first_word = {
-            word: _any_of(tuple(p.pattern[2:-2] for p in each)) for word, each in self.each_by_first_word.items()
-        }
+                by_first_word.setdefault(word, []).append(phrase)
+        self.phrases_by_first_word = {word: tuple(each) for word, each in by_first_word.items()}
+        self._patterns: dict[str, re.Pattern[str]] = {}  # by first word, as compiled
 
     def __bool__(self) -> bool:
-        return bool(self.by_first_word)
+        return bool(self.phrases_by_first_word)
+
+    def pattern_for(self, word: str) -> re.Pattern[str] | None:
+        """One pattern of the phrases starting with `word` (None when none does)."""
+        pattern = self._patterns.get(word)
+        if pattern is None:
+            phrases = self.phrases_by_first_word.get(word)
+            if not phrases:
+                return None
+            pattern = _any_of(tuple(phrase_regex(phrase, capture=True)[2:-2] for phrase in phrases))
+            self._patterns[word] = pattern  # another thread may compile it too: the same pattern, from the cache
+        return pattern
 
     def search(self, text: str, start: int = 0) -> re.Match[str] | None:
         """The first phrase found in the normalised `text` from `start` on (the leftmost; of those
         starting at the same word, the first listed)."""
         for word in _WORD_START.finditer(text, start):
-            pattern = self.by_first_word.get(word.group())
+            pattern = self.pattern_for(word.group())
             match = pattern.match(text, word.start()) if pattern else None
             if match:
                 return match
@@ -90,8 +109,8 @@ class PhraseIndex:
         """Each phrase found starting at `start` (a word's start), in the order listed, its own words
         (each part between "...") as groups."""
         word = _WORD_START.match(text, start)
-        patterns = self.each_by_first_word.get(word.group()) if word else None
-        return [m for m in (p.match(text, start) for p in patterns or []) if m]
+        phrases = self.phrases_by_first_word.get(word.group(), ()) if word else ()
+        return [m for m in (phrase_pattern(phrase, capture=True).match(text, start) for phrase in phrases) if m]
 
 
 _WORD_START = re.compile(r"\b[a-z0-9]+")
@@ -112,9 +131,18 @@ class HistoryRule:
     ) -> None:
         # By pattern, not by the words found: "cant breathe" is not excused because a looser phrase that
         # may be history would also fit those words.
-        self.patterns = frozenset(phrase_pattern(phrase, capture=True).pattern for phrase in phrases)
-        self.past_or_general = phrases_pattern(past_or_general)
-        self.happening_now = phrases_pattern(happening_now)
+        self.patterns = frozenset(phrase_regex(phrase, capture=True) for phrase in phrases)
+        self.past_or_general_phrases = past_or_general
+        self.happening_now_phrases = happening_now
+
+    # Compiled when a phrase that may be history is first found (see PhraseIndex).
+    @cached_property
+    def past_or_general(self) -> re.Pattern[str] | None:
+        return phrases_pattern(self.past_or_general_phrases)
+
+    @cached_property
+    def happening_now(self) -> re.Pattern[str] | None:
+        return phrases_pattern(self.happening_now_phrases)
 
     def excuses(self, match: re.Match[str], text: str) -> bool:
         """Whether the emergency phrase `match` (found by PhraseIndex.each_at) in the normalised `text` is
@@ -223,16 +251,22 @@ PATTERNS_KEPT = 4096
 @lru_cache(maxsize=PATTERNS_KEPT)
 def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
     """A phrase's pattern, its own words (each part between "...") as groups when `capture`: what a match
-    found by PhraseIndex is (`match.re`)."""
+    found by PhraseIndex.each_at is (`match.re`)."""
+    return re.compile(phrase_regex(phrase, capture))
+
+
+@lru_cache(maxsize=2 * PATTERNS_KEPT)  # texts only: each phrase with and without its groups
+def phrase_regex(phrase: str, capture: bool = False) -> str:
+    """The text of `phrase_pattern(phrase, capture)`, without compiling it."""
     parts = [[re.escape(word) for word in part] for part in _phrase_parts(phrase)]
     patterns = [part[0] if len(part) == 1 else f"(?:{'|'.join(part)})" for part in parts]
     patterns = [f"({pattern})" if capture else pattern for pattern in patterns]
-    return re.compile(r"\b" + r"(?:\s\S+){0,4}\s".join(patterns) + r"\b")
+    return r"\b" + r"(?:\s\S+){0,4}\s".join(patterns) + r"\b"
 
 
 def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern finding any of `phrases` (as PhraseMatcher reads them) in a normalised text."""
-    patterns = tuple(phrase_pattern(phrase).pattern[2:-2] for phrase in phrases if _phrase_parts(phrase))
+    patterns = tuple(phrase_regex(phrase)[2:-2] for phrase in phrases if _phrase_parts(phrase))
     return _any_of(patterns) if patterns else None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.phrases import PhraseIndex, has_range, normalise, phrase_pattern
+from bot.phrases import PhraseIndex, has_range, normalise, phrase_regex
 from bot.spelling import write_out_chat
 
 SHIPPED = Path(__file__).parent / "data" / "visitor_words.yaml"
@@ -86,7 +86,7 @@ class VisitorWords:
         self.bridges_of: dict[str, list[WordBridge]] = {}
         for bridge in bridges:
             for phrase in bridge.visitor:
-                self.bridges_of.setdefault(phrase_pattern(phrase, capture=True).pattern, []).append(bridge)
+                self.bridges_of.setdefault(phrase_regex(phrase, capture=True), []).append(bridge)
 
     def find(self, question: str) -> Found:
         """The bridges whose everyday phrases `question` has, and the rest of the (normalised) question, both

@@ -105,6 +105,17 @@ def test_clinic_yaml_problems_raise(knowledge_dir):
         load_clinic(knowledge_dir)
 
 
+def test_a_tab_in_safety_yaml_is_named_at_its_line(knowledge_dir):
+    """libyaml parses the files (bot/knowledge.py `_parse_yaml`); the message staff read is PyYAML's own."""
+    safety = (knowledge_dir / "safety.yaml").read_text("utf-8")
+    write(knowledge_dir, "safety.yaml", safety.replace("emergency:\n", "emergency:\n\t- chest pain\n", 1))
+    line = safety[: safety.index("emergency:\n")].count("\n") + 2
+    with pytest.raises(KnowledgeError, match=rf"safety.yaml, line {line}: YAML error: found character '\\t'"):
+        load_safety(knowledge_dir)
+    write(knowledge_dir, "safety.yaml", safety)
+    assert load_safety(knowledge_dir).emergency  # and the shipped file reads as before
+
+
 def test_safety_file_is_required(knowledge_dir):
     (knowledge_dir / "safety.yaml").unlink()
     with pytest.raises(KnowledgeError, match=r"safety\.yaml"):
