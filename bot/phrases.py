@@ -241,10 +241,11 @@ def _with_numbers(text: str, ranges: int) -> list[str]:
     return [expanded for n in numbers for expanded in _with_numbers(f"{before}{n}{after}", ranges - 1)]
 
 
-# Patterns are compiled once a process (cached by phrase): a new Assistant, a live edit or a test's bot
-# compiles only the phrases it has not seen. The shipped safety.yaml's take ~2.7 s to compile, which every
-# new Assistant paid (measured 2026-12-04). The caches hold about twice the shipped file's patterns (1,813
-# phrases and 651 first-word patterns), so that staff edits cannot grow them without end.
+# Patterns are compiled once a process (cached by phrase), and only when a message needs them (see
+# PhraseIndex): a new Assistant, a live edit or a test's bot compiles only the phrases it has not seen. The
+# shipped safety.yaml's take ~2.7 s to compile, which every new Assistant paid (measured 2026-12-04). The
+# caches hold about twice what the shipped file's rules compiled for all 4,400 safety phrasings (1,748
+# phrases and 937 first-word patterns, session 28), so that staff edits cannot grow them without end.
 PATTERNS_KEPT = 4096
 
 
@@ -270,7 +271,7 @@ def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return _any_of(patterns) if patterns else None
 
 
-@lru_cache(maxsize=PATTERNS_KEPT // 4)
+@lru_cache(maxsize=PATTERNS_KEPT // 2)
 def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern matching any of `patterns` (phrase patterns without their outer word boundaries)."""
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b")

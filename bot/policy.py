@@ -128,7 +128,7 @@ def validate_question(raw: object) -> str:
 
 _SMALL_TALK = {
     Intent.GREETING: [
-        r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?good (morning|afternoon|evening))?",
+        r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?(good )?(morning|afternoon|evening))?",
         # "hello is anyone there": checking that the chat is live (session 26's blind cosmetic surgery clinic)
         r"((hi|hello|hey|hiya)( there)? )?(is )?(there )?(anyone|anybody|someone) (there|about|around|here)",
     ],
@@ -154,7 +154,9 @@ _HUMAN = re.compile(
     r"\b((speak|talk|chat) (to|with) (a |an |the |your |some )?(real |actual |live )?"
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
-    r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$)\b"
+    r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$"
+    # "is this a bot? i want a nurse pls": a clinician asked for as the whole end of a message
+    r"|(want|need) (a |an |to speak to a |to talk to a )?(real |actual )?(nurse|doctor)( please| pls| plz)?$)\b"
 )
 
 

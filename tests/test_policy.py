@@ -194,6 +194,13 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "do i really need a root canal or can it just be filled",
         "which procedure is best for me, lasik or smile",
         "how many ml of calpol should i give her, shes 3",
+        # a sleep clinic, a sexual health clinic and a twenty-third safety set (session 28), in other words
+        "can i up his dose of melatonin, its not doing much",
+        "could this be my thyroid, im always shattered",
+        "would the coil work for someone like me with heavy periods",
+        "do these symptoms sound like an sti to you",
+        "i forgot a pill on tuesday, am i still protected",
+        "is it thrush, and what should i take for it",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -211,6 +218,10 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("anybody about", "greeting"),
         ("hi there, is there anyone there", "greeting"),
         ("is anyone there who can help with my booking", None),
+        ("hello there, morning", "greeting"),
+        ("evening appointments?", None),
+        ("is this a bot? i want a nurse pls", "human"),
+        ("do i need a nurse to do the injection", None),
         ("Thanks!", "thanks"),
         ("ok thank you so much", "thanks"),
         ("bye", "goodbye"),
@@ -506,6 +517,24 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my period is 2 weeks late and my shoulder tip really hurts",
         "my 6 week old has a temperature of 38",
         "whats your policy if someone is suicidal, asking for me",
+        # a sleep clinic, a sexual health clinic and a twenty-third safety set (session 28), in other words
+        "my sons lips are going purple and hes gasping",
+        "my sister keeps saying she wants to die and wont come out of her room",
+        "my boyfriend is hitting me, im hiding from him upstairs",
+        "ive taken all my sleeping tablets",
+        "dad has gone out with his shotgun after giving his stuff away",
+        "i plan to take them all tonight when everyone is asleep",
+        "had an erection for 6 hours and its agony",
+        # found by a read-only review of session 28's first phrases and excuses
+        "i overdosed years ago and did it again tonight",
+        "what happens if i pass out, i feel like im about to right now",
+        "i passed out laughing and now i cant wake my friend",
+        "my boyfriend is beating me up right now",
+        "she is hitting me and i am hiding in the bathroom",
+        "i took all my sertraline about an hour ago",
+        "still hard after 6 hours, cant get it to go down",
+        "theyd all be in a better place now if i wasnt here",
+        "my son had a seizure in the bath, hes 4 now does he need an ambulance",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -892,6 +921,21 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "i took 28 of the gabapentin over the month like it says on the box",
         "how long is the fitting for contact lenses, about 30 minutes",
         "when i stood up too fast my vision went completely black for a second",
+        # session 28: glasses off, a migraine's aura, a death long ago, fainting asked about, laughing, a dry throat
+        "i cant see a thing without my glasses, do you do reading glasses",
+        "i get migraines with flashing lights, can i still have botox",
+        "my grandad died of a heart attack years ago, can i get my cholesterol checked",
+        "what happens if i faint during my blood test",
+        "we nearly died laughing at the christmas party",
+        "my throat feels a bit dry after the camera test",
+        # found by a read-only review of session 28's first phrases
+        "my 2 year old, hes hitting me and biting when hes tired",
+        "my mum threatened to kill me if i missed the dentist haha",
+        "took all my sleeping pills with me on holiday, is that allowed on the plane",
+        "we gave away a toy gun at the kids party",
+        "the kids lips are purple from the slushie",
+        "been cutting myself shaving, can i still have a facial",
+        "my vitamins, i plan to take them all at once in the morning",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

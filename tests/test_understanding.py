@@ -532,6 +532,18 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "should i go up to 12 months on the payment plan",
         "missed my jab appointment, what do i do to rebook",
         "loyalty card count is 8, is that enough for a free facial",
+        # found by a read-only review of session 28's first phrases
+        "can i up my appointment to the longer one",
+        "should i turn up 10 mins early with my cpap machine",
+        "will the discount still work for me if i book online",
+        "is the building ok for someone like me who uses a wheelchair",
+        "does that sound like a good plan, ill book tuesday",
+        "is it thrush season already lol",
+        "could my husband pick up my tablets for me",
+        "what should i take for my overnight sleep study",
+        "do i need prep for the colonoscopy",
+        "is it old or new patients youre taking on",
+        "will it be permanent or will the results fade",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
