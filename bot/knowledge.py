@@ -180,7 +180,7 @@ def decode_text(data: bytes, name: str) -> str:
 
 def _load_yaml(text: str, name: str, first_line: int = 1) -> dict:
     try:
-        value = _parse_yaml(text)
+        value = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         last_line = max(len(text.rstrip().split("\n")) - 1, 0)  # YAML reports "end of file" past the last line
@@ -194,7 +194,7 @@ def _load_yaml(text: str, name: str, first_line: int = 1) -> dict:
     return value
 
 
-def _parse_yaml(text: str) -> object:
+def parse_yaml(text: str) -> object:
     """`yaml.safe_load` with libyaml's parser where PyYAML has it (its wheels do): the same values, and the
     shipped safety.yaml (about 3,000 lines) parses in 20 ms instead of 320 ms, at every start and edit. A
     file it refuses is read again by the pure-Python parser, whose message staff see: it names the
@@ -203,7 +203,7 @@ def _parse_yaml(text: str) -> object:
     if fast is not None:
         try:
             return yaml.load(text, Loader=fast)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeEncodeError):  # libyaml refuses a lone surrogate with the latter
             pass
     return yaml.safe_load(text)
 

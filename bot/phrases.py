@@ -253,7 +253,7 @@ PATTERNS_KEPT = 4096
 def phrase_pattern(phrase: str, capture: bool = False) -> re.Pattern[str]:
     """A phrase's pattern, its own words (each part between "...") as groups when `capture`: what a match
     found by PhraseIndex.each_at is (`match.re`)."""
-    return re.compile(phrase_regex(phrase, capture))
+    return re.compile(phrase_regex(phrase, capture=capture))  # one cache key per phrase, as its other callers
 
 
 @lru_cache(maxsize=2 * PATTERNS_KEPT)  # texts only: each phrase with and without its groups

@@ -155,8 +155,11 @@ _HUMAN = re.compile(
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
     r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$"
-    # "is this a bot? i want a nurse pls": a clinician asked for as the whole end of a message
-    r"|(want|need) (a |an |to speak to a |to talk to a )?(real |actual )?(nurse|doctor)( please| pls| plz)?$)\b"
+    # A clinician asked for as the whole message, or right after asking whether this is a bot ("is this a bot? i
+    # want a nurse pls"): not "what if youre shut and i need a doctor", nor "my stitches have come apart, do i
+    # need a nurse", which must still be read for an emergency or advice (a read-only review, session 28).
+    r"|(^|\b(bot|robot|ai|machine|computer|chatbot|person|human|real) )((i|we) )?(just |really )?(want|need) "
+    r"(a |an |to speak to a |to talk to a )?(real |actual )?(nurse|doctor)( please| pls| plz)?$)\b"
 )
 
 

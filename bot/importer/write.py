@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.importer.crawl import CrawlResult, Found, Previous, normal_url
-from bot.knowledge import KnowledgeError, knowledge_files, parse_markdown, read_text
+from bot.knowledge import KnowledgeError, knowledge_files, parse_markdown, parse_yaml, read_text
 from bot.knowledge_files import KnowledgeFiles
 
 MAX_SLUG = 60
@@ -80,7 +80,7 @@ def _front_matter(text: str) -> tuple[dict, str] | None:
     if not match:
         return None
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = parse_yaml(match.group(1))  # as the bot reads the page
     except yaml.YAMLError:
         return None
     return (meta, match.group(2)) if isinstance(meta, dict) else None
