@@ -139,7 +139,9 @@ _SMALL_TALK = {
         r"(helps|helped|helpful|very helpful|really helpful|great|brilliant|perfect|useful)( a lot| so much)?)?"
     ],
     Intent.GOODBYE: [
-        r"(ok |okay )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day|thats all)( then| for now)?"
+        # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic)
+        r"((ok |okay )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day|have a good day|thats all)"
+        r"( then| for now)?( |$)){1,2}"
     ],
     Intent.IDENTITY: [
         r"(are you|am i (talking|speaking|chatting) (to|with)|is this) (a |an )?(real )?"

@@ -158,13 +158,15 @@ def something_else_asked_about(question: str) -> str | None:
     return thing[: min(ends, default=len(thing))].strip() or None
 
 
-# "do you treat rosacea", "can you prescribe roaccutane", "could you do it if its infected": a request to the
-# clinic, which its pages answer, though by meaning it is close to "do i have rosacea" (not "can you tell me
-# which cream", "would you recommend…": asking for advice).
+# "do you treat rosacea", "can you prescribe roaccutane", "could you do it if its infected", "can i get cialis
+# from you": a request to the clinic, which its pages answer, though by meaning it is close to "do i have
+# rosacea" (not "can you tell me which cream", "would you recommend…": asking for advice).
 _ASKS_THE_CLINIC = re.compile(
     r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and)(?: there)?[\s,.!?]+)*"
-    r"(?:do|can|could|will|would|are) (?:you|u|ya|ye|yous)\b"
+    r"(?:(?:do|can|could|will|would|are) (?:you|u|ya|ye|yous)\b"
     r"(?! think| reckon| say| tell| recommend| suggest| advise| know)"
+    r"|(?:can|could) i (?:get|buy|order) (?!(?:some |any |your )?(?:advice|help|opinion|view|recommendation))"
+    r"(?:\S+ ){1,3}(?:from|off|through) (?:you|u|ya|yous)\b)"
 )
 
 

@@ -201,6 +201,13 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "do these symptoms sound like an sti to you",
         "i forgot a pill on tuesday, am i still protected",
         "is it thrush, and what should i take for it",
+        # a vein clinic, a men's health clinic and a twenty-fourth safety set (session 29), in other words
+        "im on sildenafil 50, would tadalafil suit me better",
+        "my psa is 5.2 at 60, do i need a biopsy",
+        "should i lower my testogel dose, my bloods were high",
+        "my duplex scan report says deep vein reflux, is that bad",
+        "should i get my veins done before or after my knee operation",
+        "does feeling cold all the time mean i have a thyroid problem or something serious",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -228,6 +235,8 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("Thanks!", "thanks"),
         ("ok thank you so much", "thanks"),
         ("bye", "goodbye"),
+        ("ok thats all for now, have a nice day", "goodbye"),
+        ("thats all i wanted to ask about botox", None),
         ("Are you a real person?", "identity"),
         ("am I talking to a bot", "identity"),
         ("hi, can microneedling help scars?", None),
@@ -538,6 +547,14 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "still hard after 6 hours, cant get it to go down",
         "theyd all be in a better place now if i wasnt here",
         "my son had a seizure in the bath, hes 4 now does he need an ambulance",
+        # a vein clinic, a men's health clinic and a twenty-fourth safety set (session 29), in other words
+        "my penis is still hard 7 hours on and its purple",
+        "my scrotum has ballooned since the vasectomy and its rock hard",
+        "i need a wee so badly but nothing is coming out and my belly is agony",
+        "my dad took a months worth of his heart tablets by mistake",
+        "my pulse is really slow and im so dizzy i cant stand",
+        "he texted saying sorry for everything, that he loves me, and his phone is off now",
+        "please cancel all my bookings, i wont be around much longer",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -939,6 +956,23 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "the kids lips are purple from the slushie",
         "been cutting myself shaving, can i still have a facial",
         "my vitamins, i plan to take them all at once in the morning",
+        # session 29: a rash that fades under a glass, a seizure asked about, with stents now, checked then,
+        # away for an ordinary reason
+        "the spots fade when you press a glass on them, can he still come to nursery",
+        "what would your staff do if a patient had a fit in the chair",
+        "my grandad had a heart attack in 2015 and has stents now, can he have a hearing test",
+        "he banged his head at rugby last year and was checked at the time, is the eye test ok",
+        "please cancel all my appointments, i wont be around as im moving abroad",
+        "am i going to faint during the blood test, i hate needles",
+        # found by a read-only review of session 29's first phrases
+        "couldnt catch my breath on the stairs to your clinic lol",
+        "sudden pain in the balls of my feet when i run",
+        "do you sell the rock hard massage balls",
+        "i took a weeks worth of holiday off for the op",
+        "i dont plan on being here next week as im on holiday",
+        "i tried to squeeze my spot but nothing will come out and it hurts",
+        "please cancel all my appointments, i wont be here in august",
+        "the vein is still hard and a bit blue 48 hours after sclerotherapy",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

@@ -544,6 +544,16 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "do i need prep for the colonoscopy",
         "is it old or new patients youre taking on",
         "will it be permanent or will the results fade",
+        # found by a read-only review of session 29's first phrases
+        "id like to book a consultation for viagra",
+        "can i get cialis from you",
+        "can i pay before or after my operation",
+        "which is better for me, the 6 session package or the 3 session one",
+        "is my group big enough for the group discount",
+        "i came back 2 days late from holiday, can i still use my voucher",
+        "is it too late to cancel and what should i do about the deposit",
+        "what strength of retinol do you sell",
+        "the letter says arrive 15 mins early, do i need to bring id",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
