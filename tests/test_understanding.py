@@ -703,6 +703,22 @@ def test_the_grey_band_asks_which_section_was_meant(assistant):
     assert one_section.kind == ReplyKind.FALLBACK
 
 
+def test_a_short_question_in_the_pages_words_asks_which_section_was_meant_further_below(assistant):
+    """"prices?" scores low against any passage: a question of a few words, all of them the pages', is asked
+    which section was meant down to `short_clarify_floor`, far below the grey band."""
+    policy: AnswerPolicy = assistant.snapshot.policy
+    settings = policy.retriever.settings
+    low = settings.score_of((policy.settings.answer_threshold + policy.settings.short_clarify_floor) / 2)
+    hits = [_hit("fees", "Microneedling prices", low), _hit("fees", "Peel prices", low * 0.99)]
+    nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
+    assert policy.from_hits(Retrieval(hits, nowhere)).kind == ReplyKind.FALLBACK
+    short = policy.from_hits(Retrieval(hits, nowhere), clarify_floor=policy.settings.short_clarify_floor)
+    assert short.kind == ReplyKind.CLARIFY and short.suggestions == ["Fees: Microneedling prices", "Fees: Peel prices"]
+    assert policy.short_in_the_pages_words("microneedling downtime?")
+    assert not policy.short_in_the_pages_words("b12 injections?")  # no page says b12
+    assert not policy.short_in_the_pages_words("how long is the downtime after microneedling")
+
+
 def test_a_reranked_answer_has_the_best_score_as_its_confidence(assistant):
     """The reranker may put a passage with a lower fused score first: the reply is that passage, with the
     confidence of the best match (whether the knowledge covers the question at all)."""
