@@ -121,10 +121,13 @@ class LexicalIndex:
         self.vocabulary = frozenset(w for w in map(self.table.words.__getitem__, np.flatnonzero(used)) if w.isalpha())
         self._alphabetical = sorted(self.vocabulary)
 
+    def content_words(self, text: str) -> list[str]:
+        """Words of `text` of two letters or more, stop words aside."""
+        return [token for token in _TOKEN.findall(text.lower()) if token not in _STOPWORDS]
+
     def unknown_words(self, text: str) -> list[str]:
         """Words of `text` (stop words aside) that no passage uses in any form ("tummy", "vasectomy")."""
-        tokens = [token for token in _TOKEN.findall(text.lower()) if token not in _STOPWORDS]
-        return [token for token in tokens if not self._used(self.table.term_of(token))]
+        return [token for token in self.content_words(text) if not self._used(self.table.term_of(token))]
 
     def unnamed_words(self, text: str) -> list[str]:
         """`unknown_words`, less the pages' words in a visitor's shorter or run-together forms: a short form

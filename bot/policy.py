@@ -32,7 +32,6 @@ from bot.retrieval import Hit, Retrieval, Retriever, TopicReading
 from bot.services import asks_the_clinic, names_nothing
 from bot.spelling import write_out_chat
 from bot.topics import TopicFinder
-from bot.visitor_words import CHAT_WORDS
 
 MAX_QUESTION_CHARS = 1000
 MIN_KEY_SENTENCE_WORDS = 3  # "Yes." or "Not at all." is no key sentence: the one after it says what matters
@@ -83,12 +82,12 @@ class PolicySettings:
     # fallback right was what it had been with the 95th percentile and 0.05 (harbour 0.91, riverside 1.00,
     # seed 0.83, the blind sets 0.83, 0.83 and 1.00), and a "Did you mean" rarely held the right section.
     clarify_band: float = 0.025
-    # A question of a few words, each of them the knowledge's own ("prices?", "the watch thing", "low t"),
-    # scores low against any passage: below the threshold it is asked which of its best sections was meant,
-    # down to `short_clarify_floor`, instead of being told "I don't know". On the twenty-four visitor suites
-    # (session 29), of such questions that fell back 30 were answerable, and for 24 the right section was
-    # among the three offered; 3 were not answerable ("b12 injections?", "yellow fever jab?" at clinics
-    # whose pages use those words).
+    # A question of a few words that name something, each of them the knowledge's own ("prices?", "the watch
+    # thing", "low t"), scores low against any passage: below the threshold it is asked which of its best
+    # sections was meant, down to `short_clarify_floor`, instead of being told "I don't know". On the
+    # twenty-four visitor suites (session 29), of such questions that fell back 30 were answerable, and for 24
+    # the right section was among the three offered; the 3 unanswerable short questions that fell back
+    # ("b12 injections?", "yellow fever jab?", "fat freezing coolsculpting?") each have a word no page uses.
     short_question_words: int = 3
     short_clarify_floor: float = 0.2
     # Just below the threshold, a section answers when one of its sentences matches the question well
@@ -362,13 +361,14 @@ class AnswerPolicy:
         return bool(len(questions)) and float((questions @ vector).max()) >= self.settings.asked_by_the_pages
 
     def short_in_the_pages_words(self, question: str) -> bool:
-        """Whether the question has a few words, and every one that counts is a word of the pages (see
-        PolicySettings.short_question_words): "prices?" is, "b12?" where no page says b12 is not."""
-        words = question.split()
-        if not 0 < len(words) <= self.settings.short_question_words:
+        """Whether the question has a few words, names something and every word that names something is a
+        word of the pages, in any of its forms (see PolicySettings.short_question_words): "prices?" is;
+        "b12?" where no page says b12 is not, nor "no" or "yeah", which name nothing."""
+        if not 0 < len(question.split()) <= self.settings.short_question_words:
             return False
-        unknown = self.retriever.index.lexical.unknown_words(question)
-        return not [w for w in unknown if w not in CHAT_WORDS and len(w) > 2]
+        lexical = self.retriever.index.lexical
+        naming = [word for word in lexical.content_words(question) if not names_nothing(word)]
+        return bool(naming) and not [word for word in lexical.unnamed_words(question) if not names_nothing(word)]
 
     def carried_over(self, question: str, context: Context | None) -> str | None:
         """A short follow-up that names a new topic and nothing else ("and what about fillers?" after "how
@@ -435,8 +435,8 @@ class AnswerPolicy:
     def clarify_choices(self, hits: list[Hit], floor: float | None = None) -> list[str]:
         """The sections of the best passages in the grey band below the threshold (down to `floor` when
         given), when there are several."""
-        if floor is None:
-            floor = self.settings.answer_threshold - self.settings.clarify_band
+        band_floor = self.settings.answer_threshold - self.settings.clarify_band
+        floor = band_floor if floor is None else min(floor, band_floor)
         labels: list[str] = []
         for hit in hits:
             if self.confidence(hit) < floor:

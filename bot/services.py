@@ -165,8 +165,8 @@ _ASKS_THE_CLINIC = re.compile(
     r"^(?:(?:hi|hiya|hey|hello|ok|okay|so|and)(?: there)?[\s,.!?]+)*"
     r"(?:(?:do|can|could|will|would|are) (?:you|u|ya|ye|yous)\b"
     r"(?! think| reckon| say| tell| recommend| suggest| advise| know)"
-    r"|(?:can|could) i (?:get|buy|order) (?!(?:some |any |your )?(?:advice|help|opinion|view|recommendation))"
-    r"(?:\S+ ){1,3}(?:from|off|through) (?:you|u|ya|yous)\b)"
+    r"|(?:can|could) i (?:get|buy|order) (?:(?!(?:advice|help|opinion|opinions|view|views|recommendation)\b)\S+ ){1,3}"
+    r"(?:from|off|through) (?:you|u|ya|yous)\b)"
 )
 
 

@@ -27,7 +27,7 @@ im ive id ill youre hi hiya hey hello ok okay pls plz please thanks thank ta wha
 actually tomorrow today tonight got get getting wondering wonder quick question anyone someone anything
 something thing bit lot like know want wanna gonna need mum dad husband wife partner hubby
 cant dont doesnt didnt isnt wont wasnt arent havent hasnt couldnt wouldnt shouldnt theres thats hes shes
-theyre weve youve
+theyre weve youve yes yeah yep yup no nope nah
 """
 # English's small words (pronouns, determiners, auxiliaries and everyday verbs, adverbs, prepositions) say
 # nothing about a subject either: "which bus goes there", "is there anywhere to park", "can u come out to

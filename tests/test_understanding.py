@@ -716,6 +716,7 @@ def test_a_short_question_in_the_pages_words_asks_which_section_was_meant_furthe
     assert short.kind == ReplyKind.CLARIFY and short.suggestions == ["Fees: Microneedling prices", "Fees: Peel prices"]
     assert policy.short_in_the_pages_words("microneedling downtime?")
     assert not policy.short_in_the_pages_words("b12 injections?")  # no page says b12
+    assert not any(map(policy.short_in_the_pages_words, ("no", "yes", "yeah", "ok", "why")))  # they name nothing
     assert not policy.short_in_the_pages_words("how long is the downtime after microneedling")
 
 
