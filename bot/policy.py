@@ -147,9 +147,11 @@ _SMALL_TALK = {
         r"(helps|helped|helpful|very helpful|really helpful|great|brilliant|perfect|useful)( a lot| so much)?)?"
     ],
     Intent.GOODBYE: [
-        # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic)
-        r"((ok |okay )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day|have a good day|thats all)"
-        r"( then| for now)?( |$)){1,2}"
+        # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic), after a
+        # thanks and with a when ("ok ta, see you tuesday": session 30's blind osteopathy practice)
+        r"((ok |okay )?(ta |thanks |cheers |thank you )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day"
+        r"|have a good day|thats all)( then| for now| soon| later| tomorrow| next week| on the day| there"
+        r"|( on)? (monday|tuesday|wednesday|thursday|friday|saturday|sunday))?( |$)){1,2}"
     ],
     Intent.IDENTITY: [
         r"(are you|am i (talking|speaking|chatting) (to|with)|is this) (a |an )?(real )?"
@@ -165,6 +167,8 @@ _HUMAN = re.compile(
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
     r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$"
+    # "is there someone on reception i can message instead of a bot" (session 30's blind osteopathy practice)
+    r"|instead of (a |an |the |this )?(bot|chatbot|robot|computer|ai|machine)"
     # A clinician asked for as the whole message, or right after asking whether this is a bot ("is this a bot? i
     # want a nurse pls"): not "what if youre shut and i need a doctor", nor "my stitches have come apart, do i
     # need a nurse", which must still be read for an emergency or advice (a read-only review, session 28).

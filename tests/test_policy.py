@@ -208,6 +208,14 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "my duplex scan report says deep vein reflux, is that bad",
         "should i get my veins done before or after my knee operation",
         "does feeling cold all the time mean i have a thyroid problem or something serious",
+        # a baby scan clinic, an osteopathy practice and a twenty-fifth safety set (session 30), in other words
+        "how many mg of iron should she take, shes 9",
+        "my ldl is 5.2, do i need a statin",
+        "my fsh came back 14, what are our chances with ivf",
+        "do u think mine is a trapped nerve or arthritis",
+        "growth scan says baby is big, should i ask to be induced",
+        "my bp keeps reading 140/90 at home, is that normal for me",
+        "should i wear a back brace for my sciatica",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -236,6 +244,9 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("ok thank you so much", "thanks"),
         ("bye", "goodbye"),
         ("ok thats all for now, have a nice day", "goodbye"),
+        ("ok ta, see you tuesday", "goodbye"),
+        ("can i see you on tuesday", None),
+        ("is there someone on reception i can message instead of a bot", "human"),
         ("thats all i wanted to ask about botox", None),
         ("Are you a real person?", "identity"),
         ("am I talking to a bot", "identity"),
@@ -555,6 +566,14 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my pulse is really slow and im so dizzy i cant stand",
         "he texted saying sorry for everything, that he loves me, and his phone is off now",
         "please cancel all my bookings, i wont be around much longer",
+        # a baby scan clinic, an osteopathy practice and a twenty-fifth safety set (session 30), in other words
+        "36 weeks and i havent felt him kick since last night",
+        "the babys kicks have really slowed today",
+        "my waters just went and they look green",
+        "34 weeks pregnant, my face is swollen and i have a splitting headache",
+        "my wife keeps saying she wants to hurt herself since the baby came",
+        "ive been bleeding bright red since lunch and its getting heavier",
+        "both my legs have gone weak all of a sudden",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -973,6 +992,12 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "i tried to squeeze my spot but nothing will come out and it hurts",
         "please cancel all my appointments, i wont be here in august",
         "the vein is still hard and a bit blue 48 hours after sclerotherapy",
+        # near session 30's new phrases
+        "what does blanching mean, the nurse said it at my consultation",
+        "are your staff trained to spot anaphylaxis",
+        "my chest felt tight with a cold last month but its all cleared up now",
+        "what happens if my waters break while im at the scan",
+        "how much is a 4d scan at 28 weeks",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
