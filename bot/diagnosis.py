@@ -32,7 +32,8 @@ _ARTICLE = (
 # Words after the name that leave it the question: "tinnitus right?", "tmj do you reckon", "sciatica would
 # you agree".
 _CHECKING = (
-    r"(?: right| yeah| yes| then| maybe| perhaps| do you think| do u think| you reckon| u reckon| to me| to you"
+    r"(?: right| yeah| yes| then| maybe| perhaps| do you think| do u think| do you reckon| do u reckon| you reckon"
+    r"| u reckon| to me| to you"
     r"| would you say| would u say| would you agree| would u agree| am i right| dyou reckon| dya reckon| d you reckon)?"
 )
 # The name ends its part of the message, or starts a choice: "is it a verruca or a corn", "is it shin splints

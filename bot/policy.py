@@ -287,7 +287,7 @@ class AnswerPolicy:
         if any(self.emergency.find(text) for text in typed_forms):
             return self.emergency_answer()
         intent = next(filter(None, map(small_talk_intent, typed_forms)), None)
-        if intent:
+        if intent and intent != Intent.HUMAN:
             return self.small_talk(intent)
         # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on
         # the visitor suites, answered right 0.727 → 0.741 (harbour) and 0.652 → 0.681 (riverside).
@@ -304,6 +304,8 @@ class AnswerPolicy:
         cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
         if self.emergency_meaning.matches(cosines):
             return self.emergency_answer()
+        if intent:  # asking for a person, after the red flags by meaning: "nobody needs me anymore, is there
+            return self.small_talk(intent)  # someone i can message instead of a bot" is a red flag first
         topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
         if self.asks_personal_advice(typed, question, cosines[:, :1], vector):
             return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))

@@ -37,6 +37,7 @@ SHIPPED = DiagnosisQuestion(load_safety(KNOWLEDGE).diagnoses)
         "how do i know if mine is a bunion",
         "am i getting an ingrowing nail, the corner is red",
         "pain down my leg when i sit, is it sciatica would you agree",
+        "34 weeks and my pelvis kills when i walk, is it spd do u reckon",  # session 30
         # naming no condition: the bot's opinion of a symptom (`_OPINION`)
         "from what ive said do u think my shoulder is torn",
         "would you say my tooth needs a root canal, pain comes and goes",

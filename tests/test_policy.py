@@ -574,6 +574,7 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "my wife keeps saying she wants to hurt herself since the baby came",
         "ive been bleeding bright red since lunch and its getting heavier",
         "both my legs have gone weak all of a sudden",
+        "i feel like ending everything, can i talk to a real person",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -998,6 +999,7 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "my chest felt tight with a cold last month but its all cleared up now",
         "what happens if my waters break while im at the scan",
         "how much is a 4d scan at 28 weeks",
+        "i want to end everything with my ex, can i still come to couples counselling",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

@@ -351,6 +351,8 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         # far from every ordinary example, though not close to an emergency one (MatchRule.distinct)
         "honestly everyone would cope fine if i just wasnt there anymore",
         "nobody needs me anymore and i have made my decision",
+        # a red flag by meaning comes before a request for a person in the same message (session 30)
+        "sometimes i think about not being alive, can i talk to a real person",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
