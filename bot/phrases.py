@@ -124,10 +124,10 @@ class HistoryRule:
     other than a word of the emergency phrase itself.
     The message is still read by its meaning, and other emergency phrases still count."""
 
-    # Words either side: "swallowing felt a bit odd for a day after my masseter botox but its completely gone
-    # now". 12 instead of 8 (session 30): of the 1,506 blind ordinary worries, 4 fewer alarmed (71 → 67); of
-    # the 1,549 red flags and the 26 visitor suites' 588, none missed that was caught.
-    near = 12
+    # Words either side: "fainted at my last jab appointment last year". (12 was measured in session 30: two
+    # fewer ordinary worries alarmed, but a read-only review found "my dad collapsed at the bus stop, he had a
+    # scan with you last year" excused.)
+    near = 8
 
     def __init__(
         self, phrases: tuple[str, ...], past_or_general: tuple[str, ...], happening_now: tuple[str, ...]

@@ -134,6 +134,8 @@ def validate_question(raw: object) -> str:
     return question
 
 
+# Words of thanks: a whole message of them is thanks, and they may come before a farewell.
+_THANKS = r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)( so much| a lot| very much| again)?"
 _SMALL_TALK = {
     Intent.GREETING: [
         r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?(good )?(morning|afternoon|evening))?",
@@ -141,17 +143,16 @@ _SMALL_TALK = {
         r"((hi|hello|hey|hiya)( there)? )?(is )?(there )?(anyone|anybody|someone) (there|about|around|here)",
     ],
     Intent.THANKS: [
-        r"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?"
-        r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)"
-        r"( so much| a lot| very much| again)?( (that|thats|that is|this|you have been|youve been) "
+        rf"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?{_THANKS}"
+        r"( (that|thats|that is|this|you have been|youve been) "
         r"(helps|helped|helpful|very helpful|really helpful|great|brilliant|perfect|useful)( a lot| so much)?)?"
     ],
     Intent.GOODBYE: [
         # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic), after a
         # thanks and with a when ("ok ta, see you tuesday": session 30's blind osteopathy practice)
-        r"((ok |okay )?(ta |thanks |cheers |thank you )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day"
-        r"|have a good day|thats all)( then| for now| soon| later| tomorrow| next week| on the day| there"
-        r"|( on)? (monday|tuesday|wednesday|thursday|friday|saturday|sunday))?( |$)){1,2}"
+        rf"((ok |okay )?({_THANKS} )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day|have a good day"
+        r"|thats all)( soon| later| tomorrow| next week| on the day| there"
+        r"|( on)? (monday|tuesday|wednesday|thursday|friday|saturday|sunday))?( then| for now)?( |$)){1,2}"
     ],
     Intent.IDENTITY: [
         r"(are you|am i (talking|speaking|chatting) (to|with)|is this) (a |an )?(real )?"
@@ -167,8 +168,9 @@ _HUMAN = re.compile(
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
     r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$"
-    # "is there someone on reception i can message instead of a bot" (session 30's blind osteopathy practice)
-    r"|instead of (a |an |the |this )?(bot|chatbot|robot|computer|ai|machine)"
+    # "is there someone on reception i can message instead of a bot" (session 30's blind osteopathy practice);
+    # not "instead of the machine", "instead of a robot": a clinic's own equipment
+    r"|instead of (a |the |this )?(bot|chatbot)"
     # A clinician asked for as the whole message, or right after asking whether this is a bot ("is this a bot? i
     # want a nurse pls"): not "what if youre shut and i need a doctor", nor "my stitches have come apart, do i
     # need a nurse", which must still be read for an emergency or advice (a read-only review, session 28).
@@ -304,8 +306,10 @@ class AnswerPolicy:
         cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
         if self.emergency_meaning.matches(cosines):
             return self.emergency_answer()
-        if intent:  # asking for a person, after the red flags by meaning: "nobody needs me anymore, is there
-            return self.small_talk(intent)  # someone i can message instead of a bot" is a red flag first
+        # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
+        # talk to a real person" gets the emergency message first.
+        if intent == Intent.HUMAN:
+            return self.small_talk(intent)
         topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
         if self.asks_personal_advice(typed, question, cosines[:, :1], vector):
             return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))

@@ -246,6 +246,9 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("ok thats all for now, have a nice day", "goodbye"),
         ("ok ta, see you tuesday", "goodbye"),
         ("can i see you on tuesday", None),
+        ("many thanks, see you tuesday then", "goodbye"),
+        ("can the hygienist clean my teeth by hand instead of the machine", None),
+        ("can the surgery be done by hand instead of a robot", None),
         ("is there someone on reception i can message instead of a bot", "human"),
         ("thats all i wanted to ask about botox", None),
         ("Are you a real person?", "identity"),
@@ -675,6 +678,9 @@ def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
         "my dad is having a seizure, he had them years ago as well",
         "shes having chest pains, she had a heart attack a long time ago",
         "im having an allergic reaction after the filler, i had one years ago too",
+        # the past far from the emergency is not its history (a read-only review of session 30's wider window)
+        "my dad collapsed at the bus stop, he had a scan with you last year",
+        "my son had a seizure at the park, he had his jabs with you months ago",
         # found by a read-only review of session 18's first phrases, which had narrowed "having" and let
         # "signs of", "just so i know" and "look out for" excuse history
         "dad having heart attack, he had one 2 years ago",

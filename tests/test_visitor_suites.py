@@ -115,7 +115,7 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
 # check now, not a blind measure): every red flag but those listed in STILL_MISSED (19 of 1,549 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 69 of all 1,506 (67
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 71 of all 1,506 (69
 # when measured, session 30; written to share the red flags' words: history with no past marker or too far
 # from it, blurry reading close in meaning to blurry sight after filler, "i went pale when i saw the bill
 # haha", an allergy "as a kid", which an excuse as history would also take from "my son is in anaphylaxis, he
@@ -146,7 +146,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 69
+    assert len(alarmed) <= 71
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
