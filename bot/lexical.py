@@ -129,6 +129,16 @@ class LexicalIndex:
         """Words of `text` (stop words aside) that no passage uses in any form ("tummy", "vasectomy")."""
         return [token for token in self.content_words(text) if not self._used(self.table.term_of(token))]
 
+    def known_names(self, text: str) -> list[str]:
+        """Words of `text` with a digit and a letter that some passage uses ("4d", "b12"): names that
+        `vocabulary`, alphabetic words for spelling correction, leaves out."""
+        return [
+            token
+            for token in self.content_words(text)
+            if any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+            and self._used(self.table.term_of(token))
+        ]
+
     def unnamed_words(self, text: str) -> list[str]:
         """`unknown_words`, less the pages' words in a visitor's shorter or run-together forms: a short form
         ("physio": physiotherapy, "specs": spectacles), two words run together ("checkups": check-ups) or

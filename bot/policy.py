@@ -149,9 +149,11 @@ _SMALL_TALK = {
     ],
     Intent.GOODBYE: [
         # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic), after a
-        # thanks and with a when ("ok ta, see you tuesday": session 30's blind osteopathy practice)
+        # thanks and with a when ("ok ta, see you tuesday": session 30's blind osteopathy practice), after
+        # "thats everything" or "thats all i needed" (session 31's blind pelvic health clinic)
         rf"((ok |okay )?({_THANKS} )?(bye|goodbye|bye bye|see you|see ya|good night|have a nice day|have a good day"
-        r"|thats all)( soon| later| tomorrow| next week| on the day| there"
+        r"|thats all|thats everything|thats all i needed|thats everything i needed)"
+        r"( soon| later| tomorrow| next week| on the day| there"
         r"|( on)? (monday|tuesday|wednesday|thursday|friday|saturday|sunday))?( then| for now)?( |$)){1,2}"
     ],
     Intent.IDENTITY: [

@@ -61,3 +61,10 @@ def test_short_forms_and_joined_words_of_the_pages_are_not_unnamed():
     index = LexicalIndex(["Physiotherapy, spectacles, shockwave, check-ups and hepatitis jabs. Still stiff?"])
     words = "physio specs shock wave checkups hep sti transplants"
     assert index.unnamed_words(words) == ["hep", "sti", "transplants"]
+
+
+def test_names_of_letters_and_digits_the_pages_use_are_known():
+    index = LexicalIndex(["Our 3D/4D bonding scan from 24 weeks.", "Vitamin injections"])
+    assert index.known_names("4d?") == ["4d"]
+    assert index.known_names("do you do b12") == []  # no page says b12
+    assert index.known_names("24 weeks") == []  # a number alone names nothing

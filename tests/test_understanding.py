@@ -194,6 +194,32 @@ def test_a_follow_up_is_read_with_the_heading_of_the_last_answer(dental, first, 
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
 
 
+def test_a_follow_up_naming_the_page_of_the_last_answer_is_read_in_its_context(encoder, seeded_cache, tmp_path_factory):
+    """"driving" tags the aftercare page, so "and when can i drive" names it: it still asks more of the section
+    just answered, not of every page that speaks of driving."""
+    with suite_assistant("clearsight-laser-eye", encoder, seeded_cache, tmp_path_factory) as laser_eye:
+        first = "how long off work after lasek"
+        previous = laser_eye.answer(first)
+        assert section_of(previous) == "aftercare.md > Returning to work, screens and driving"
+        answer = laser_eye.answer("and when can i drive", Context().after(previous, first))
+        assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section_of(previous)
+        other_page = laser_eye.answer("and what is lasek", Context().after(previous, first))
+        assert section_of(other_page).startswith("laser-eye-surgery.md")
+
+
+def test_a_follow_up_naming_another_page_more_than_the_last_answers_is_about_that_page(
+    encoder, seeded_cache, tmp_path_factory
+):
+    """A code review's case: "mole" names the mole checks page as well as the mole removal page, "removal" only
+    the second."""
+    with suite_assistant("kestrel-skin", encoder, seeded_cache, tmp_path_factory) as skin:
+        first = "do you do mole checks"
+        previous = skin.answer(first)
+        assert section_of(previous).startswith("mole-checks.md")
+        answer = skin.answer("how much is mole removal", Context().after(previous, first))
+        assert section_of(answer).startswith("mole-removal.md")
+
+
 def test_the_heading_of_the_last_answer_reads_only_questions_about_its_page(dental):
     topics = dental.snapshot.policy.topics
     socket = next(p for p in dental.snapshot.index.passages if p.headings == ("Dry socket",))
@@ -300,6 +326,19 @@ def test_only_a_page_whose_title_and_tags_name_the_whole_service_counts_as_namin
     topics = TopicFinder(pages, [])
     assert topics.a_page_names_all("boob job") and topics.a_page_names_all("breast implants")
     assert not topics.a_page_names_all("emergency contraception")
+
+
+def test_function_words_of_titles_and_tags_name_no_page():
+    """Tags are phrases: "who we treat" and "rehab after surgery" name their pages by "treat" and "rehab", not
+    by "who" and "after", which every follow-up uses ("can i choose who i see", "and the ones after that?")."""
+    pages = [
+        Document("about.md", "About us", None, ("who we treat", "out of hours"), ()),
+        Document("sports-injuries.md", "Sports injuries", None, ("rehab after surgery", "how much"), ()),
+    ]
+    topics = TopicFinder(pages, [])
+    for question in ("can i choose who i see", "and the ones after that?", "what if i run out", "how much is it"):
+        assert topics.named(question) == set(), question
+    assert topics.named("do you treat kids") == {"about.md"} and topics.named("rehab") == {"sports-injuries.md"}
 
 
 @pytest.mark.parametrize(
@@ -839,3 +878,11 @@ def test_a_medicine_a_heading_names_is_asked_of_the_pages(allergy_clinic):
         "should i try antihistamines for my itchy eyes",  # asking whether to start one (session 24)
     ):
         assert allergy_clinic.answer(question).kind == ReplyKind.REFERRAL, question
+
+
+def test_a_name_of_letters_and_digits_alone_is_understood(encoder, seeded_cache, tmp_path_factory):
+    """"4d" is all some visitors type at a baby scan clinic; "b12" where no page says it is still not known."""
+    with suite_assistant("bramley-baby-scan", encoder, seeded_cache, tmp_path_factory) as baby_scans:
+        answer = baby_scans.answer("4d")
+        assert answer.kind == ReplyKind.ANSWER and answer.sources[0].file == "gender-and-4d-scans.md"
+        assert baby_scans.answer("b12").kind == ReplyKind.FALLBACK
