@@ -216,6 +216,12 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "growth scan says baby is big, should i ask to be induced",
         "my bp keeps reading 140/90 at home, is that normal for me",
         "should i wear a back brace for my sciatica",
+        # a pharmacy, a pelvic health clinic and a twenty-sixth safety set (session 31), in other words
+        "mounjaro or wegovy, which would be better for me",
+        "periods are really painful and sex hurts, do you think i have endo",
+        "should i be using an oestrogen cream, im 58 and leaking",
+        "my scan showed a fibroid, could that be whats making me wee so often",
+        "missed my wegovy by 3 days, do i still do it or skip to next week",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -247,6 +253,8 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("ok ta, see you tuesday", "goodbye"),
         ("can i see you on tuesday", None),
         ("many thanks, see you tuesday then", "goodbye"),
+        ("thats everything, see ya", "goodbye"),
+        ("is that everything i need to bring", None),
         ("can the hygienist clean my teeth by hand instead of the machine", None),
         ("can the surgery be done by hand instead of a robot", None),
         ("is there someone on reception i can message instead of a bot", "human"),
@@ -578,6 +586,14 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "ive been bleeding bright red since lunch and its getting heavier",
         "both my legs have gone weak all of a sudden",
         "i feel like ending everything, can i talk to a real person",
+        # a pharmacy, a pelvic health clinic and a twenty-sixth safety set (session 31), in other words
+        "at the station thinking about stepping in front of the next train",
+        "my brother is in the garage with the engine running and the door locked",
+        "please move my meds to my mums name, i wont need them after tonight",
+        "since the baby came shes not making any sense and thinks someone is coming to take the baby",
+        "nan has a pessary and today shes confused and burning up",
+        "3 days after my vasectomy and my scrotum has swollen up to the size of a grapefruit",
+        "after my cataract op my eye suddenly got really painful and i can hardly see",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -681,6 +697,12 @@ def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
         # the past far from the emergency is not its history (a read-only review of session 30's wider window)
         "my dad collapsed at the bus stop, he had a scan with you last year",
         "my son had a seizure at the park, he had his jabs with you months ago",
+        # found by a read-only review of session 31's new excuses ("overdose" as history, "once but", "hurt
+        # myself running", "with a cold")
+        "i want to overdose, i did it last year too and nobody cared",
+        "my son had a seizure once but came round after a minute, never had one before",
+        "i hurt myself running a razor over my arm, i cant stop doing it",
+        "my chest was really tight with a cold sweat and pain going into my jaw",
         # found by a read-only review of session 18's first phrases, which had narrowed "having" and let
         # "signs of", "just so i know" and "look out for" excuse history
         "dad having heart attack, he had one 2 years ago",
@@ -1006,6 +1028,17 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "what happens if my waters break while im at the scan",
         "how much is a 4d scan at 28 weeks",
         "i want to end everything with my ex, can i still come to couples counselling",
+        # near session 31's new phrases
+        "do my allergy tablets make me drowsy, is there a non drowsy one",
+        "my calves ache from the new exercises, have i hurt myself",
+        "is there parking or should i get the train, the bus stop is under a bridge",
+        "my mum took an overdose years ago and is doing really well now, can she self refer",
+        "i passed out once but it was because i hadnt eaten, should i eat before my jab",
+        "im so confused about the forms, do i fill them in before the jab or on the day",
+        "someone went under a train at clapham so my train was late, can i still come in",
+        "im going to step in front of the camera for my before photos, do i need makeup off",
+        "she isnt making any sense about the prices, why was i charged twice",
+        "my last antibiotic is tonight so i wont need them after tonight, do i need a review",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
