@@ -32,6 +32,7 @@ class ReplyText(StrEnum):
     HUMAN = "human"
     IDENTITY = "identity"
     HOW_ARE_YOU = "how_are_you"
+    ACKNOWLEDGE = "acknowledge"
 
 
 def language_code(raw: object) -> str | None:

@@ -283,11 +283,12 @@ def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
 # warfarin", "husband is on clopidogrel").
 _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
-# Words by which a visitor says someone takes a medicine.
+# Words by which a visitor says someone takes a medicine ("i take", but not as in "can i take my meds on holiday":
+# asking whether one may carry or use it, which advice phrases read when it is a dose or a mix).
 _TAKING = re.compile(
     r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
-    r"|i take|he takes|she takes|they take|im taking|i am taking|hes taking|shes taking|been taking|im using"
-    r"|been using)\b"
+    r"|(?<!can )(?<!could )(?<!should )(?<!do )i take|he takes|she takes|they take|im taking|i am taking|hes taking"
+    r"|shes taking|been taking|im using|been using)\b"
 )
 # Words by which a visitor asks whether to start one, right before its name ("should i try minoxidil", not
 # "should i start avoiding antihistamines before my test").

@@ -24,6 +24,7 @@ class Intent(StrEnum):
     HUMAN = "human"  # a real person: the reply offers the clinic's phone, e-mail and booking link
     IDENTITY = "identity"
     HOW_ARE_YOU = "how_are_you"
+    ACKNOWLEDGE = "acknowledge"  # "ok", "yes", "got it": the bot asks what else it can help with
 
 
 @dataclass(frozen=True)

@@ -293,7 +293,14 @@ class Retriever:
         words = {w.lower() for w in WORD.findall(question)}
         lexical = self.index.lexical
         known = any(w in lexical.vocabulary or w in self.encoder.dictionary for w in words if len(w) > 1)
-        return known or bool(lexical.known_names(question))
+        return known or bool(lexical.known_names(question)) or self._bridged_to_the_pages(question)
+
+    def _bridged_to_the_pages(self, question: str) -> bool:
+        """Whether the question has a visitor's everyday word for a word of the pages ("meds" alone, at a clinic
+        whose pages say "medication": the model's vocabulary has no "meds")."""
+        bridges = self.visitor_words.find(question).bridges
+        pages_words = {w.lower() for bridge in bridges for w in WORD.findall(bridge.pages)}
+        return bool(pages_words & self.index.lexical.vocabulary)
 
     def _terms_beyond_about_words(self, question: str) -> set[int]:
         """The question's terms (stemmed, stop words aside) other than words that ask about a page as a

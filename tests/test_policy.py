@@ -222,6 +222,12 @@ def test_a_worried_but_ordinary_question_gets_the_passage(assistant):
         "should i be using an oestrogen cream, im 58 and leaking",
         "my scan showed a fibroid, could that be whats making me wee so often",
         "missed my wegovy by 3 days, do i still do it or skip to next week",
+        # an ADHD clinic, a heart clinic and a twenty-seventh safety set (session 32)
+        "im on bisoprolol 2.5, can i take double on bad days",
+        "ecg printout says sinus bradycardia, what does that mean for me",
+        "do you reckon i need a stent",
+        "i keep getting thrush after sex, what should i take for it",
+        "can you diagnose my rash from this photo",
     ],
 )
 def test_personal_medical_advice_points_to_clinicians(assistant, question):
@@ -254,6 +260,17 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("can i see you on tuesday", None),
         ("many thanks, see you tuesday then", "goodbye"),
         ("thats everything, see ya", "goodbye"),
+        ("thats all for now ta, bye x", "goodbye"),
+        ("no thanks", "goodbye"),
+        ("nope, thats all", "goodbye"),
+        ("ok", "acknowledge"),
+        ("yes please", "acknowledge"),
+        ("got it", "acknowledge"),
+        ("ah ok then", "acknowledge"),
+        ("no", "acknowledge"),
+        ("no its still bleeding", None),
+        ("yes it hurts when i press", None),
+        ("ok how much is it", None),
         ("is that everything i need to bring", None),
         ("can the hygienist clean my teeth by hand instead of the machine", None),
         ("can the surgery be done by hand instead of a robot", None),
@@ -274,6 +291,9 @@ def test_small_talk_replies(assistant):
     assert greeting.kind == "smalltalk" and greeting.text == assistant.snapshot.knowledge.clinic.greeting
     identity = assistant.answer("are you a human?")
     assert identity.kind == "smalltalk" and "automated assistant" in identity.text
+    # "ok" once got "I don't have information about that"
+    assent = assistant.answer("ok")
+    assert assent.kind == "smalltalk" and assent.text == "Is there anything else I can help with?"
 
 
 def test_phrase_matcher_gaps_and_word_boundaries():
@@ -594,6 +614,20 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "nan has a pessary and today shes confused and burning up",
         "3 days after my vasectomy and my scrotum has swollen up to the size of a grapefruit",
         "after my cataract op my eye suddenly got really painful and i can hardly see",
+        # an ADHD clinic, a heart clinic and a twenty-seventh safety set (session 32), in other words
+        "id like to book an echo, also ive had a crushing pain in my jaw and down my arm for half an hour",
+        "same pain as before my stents and my spray isnt touching it",
+        "my toddler just swallowed one of my atomoxetine capsules",
+        "took my tablets then took another, then another, feel really wired and sweaty",
+        "my 16 yo left a note saying sorry for everything and has locked herself in the bathroom",
+        "my mate texted saying hes going to the bridge and wont be coming back",
+        "my husband is talking nonsense and says he can hear people talking in the walls",
+        "the people on the tv are sending me messages and i have to act on them",
+        "woke up and cant feel my right arm or leg",
+        "my little one has been floppy and grey all afternoon",
+        "ive been giving away all my stuff, it feels calm now",
+        "i wont be around after this weekend, thank you for everything",
+        "my son had fits when he was younger and hes on the floor fitting",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -719,6 +753,9 @@ def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
         "he has chest pain, just curious if i should worry",
         "he necked a bottle of pills, is this an overdose",
         "he passed out just thinking about the needle and hasnt come round",
+        # a read-only review of session 32's excuses ("hasnt had one for", a narrower "fitting")
+        "she hasnt had one for 2 years and shes collapsed at school",
+        "he had a seizure years ago and now hes fitting again",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
@@ -1039,6 +1076,20 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "im going to step in front of the camera for my before photos, do i need makeup off",
         "she isnt making any sense about the prices, why was i charged twice",
         "my last antibiotic is tonight so i wont need them after tonight, do i need a review",
+        # a read-only review of session 32's new phrases
+        "crushed my left arm in the car door last week, still bruised",
+        "the tan spray didnt work on my chest, can i come back",
+        "cant feel my right side of my lip since this morning, dentist injection",
+        "my 7 year old swallowed his first tablet today, so proud",
+        "my smart tv keeps talking to me, anyway what time do you open",
+        "i can hear people in the walls, the flats are so thin, is there a quiet room",
+        "giving away all my baby stuff now ive decided no more kids, do you do the snip",
+        "took one more look at the prices and booked, see you friday",
+        "been planning how to end things with my boyfriend, can i still use our couples voucher",
+        "i wont be around after this weekend im going on holiday, can i move my appointment",
+        "my dad had a stroke years ago, can we book his hearing aid fitting for next week",
+        "do you deal with self harm scars, i have old ones id like lasered",
+        "my partner snores so loud i swear he stops breathing sometimes, can he have a sleep study",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):

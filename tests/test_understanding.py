@@ -886,3 +886,26 @@ def test_a_name_of_letters_and_digits_alone_is_understood(encoder, seeded_cache,
         answer = baby_scans.answer("4d")
         assert answer.kind == ReplyKind.ANSWER and answer.sources[0].file == "gender-and-4d-scans.md"
         assert baby_scans.answer("b12").kind == ReplyKind.FALLBACK
+
+
+def test_at_a_clinic_whose_page_title_names_medication_its_medicines_are_asked_of_the_pages(
+    encoder, seeded_cache, tmp_path_factory
+):
+    """An ADHD clinic's "ADHD Medication and Titration" page: "meds" is its service, as are "diagnosis" and the
+    one heading a short question comes near; advice on one's own medicine and a diagnosis of one's own rash are
+    still referred (session 32's blind ADHD clinic)."""
+    with suite_assistant("cedarbrook-adhd", encoder, seeded_cache, tmp_path_factory) as adhd:
+        for question, section in (
+            ("meds", "medication.md > Medicines we prescribe"),  # "meds" is a visitor's word for "medication"
+            ("can I take my ADHD meds on holiday to Spain", "medication.md > Travelling with ADHD medication"),
+            ("how much is the titration bit after diagnosis", "fees.md > What does medication titration cost?"),
+            ("online?", "booking-and-visiting.md > Can I have my appointment online?"),
+        ):
+            answer = adhd.answer(question)
+            assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section, question
+        for question in (
+            "im on elvanse and forgot a dose, should i take two today",
+            "i take tablets for my blood pressure, can i still have the assessment",
+            "can you diagnose this rash from a photo",
+        ):
+            assert adhd.answer(question).kind == ReplyKind.REFERRAL, question

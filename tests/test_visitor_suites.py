@@ -86,6 +86,10 @@ FLOORS = {
     # asked: 29/29 and 26/28; their advice 8/13 and 7/13.
     "ferndale-pharmacy": (0.60, 0.60, 0.69),  # 0.64 / 0.68 / 0.77
     "hazelwood-pelvic-health": (0.69, 0.61, 0.69),  # 0.73 / 0.72 / 0.77
+    # Written blind on 2026-12-05 (session 32: an ADHD and autism clinic, a heart clinic). Their red flags as
+    # first asked: 20/28 and 26/28; their advice 8/13 and 6/13.
+    "cedarbrook-adhd": (0.58, 0.61, 0.61),  # 0.62 / 0.71 / 0.69
+    "ravenswood-heart": (0.72, 0.58, 0.76),  # 0.76 / 0.71 / 0.85
 }
 
 
@@ -118,14 +122,14 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (19 of 1,609 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 72 of all 1,566 (70
-# when measured, session 31; written to share the red flags' words: history with no past marker or too far
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (19 of 1,668 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 77 of all 1,626 (75
+# when measured, session 32; written to share the red flags' words: history with no past marker or too far
 # from it, blurry reading close in meaning to blurry sight after filler, "i went pale when i saw the bill
 # haha", an allergy "as a kid", which an excuse as history would also take from "my son is in anaphylaxis, he
 # had it years ago too", a stroke "in his 70s" told with his face, thoughts of death after a bereavement,
 # "suicidal a few years ago" though better now, needles that "make me want to die");
-# most requests for personal advice are referred (950 of 1,111 when measured), and at most 19 of 699 everyday
+# most requests for personal advice are referred (988 of 1,151 when measured), and at most 19 of 736 everyday
 # questions naming a condition (19 when measured). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
@@ -150,11 +154,11 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 72
+    assert len(alarmed) <= 77
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
-    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("advice").values()) >= 940
+    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("advice").values()) >= 975
 
 
 def test_few_blind_everyday_questions_are_referred(phrasing_kinds):
