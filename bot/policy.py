@@ -429,7 +429,8 @@ class AnswerPolicy:
 
     def from_hits(self, found: Retrieval, clarify_floor: float | None = None) -> Answer:
         """The best passage when confident, else "Did you mean…" with the sections just below the threshold
-        (down to `clarify_floor` when given), else "I don't know"."""
+        (down to `clarify_floor` when given: a short question; the one section there when it is alone), else
+        "I don't know"."""
         hits, threshold = found.hits, self.settings.answer_threshold
         best_confidence = self.retriever.settings.confidence(found.best_score) if hits else 0.0
         if best_confidence >= threshold or self.stands_out(hits, best_confidence):
