@@ -8,6 +8,7 @@ file and the line, so staff can find and fix it; other files still load.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ import yaml
 from bot.hours import HoursError, parse_hours
 from bot.languages import ReplyText, ReplyTexts, language_code
 from bot.markdown import list_marker, safe_markdown
-from bot.phrases import has_range, normalise
+from bot.phrases import GAP, NEAR, has_range, normalise
 from bot.visitor_words import WordBridge, read_bridges
 
 MAX_FILE_BYTES = 5_000_000
@@ -178,10 +179,23 @@ def decode_text(data: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# A top-level "key: value" line whose value has a colon of its own ("title: Visiting us: opening times"): YAML
+# refuses it, though staff meant the obvious (a blind clinic written in session 33 lost its visiting page so).
+_COLON_IN_VALUE = re.compile(
+    r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>(?![\"'\[{|>&*!%@`#]).*?: .*?)[ \t]*$", re.MULTILINE
+)
+
+
 def _load_yaml(text: str, name: str, first_line: int = 1) -> dict:
     try:
         value = parse_yaml(text)
     except yaml.YAMLError as exc:
+        quoted = _COLON_IN_VALUE.sub(lambda m: f"{m['key']}: {json.dumps(m['value'], ensure_ascii=False)}", text)
+        if quoted != text:
+            try:
+                return _load_yaml(quoted, name, first_line)
+            except KnowledgeError:
+                pass
         mark = getattr(exc, "problem_mark", None)
         last_line = max(len(text.rstrip().split("\n")) - 1, 0)  # YAML reports "end of file" past the last line
         line = first_line + min(mark.line, last_line) if mark else first_line
@@ -468,8 +482,8 @@ def words_together_phrases(value: object) -> tuple[str, ...]:
 def words_together_entries(value: object) -> dict[str, tuple[str, ...]]:
     """`emergency_together`, each entry by its name as phrases: an entry names two or three lists of words
     (a list is one line, its words or phrases separated by commas), and a word of each list, in any order,
-    with up to four words between them, is an emergency ("swallow" with "hard": "its really hard for me to
-    swallow")."""
+    with up to eight words between them (bot/phrases.py: NEAR), is an emergency ("swallow" with "hard": "its
+    really hard for me to swallow")."""
     if value is None:
         return {}
     problem = "'emergency_together' must name lists of words: two or three lines of words separated by commas"
@@ -484,14 +498,15 @@ def words_together_entries(value: object) -> dict[str, tuple[str, ...]]:
         groups = [[w.strip() for w in line.split(",") if w.strip()] for line in lines]
         if not all(groups):
             raise KnowledgeError(SAFETY_FILE, None, f"{problem} (see '{name}': a line without words)")
-        # A word of no letters would drop its part, and "...", "|" or a range ("8-10") would add parts or
+        # A word of no letters would drop its part, and "...", "~", "|" or a range ("8-10") would add parts or
         # choices: each would make the entry match far more than staff wrote.
-        odd = [w for group in groups for w in group if "..." in w or "|" in w or has_range(w) or not normalise(w)]
+        marks = (GAP, NEAR.strip(), "|")
+        odd = [w for group in groups for w in group if any(m in w for m in marks) or has_range(w) or not normalise(w)]
         if odd:
             raise KnowledgeError(SAFETY_FILE, None, f"'emergency_together' '{name}': not a word: {', '.join(odd)}")
         # One phrase for each order, each part a choice of words: "swallow|swallowing ... hard|cant".
         orders = itertools.permutations(groups)
-        entries[name] = tuple(dict.fromkeys(" ... ".join("|".join(words) for words in order) for order in orders))
+        entries[name] = tuple(dict.fromkeys(NEAR.join("|".join(words) for words in order) for order in orders))
     return entries
 
 

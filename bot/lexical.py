@@ -151,6 +151,19 @@ class LexicalIndex:
             if not (word in split or self._is_short_form(word) or self._is_joined_pair(word))
         ]
 
+    def named_apart(self, words: list[str]) -> bool:
+        """Whether every one of `words` is used by some passage but no passage uses them all (in any form)."""
+        terms = {self.table.term_of(word) for word in words}
+        if len(terms) < 2 or not all(self._used(term) for term in terms):
+            return False
+        together: set[int] | None = None
+        for term in terms:
+            passages = set(self.posting_passages[self.starts[term] : self.starts[term + 1]].tolist())
+            together = passages if together is None else together & passages
+            if not together:
+                return True
+        return False
+
     def _is_short_form(self, word: str) -> bool:
         """Whether `word`, or its singular when it ends in "s", begins a word of the pages at least twice as
         long. Not for three letters, which begin too many words ("sti" is not "stiffness"; visitor_words.yaml

@@ -135,8 +135,10 @@ def validate_question(raw: object) -> str:
     return question
 
 
-# Words of thanks: a whole message of them is thanks, and they may come before a farewell.
+# Words of thanks: a whole message of them is thanks, and they may come before a farewell
+# (with a word of address: "cheers pet", "ta love": session 33's blind ENT clinic in Newcastle)
 _THANKS = r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)( so much| a lot| very much| again)?"
+_THANKS += r"( pet| love| mate| hun| hon| duck| flower| petal)?"
 _SMALL_TALK = {
     Intent.GREETING: [
         r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?(good )?(morning|afternoon|evening))?",
@@ -146,7 +148,7 @@ _SMALL_TALK = {
     Intent.THANKS: [
         rf"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?{_THANKS}"
         r"( (that|thats|that is|this|you have been|youve been) "
-        r"(helps|helped|helpful|very helpful|really helpful|great|brilliant|perfect|useful)( a lot| so much)?)?"
+        r"((really |very |so )?(helps|helped|helpful)|great|brilliant|perfect|useful)( a lot| so much)?)?"
     ],
     Intent.GOODBYE: [
         # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic), after a

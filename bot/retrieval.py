@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,11 @@ from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 # their Python wrappers cost about 0.4 ms a question on covid-faq's 263 passages. Back to back on a busy
 # machine, answer()'s p50 went from 1.30x to 1.22-1.24x the bare encoder's (README "Performance").
 SCAN_UP_TO = 30_000
+# A service's name of up to three words must be in one passage together, or the pages do not name it. (On the
+# thirty visitor suites of session 32: fallback right 430 → 439 of 562, answered right unchanged at 2,879 of
+# 3,779; a longer name is left to the threshold: "that calm birth breathing course thing".)
+SERVICE_NAME_WORDS = 3
+_POSSESSIVE = re.compile(r"\b(?:my|our|his|her|their|your|ur)\b")
 # Words that ask for a page as a whole, not for anything in it: "what is microneedling", "tell me about
 # fillers", "do you offer peels".
 _ABOUT_WORDS = frozenset(
@@ -268,15 +274,23 @@ class Retriever:
         """The words no page uses, in any form, of the service the question asks for ("transplants" in "do
         you do hair transplants"), or of something else it asks about ("weather"; see bot/services.py): none
         when it asks for neither, or for one the pages name, or name with a visitor's everyday words ("do you
-        do jabs"). The question is read with its spelling corrected, as for the search (correcting it twice
-        changes nothing)."""
+        do jabs"). A name of a few words that no one passage has together is unnamed too, all its words:
+        "laser hair removal" at a laser eye clinic, whose pages say "laser", "hair" and "removal" apart. The
+        question is read with its spelling corrected, as for the search (correcting it twice changes nothing)."""
         if asked_for(self.correct_spelling(question)) == HOME_VISITS:  # everyday words, named only together
             named = any(NAMES_HOME_VISITS.search(passage.search_text) for passage in self.index.passages)
             return [] if named else [HOME_VISITS]
         service = self.service_asked_for(question) or something_else_asked_about(self.correct_spelling(question))
         if not service:
             return []
-        return [word for word in self.index.lexical.unnamed_words(service) if not names_nothing(word)]
+        lexical = self.index.lexical
+        unnamed = [word for word in lexical.unnamed_words(service) if not names_nothing(word)]
+        if unnamed:
+            return unnamed
+        naming = [word for word in lexical.content_words(service) if not names_nothing(word)]
+        # "a copy of my mole photos" names something of the visitor's, not a service
+        a_name = len(naming) <= SERVICE_NAME_WORDS and not _POSSESSIVE.search(service)
+        return naming if a_name and lexical.named_apart(naming) else []
 
     def service_asked_for(self, question: str) -> str | None:
         """The words naming the service the question asks for, as the search reads them: spelling corrected, a

@@ -48,10 +48,12 @@ _PRICE_OF = re.compile(
     r" (?:prices?|costs?|pricing|price list|fees?)[\s?!.]*$"
 )
 # Where the name of the thing ends: "botox | for sweaty armpits", "a peel | before my holiday", "whitening |
-# and is it cheaper than boots" ("scale and polish" goes on).
+# and is it cheaper than boots", "an mri | without seeing a doctor", "one of those straps | that keeps kids
+# glasses on" ("scale and polish" goes on).
 _THING_ENDS = re.compile(
-    r"(?:^|\s+)(?:for|on|in|at|near|here|there|with|before|after|to|from|as|like|than|while|during|if|because|"
-    r"so|when|today|tomorrow|tonight|this|next|please|pls|plz|cost|costs|roughly|approx|approximately)\b"
+    r"(?:^|\s+)(?:for|on|in|at|near|here|there|with|without|before|after|to|from|as|like|than|while|during|if|"
+    r"because|so|when|today|tomorrow|tonight|this|next|please|pls|plz|cost|costs|roughly|approx|approximately)\b"
+    r"|\s+(?:that|which|who)\b"
     r"|\s+(?:and|or|but) (?:is|are|do|does|can|could|will|would|how|what|when|where|if|i|it)\b|[,.;:?!]"
 )
 # "can i have a glass of wine after botox", "can i get my nails done before a peel", "can i get drunk after

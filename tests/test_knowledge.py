@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,20 @@ def test_bad_files_are_reported_with_file_and_line(tmp_path, content, line, mess
     assert message in caught.value.message
 
 
+def test_a_colon_inside_a_value_is_read_as_staff_meant_it(knowledge_dir):
+    """YAML refuses "title: Visiting us: opening times" (a second ": "): two blind clinics' writers met it."""
+    page = "---\ntitle: Visiting us: opening times\nurl: https://clinic.test/visit\ntags: [parking]\n---\nText.\n"
+    doc = parse_markdown(page, "visiting.md")
+    assert (doc.title, doc.url, doc.tags) == ("Visiting us: opening times", "https://clinic.test/visit", ("parking",))
+    clinic = re.sub(
+        r"(?m)^disclaimer: .*$",
+        "disclaimer: Please note: I cannot give medical advice.",
+        (knowledge_dir / "clinic.yaml").read_text("utf-8"),
+    )
+    write(knowledge_dir, "clinic.yaml", clinic)
+    assert load_clinic(knowledge_dir).disclaimer == "Please note: I cannot give medical advice."
+
+
 def test_bad_file_is_skipped_and_the_others_still_load(knowledge_dir):
     write(knowledge_dir, "broken.md", b"\xc3\x28 broken")
     knowledge = load_knowledge(knowledge_dir)
@@ -127,10 +142,11 @@ def test_words_that_are_an_emergency_together_become_phrases(knowledge_dir):
     together = "emergency_together:\n  swallowing made hard:\n    - swallow, swallowing\n    - hard, cant\n"
     write(knowledge_dir, "safety.yaml", safety.replace("emergency_together:\n", together))
     rules = load_safety(knowledge_dir)
-    assert {"swallow|swallowing ... hard|cant", "hard|cant ... swallow|swallowing"} <= set(rules.emergency)
-    assert "hard|cant ... swallow|swallowing" not in rules.may_be_history  # an emergency now, whatever else
+    assert {"swallow|swallowing ~ hard|cant", "hard|cant ~ swallow|swallowing"} <= set(rules.emergency)
+    assert "hard|cant ~ swallow|swallowing" not in rules.may_be_history  # an emergency now, whatever else
     bad_entries = ("[swallow, hard]", "{x: [swallow]}", "{x: [swallow, hard, a, b]}", "{x: [swallow, ' , ']}")
-    for bad in (*bad_entries, "{x: ['!!!', hard]}", "{x: ['a|b', hard]}", "{x: ['swallow ... pills', hard]}"):
+    odd_words = ("{x: ['!!!', hard]}", "{x: ['a|b', hard]}", "{x: ['swallow ... pills', hard]}", "{x: ['a ~ b', c]}")
+    for bad in (*bad_entries, *odd_words):
         write(knowledge_dir, "safety.yaml", f"{safety}\nemergency_together: {bad}\n")
         with pytest.raises(KnowledgeError, match="emergency_together"):
             load_safety(knowledge_dir)
@@ -146,12 +162,12 @@ def test_may_be_history_names_words_together_entries_or_phrases(knowledge_dir):
 
     write(knowledge_dir, "safety.yaml", history("sick with hives"))
     rules = load_safety(knowledge_dir)
-    assert {"hives ... vomiting", "vomiting ... hives"} <= set(rules.may_be_history)
-    assert {"hives ... vomiting", "vomiting ... hives"} <= set(rules.emergency)  # and still emergency phrases
+    assert {"hives ~ vomiting", "vomiting ~ hives"} <= set(rules.may_be_history)
+    assert {"hives ~ vomiting", "vomiting ~ hives"} <= set(rules.emergency)  # and still emergency phrases
     # A name that is also an emergency phrase means the phrase.
     write(knowledge_dir, "safety.yaml", history("chest pain").replace("sick with hives:", "chest pain:"))
     rules = load_safety(knowledge_dir)
-    assert "chest pain" in rules.may_be_history and "hives ... vomiting" not in rules.may_be_history
+    assert "chest pain" in rules.may_be_history and "hives ~ vomiting" not in rules.may_be_history
     write(knowledge_dir, "safety.yaml", history("hives with fainting"))
     with pytest.raises(KnowledgeError, match="'may_be_history' must list emergency phrases or names of"):
         load_safety(knowledge_dir)

@@ -63,6 +63,14 @@ def test_short_forms_and_joined_words_of_the_pages_are_not_unnamed():
     assert index.unnamed_words(words) == ["hep", "sti", "transplants"]
 
 
+def test_words_no_one_passage_has_together_are_named_apart():
+    index = LexicalIndex(["Laser eye surgery reshapes the cornea.", "Wash your hair gently.", "Stitch removal."])
+    assert index.named_apart(["laser", "hair", "removal"])
+    assert not index.named_apart(["lasers", "eyes"])  # together in one passage, in any form
+    assert not index.named_apart(["laser", "tattoo"])  # a word no passage has: see unnamed_words
+    assert not index.named_apart(["laser"])
+
+
 def test_names_of_letters_and_digits_the_pages_use_are_known():
     index = LexicalIndex(["Our 3D/4D bonding scan from 24 weeks.", "Vitamin injections"])
     assert index.known_names("4d?") == ["4d"]

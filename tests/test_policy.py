@@ -334,12 +334,14 @@ def test_phrases_that_are_no_emergency_hide_only_their_own_words():
     assert matcher.find("tooth pulled cant breathe lips grey")  # in the excusing phrase's gap: not excused
 
 
-def test_words_together_match_in_any_order_within_four_words():
+def test_words_together_match_in_any_order_within_eight_words():
     together = {"trouble swallowing": ["swallow, swallowing", "hard, cant, struggling"]}
     matcher = PhraseMatcher(words_together_phrases(together))
     assert matcher.find("its really hard for me to swallow since the botox")
     assert matcher.find("swallowing has got so hard")
     assert matcher.find("i cant swallow")
+    assert matcher.find("swallowing since the botox on monday has got really hard")  # eight words apart
+    assert not matcher.find("swallowing the numbing tablet before my appointment on monday was not too hard")
     assert not matcher.find("hard day at work, can i book a facial, and does the numbing cream taste when you swallow")
     assert not matcher.find("it hurts when i swallow")  # neither word of the second line
     child = {"a child and medicines": ["empty packet, open", "tablets, pills", "toddler, year old"]}
@@ -347,6 +349,12 @@ def test_words_together_match_in_any_order_within_four_words():
     assert matcher.find("found my 4 year old with grandmas heart pills bottle open")
     assert matcher.find("empty packet of my tablets next to the toddler")
     assert not matcher.find("my 4 year old needs a filling, is it open on saturdays")  # no third word
+
+
+def test_a_gap_in_a_phrase_is_up_to_four_words():
+    matcher = PhraseMatcher(("swallow ... hard",))
+    assert matcher.find("swallow is now really quite hard")
+    assert not matcher.find("swallow since the botox on monday has got really hard")  # eight words: a together entry
 
 
 def test_only_the_history_phrases_themselves_are_excused_as_history():

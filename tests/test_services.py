@@ -31,6 +31,9 @@ from bot.services import asked_for, asks_the_clinic, names_nothing, something_el
         ("do you do scale and polish", "scale and polish"),
         ("do you do hair transplants before summer", "hair transplants"),
         ("can i get an sti check before i go travelling", "sti check"),
+        # what it is without, or what it does (session 33)
+        ("can i get an mri without seeing a doctor first", "mri"),
+        ("how much is one of those straps that keeps kids glasses on", "one of those straps"),
         # a visit at home, in other words too (session 27)
         ("can the doctor come out to the house, hes too poorly to bring in", "home visits"),
         ("can a dentist come to my house? my nan cant get out", "home visits"),

@@ -220,6 +220,14 @@ def test_a_follow_up_naming_another_page_more_than_the_last_answers_is_about_tha
         assert section_of(answer).startswith("mole-removal.md")
 
 
+def test_a_service_whose_words_the_pages_use_only_apart_gets_i_dont_know(encoder, seeded_cache, tmp_path_factory):
+    """A laser eye clinic's pages say "laser", "hair" and "removal", never together: laser hair removal is not
+    a service of theirs, though its nearest section (surface laser) answered it confidently."""
+    with suite_assistant("clearsight-laser-eye", encoder, seeded_cache, tmp_path_factory) as laser_eye:
+        assert laser_eye.answer("do you do laser hair removal too").kind == ReplyKind.FALLBACK
+        assert laser_eye.answer("how much is laser eye surgery").kind == ReplyKind.ANSWER
+
+
 def test_the_heading_of_the_last_answer_reads_only_questions_about_its_page(dental):
     topics = dental.snapshot.policy.topics
     socket = next(p for p in dental.snapshot.index.passages if p.headings == ("Dry socket",))
@@ -707,6 +715,7 @@ def test_a_referral_may_carry_a_general_passage_and_sets_the_topic(assistant):
     ("question", "intent"),
     [
         ("cheers, that helps a lot", Intent.THANKS),
+        ("cheers pet thats really helped", Intent.THANKS),
         ("alright, see ya", Intent.GOODBYE),
         ("can I speak to someone real", Intent.HUMAN),
         ("is there an actual person I can talk to", Intent.HUMAN),

@@ -90,6 +90,11 @@ FLOORS = {
     # first asked: 20/28 and 26/28; their advice 8/13 and 6/13.
     "cedarbrook-adhd": (0.58, 0.61, 0.76),  # 0.62 / 0.71 / 0.85
     "ravenswood-heart": (0.72, 0.58, 0.92),  # 0.76 / 0.71 / 1.00
+    # Written blind on 2026-12-05 (session 33: a digestive health clinic, an ENT clinic). As first asked:
+    # answered right 0.67 and 0.60 (the ENT clinic's visiting page was lost to a colon in its title, which is now
+    # read as staff meant it: 0.71), red flags 21/28 and 21/28, advice 10/13 and 9/13.
+    "harrowgate-digestive": (0.62, 0.63, 0.90),  # 0.67 / 0.68 / 1.00
+    "quayside-ent": (0.69, 0.61, 0.90),  # 0.74 / 0.67 / 0.92
 }
 
 
@@ -122,14 +127,14 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (19 of 1,668 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 77 of all 1,626 (75
-# when measured, session 32; written to share the red flags' words: history with no past marker or too far
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,728 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 79 of all 1,685 (77
+# when measured, session 33; written to share the red flags' words: history with no past marker or too far
 # from it, blurry reading close in meaning to blurry sight after filler, "i went pale when i saw the bill
 # haha", an allergy "as a kid", which an excuse as history would also take from "my son is in anaphylaxis, he
 # had it years ago too", a stroke "in his 70s" told with his face, thoughts of death after a bereavement,
 # "suicidal a few years ago" though better now, needles that "make me want to die");
-# most requests for personal advice are referred (990 of 1,151 when measured), and at most 19 of 736 everyday
+# most requests for personal advice are referred (1,030 of 1,191 when measured), and at most 19 of 775 everyday
 # questions naming a condition (19 when measured). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
@@ -154,11 +159,11 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 77
+    assert len(alarmed) <= 79
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
-    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("advice").values()) >= 975
+    assert sum(kind == ReplyKind.REFERRAL for kind in phrasing_kinds("advice").values()) >= 1015
 
 
 def test_few_blind_everyday_questions_are_referred(phrasing_kinds):
@@ -199,11 +204,10 @@ STILL_MISSED = (
     "What time do you close on Saturday? For my 8 year old's verruca appointment. Also he's just eaten some of "
     "grandad's heart pills, maybe 6, he seems ok though",
     # Fifteenth set (session 19), measured blind after the session's other changes and left as written but for
-    # a rash that does not fade when pressed. A read-only review found the phrases first written for these
+    # a rash that does not fade when pressed (and, since session 33, "hard to get her breath" after baby botox:
+    # words together reach eight words apart). A read-only review found the phrases first written for these
     # ("went down ... isnt responding", "everything in order", a child and pills far apart) in everyday
     # messages: "the app has gone down and isnt responding", "got everything in order for my trip".
-    "my mum had baby botox 5 days ago and now she is finding it hard to get her breath, both eyelids hanging down "
-    "and she cant chew properly",
     "a lady has gone down in your waiting room and isnt responding, receptionist is on the phone, what do we do",
     "im on the bridge now. just wanted to say sorry to someone",
     "ive been looking at the train times but not to go anywhere",
