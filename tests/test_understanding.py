@@ -836,6 +836,15 @@ def test_a_condition_a_page_is_about_is_asked_of_the_pages(skin, question):
     assert skin.answer(question).kind == ReplyKind.ANSWER
 
 
+def test_a_condition_a_heading_asks_about_for_everyone_is_asked_of_the_pages(encoder, seeded_cache, tmp_path_factory):
+    """"Can I have treatment if I am pregnant or breastfeeding?" is the clinic's question for everyone."""
+    with suite_assistant("clearsight-laser-eye", encoder, seeded_cache, tmp_path_factory) as laser_eye:
+        answer = laser_eye.answer("can i have laser while pregnant")
+        assert answer.kind == ReplyKind.ANSWER
+        assert section_of(answer) == "faq.md > Can I have treatment if I am pregnant or breastfeeding?"
+        assert laser_eye.answer("im pregnant, can i take ibuprofen after the laser").kind == ReplyKind.REFERRAL
+
+
 def test_a_condition_no_page_is_about_still_makes_a_question_personal(assistant):
     assert assistant.answer("i have psoriasis, can i have microneedling").kind == ReplyKind.REFERRAL
 
