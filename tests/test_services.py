@@ -34,6 +34,11 @@ from bot.services import asked_for, asks_the_clinic, names_nothing, something_el
         # what it is without, or what it does (session 33)
         ("can i get an mri without seeing a doctor first", "mri"),
         ("how much is one of those straps that keeps kids glasses on", "one of those straps"),
+        ("can you remove a tattoo on my neck", "tattoo"),
+        ("can you put grommets in my sons ears, nhs wait is ages", "grommets"),
+        ("can u check my coil im cant feel the strings", "coil"),
+        ("can you laser off a tattoo on my ankle", "tattoo"),
+        ("can you sort out an ingrown toenail", "ingrown toenail"),
         # a visit at home, in other words too (session 27)
         ("can the doctor come out to the house, hes too poorly to bring in", "home visits"),
         ("can a dentist come to my house? my nan cant get out", "home visits"),
