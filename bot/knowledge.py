@@ -181,8 +181,10 @@ def decode_text(data: bytes, name: str) -> str:
 
 # A top-level "key: value" line whose value has a colon of its own ("title: Visiting us: opening times"): YAML
 # refuses it, though staff meant the obvious (a blind clinic written in session 33 lost its visiting page so).
+# (Not a value with a comment after it: "url: https://x  # old: keep" would take the comment in.)
 _COLON_IN_VALUE = re.compile(
-    r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>(?![\"'\[{|>&*!%@`#]).*?: .*?)[ \t]*$", re.MULTILINE
+    r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>(?![\"'\[{|>&*!%@`#])(?:(?! #).)*?: (?:(?! #).)*?)[ \t]*$",
+    re.MULTILINE,
 )
 
 
@@ -451,9 +453,15 @@ def safety_from_text(text: str) -> SafetyRules:
     history = ("may_be_history", "past_or_general", "happening_now")
     for key in ("medicines", "errands", "conditions", "diagnoses", "not_emergency", *history, *examples):
         lists[key] = _examples(meta.get(key), key)
-    odd = [name for name in lists["diagnoses"] if "|" in name or "..." in name]
+    odd = [name for name in lists["diagnoses"] if "|" in name or GAP in name or NEAR.strip() in name]
     if odd:
         raise KnowledgeError(SAFETY_FILE, None, f"'diagnoses' takes one condition a line, not: {', '.join(odd)}")
+    # "~" joins the lists of an emergency_together entry (eight words apart): a stray one in a phrase would
+    # widen it silently.
+    phrase_lists = ("emergency", "personal_advice", "errands", "not_emergency", *history)
+    marked = [phrase for key in phrase_lists for phrase in lists[key] if NEAR.strip() in phrase]
+    if marked:
+        raise KnowledgeError(SAFETY_FILE, None, f"a phrase cannot hold '~' (write '...'): {', '.join(marked)}")
     # Words that together are an emergency become phrases of every order. An entry is excused as history
     # only when `may_be_history` names it ("hives with vomiting": "he had hives and was throwing up after
     # eggs when he was 1"), never by default: "im done with life, i tried last year" is an emergency now.

@@ -156,11 +156,12 @@ class LexicalIndex:
         terms = {self.table.term_of(word) for word in words}
         if len(terms) < 2 or not all(self._used(term) for term in terms):
             return False
-        together: set[int] | None = None
-        for term in terms:
-            passages = set(self.posting_passages[self.starts[term] : self.starts[term + 1]].tolist())
-            together = passages if together is None else together & passages
-            if not together:
+        rarest_first = sorted(terms, key=lambda term: self.starts[term + 1] - self.starts[term])
+        together = self.posting_passages[self.starts[rarest_first[0]] : self.starts[rarest_first[0] + 1]]
+        for term in rarest_first[1:]:
+            passages = self.posting_passages[self.starts[term] : self.starts[term + 1]]
+            together = np.intersect1d(together, passages, assume_unique=True)
+            if not len(together):
                 return True
         return False
 

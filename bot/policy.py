@@ -240,8 +240,9 @@ class AnswerPolicy:
         # A condition a page is about ("Eczema and psoriasis" at a skin clinic) is what the clinic treats, not a
         # circumstance of the visitor's that changes what suits them: "my psoriasis is everywhere, can you
         # help" is for the pages. (A dermatology clinic written blind, session 19, had 9 of its 122
-        # answerable questions referred, most for naming "mole" or "psoriasis" with "my".) So is one a heading
-        # asks about for everyone ("Can I have treatment if I am pregnant or breastfeeding?"): on 32 suites,
+        # answerable questions referred, most for naming "mole" or "psoriasis" with "my".) So is one any
+        # heading names, most often to ask it for everyone ("Can I have treatment if I am pregnant or
+        # breastfeeding?"): on 32 suites,
         # session 33, answered right +6 of 4,036 ("can i have laser while pregnant"), no advice question lost
         # once "gaviscon" was a medicine of safety.yaml ("im 20 weeks pregnant is gaviscon ok for me").
         conditions = tuple(c for c in safety.conditions if not (topics and topics.a_heading_names(c)))

@@ -36,8 +36,8 @@ _ASKS_FOR = re.compile(
     # a service asked for by what it does to something ("can you remove a tattoo", "can you unblock tear ducts";
     # session 33, 32 suites: fallback right 468 → 476 of 605, answered right 3,065 → 3,068 of 4,036, with
     # "mirena" a visitor's word for the coil, visitor_words.yaml)
-    r"|can (?:you|u) (?:test|put|check|treat|take|remove|make|fit|whiten|unblock|scan|laser|freeze|change|assess"
-    r"|pin|track|perform|repair|mend|fix|straighten|inject|pierce|sort)"
+    r"|can (?:you|u) (?P<act>test|put|check|treat|take|remove|make|fit|whiten|unblock|scan|laser|freeze|change"
+    r"|assess|pin|track|perform|repair|mend|fix|straighten|inject|pierce|sort)"
     # "verb": whether it asks to have something (see _TIMING)
     r"|can (?:i|you|u|we) (?P<verb>get|have)(?! rid\b)"
     r"|does (?:anyone|anybody|someone|the clinic|your clinic)(?: there| here)? (?:do|offer)"
@@ -60,8 +60,9 @@ _THING_ENDS = re.compile(
     r"because|cos|coz|cause|cuz|so|when|today|tomorrow|tonight|this|next|please|pls|plz|cost|costs|roughly|approx"
     r"|approximately)\b"
     r"|\s+(?:that|which|who)\b"
-    # a new clause: "can u check my coil | im cant feel the strings", "can you check my mirena | is in properly"
-    r"|\s+(?:i|im|ive|it|its|theres|he|hes|she|shes|we|they|is|are|was|were)\b"
+    # a new clause or a pronoun: "can u check my coil | im cant feel the strings", "can you check my mirena | is
+    # in properly", "can you make | it 3pm instead"
+    r"|(?:^|\s+)(?:i|im|ive|it|its|theres|he|hes|she|shes|we|they|is|are|was|were|me|us|them)\b"
     r"|\s+(?:and|or|but) (?:is|are|do|does|can|could|will|would|how|what|when|where|if|i|it)\b|[,.;:?!]"
 )
 # "can i have a glass of wine after botox", "can i get my nails done before a peel", "can i get drunk after
@@ -70,7 +71,7 @@ _THING_ENDS = re.compile(
 # go travelling" asks for one).
 _TIMING = re.compile(r"^\s*(?:before|after|while|during|if|when)\b")
 # A verb's particle before the thing: "can you laser | off a tattoo", "can you sort | out an ingrown toenail".
-_PARTICLE = re.compile(r"^(?:off|out|away|back|up)\s+(?:(?:a|an|the|my|some|any|your)\s+)?")
+_PARTICLE = re.compile(r"^(?:off|out|away)\s+(?:(?:a|an|the|my|some|any|your)\s+)?")
 # The verb of "can i get my glasses fixed", "… ear wax sucked out": the service is named by what it is done to.
 _DONE_TO = re.compile(r"\s+(?:\w{2,}ed|done|cut|seen|made)(?:\s+(?:out|off|up|in))?$")
 
@@ -146,7 +147,9 @@ def asked_for(question: str) -> str | None:
     found = _ASKS_FOR.match(text)
     if not found:
         return None
-    thing = _PARTICLE.sub("", found.group("thing"))
+    thing = found.group("thing")
+    if found.group("act"):
+        thing = _PARTICLE.sub("", thing)
     end = _THING_ENDS.search(thing)
     named = thing[: end.start()] if end else thing
     name = _DONE_TO.sub("", named).strip()

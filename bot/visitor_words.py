@@ -66,9 +66,9 @@ def read_bridges(lines: object, about_the_clinic: bool = False) -> tuple[WordBri
         if not isinstance(visitor, str) or not phrases or not isinstance(pages, str) or not normalise(pages):
             raise ValueError(f"must pair visitors' words with the pages' words, {example} (see '{visitor}')")
         # safety.yaml's phrase syntax: here it would widen a line without anyone seeing it.
-        odd = [phrase for phrase in phrases if "|" in phrase or "..." in phrase or has_range(phrase)]
+        odd = [phrase for phrase in phrases if any(mark in phrase for mark in ("|", "...", "~")) or has_range(phrase)]
         if odd:
-            raise ValueError(f"takes words, not '|', '...' or a range of numbers: {', '.join(odd)}")
+            raise ValueError(f"takes words, not '|', '...', '~' or a range of numbers: {', '.join(odd)}")
         # Questions are read with their chat spellings written out ("where r u" as "where are you"): so are
         # the phrases, whoever wrote them.
         written_out = dict.fromkeys(write_out_chat(phrase) for phrase in phrases)

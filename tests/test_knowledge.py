@@ -85,6 +85,9 @@ def test_a_colon_inside_a_value_is_read_as_staff_meant_it(knowledge_dir):
     )
     write(knowledge_dir, "clinic.yaml", clinic)
     assert load_clinic(knowledge_dir).disclaimer == "Please note: I cannot give medical advice."
+    with_comment = "---\ntitle: Visiting us: opening times  # note: check\n---\nText.\n"
+    with pytest.raises(KnowledgeError, match="YAML error"):  # a comment is not taken into the value
+        parse_markdown(with_comment, "visiting.md")
 
 
 def test_bad_file_is_skipped_and_the_others_still_load(knowledge_dir):
@@ -150,6 +153,14 @@ def test_words_that_are_an_emergency_together_become_phrases(knowledge_dir):
         write(knowledge_dir, "safety.yaml", f"{safety}\nemergency_together: {bad}\n")
         with pytest.raises(KnowledgeError, match="emergency_together"):
             load_safety(knowledge_dir)
+
+
+def test_a_phrase_cannot_hold_the_together_entries_mark(knowledge_dir):
+    """"~" joins an emergency_together entry's lists eight words apart: in a phrase it would widen it."""
+    safety = (knowledge_dir / "safety.yaml").read_text("utf-8")
+    write(knowledge_dir, "safety.yaml", safety.replace("emergency:\n", "emergency:\n  - chest ~ pain\n", 1))
+    with pytest.raises(KnowledgeError, match="cannot hold '~'"):
+        load_safety(knowledge_dir)
 
 
 def test_may_be_history_names_words_together_entries_or_phrases(knowledge_dir):

@@ -341,7 +341,7 @@ def test_words_together_match_in_any_order_within_eight_words():
     assert matcher.find("swallowing has got so hard")
     assert matcher.find("i cant swallow")
     assert matcher.find("swallowing since the botox on monday has got really hard")  # eight words apart
-    assert not matcher.find("swallowing the numbing tablet before my appointment on monday was not too hard")
+    assert not matcher.find("swallowing since the botox on monday has got really very hard")  # nine
     assert not matcher.find("hard day at work, can i book a facial, and does the numbing cream taste when you swallow")
     assert not matcher.find("it hurts when i swallow")  # neither word of the second line
     child = {"a child and medicines": ["empty packet, open", "tablets, pills", "toddler, year old"]}
@@ -353,8 +353,8 @@ def test_words_together_match_in_any_order_within_eight_words():
 
 def test_a_gap_in_a_phrase_is_up_to_four_words():
     matcher = PhraseMatcher(("swallow ... hard",))
-    assert matcher.find("swallow is now really quite hard")
-    assert not matcher.find("swallow since the botox on monday has got really hard")  # eight words: a together entry
+    assert matcher.find("swallow is now really quite hard")  # four words apart
+    assert not matcher.find("swallow is now really very quite hard")  # five: a together entry reaches eight
 
 
 def test_only_the_history_phrases_themselves_are_excused_as_history():

@@ -39,6 +39,7 @@ from bot.services import asked_for, asks_the_clinic, names_nothing, something_el
         ("can u check my coil im cant feel the strings", "coil"),
         ("can you laser off a tattoo on my ankle", "tattoo"),
         ("can you sort out an ingrown toenail", "ingrown toenail"),
+        ("do you do back waxing", "back waxing"),  # a particle only after a verb of what is done
         # a visit at home, in other words too (session 27)
         ("can the doctor come out to the house, hes too poorly to bring in", "home visits"),
         ("can a dentist come to my house? my nan cant get out", "home visits"),
@@ -54,6 +55,8 @@ def test_the_thing_asked_for_is_read_up_to_what_qualifies_it(question, service):
     "question",
     [
         "is there anywhere to park near the clinic",
+        "can you make it 3pm instead",
+        "can you check i have the right time",
         "can you get rid of a corn on my toe",
         "can i book my mother in for a check up",
         "do you have parking",

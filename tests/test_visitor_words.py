@@ -125,6 +125,7 @@ def test_clinic_yaml_visitor_words_are_read_as_staff_write_them():
         "visitor_words:\n  ',,': vaccines\n",  # no visitors' words
         "visitor_words:\n  jab|shot: vaccines\n",  # safety.yaml's syntax would widen the line silently
         "visitor_words:\n  jab ... arm: vaccines\n",
+        "visitor_words:\n  jab ~ arm: vaccines\n",
         "visitor_words:\n  1-2-1 session: consultation\n",  # a range of numbers would too
         "visitor_words:\n  12: vaccines\n",
     ],
