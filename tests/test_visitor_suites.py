@@ -93,8 +93,8 @@ FLOORS = {
     # Written blind on 2026-12-05 (session 33: a digestive health clinic, an ENT clinic). As first asked:
     # answered right 0.67 and 0.60 (the ENT clinic's visiting page was lost to a colon in its title, which is now
     # read as staff meant it: 0.71), red flags 21/28 and 21/28, advice 10/13 and 9/13.
-    "harrowgate-digestive": (0.62, 0.63, 0.90),  # 0.67 / 0.68 / 1.00
-    "quayside-ent": (0.69, 0.61, 0.90),  # 0.73 / 0.67 / 1.00
+    "harrowgate-digestive": (0.62, 0.63, 0.90),  # 0.66 / 0.68 / 1.00
+    "quayside-ent": (0.69, 0.61, 0.90),  # 0.73 / 0.71 / 1.00
 }
 
 
