@@ -20,14 +20,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
 from bot.importer.crawl import CrawlSettings, crawl
 from bot.importer.fetch import FetchSettings
 from bot.importer.write import apply, plan
-from bot.knowledge import ClinicSettings, fill_placeholders, knowledge_files, load_clinic, read_text
+from bot.knowledge import (
+    ClinicSettings,
+    fill_placeholders,
+    knowledge_files,
+    load_clinic,
+    read_text,
+    split_front_matter,
+)
 from bot.knowledge_files import KnowledgeFiles
 from bot.suites import Outcome, Suite, ask_all, suite_report, temporary_folder
 
@@ -92,9 +97,8 @@ def markdown_to_html(markdown: str) -> str:
 
 def _page(path: Path, clinic: ClinicSettings) -> tuple[dict, str]:
     text = fill_placeholders(read_text(path, path.name), clinic)
-    match = re.match(r"---\n(.*?)\n---\n(.*)\Z", text, re.S)
-    meta, body = (yaml.safe_load(match.group(1)) or {}, match.group(2)) if match else ({}, text)
-    return meta, body
+    meta, lines, _ = split_front_matter(text, path.name)  # as the bot reads it ("title: Visiting us: opening")
+    return meta, "\n".join(lines)
 
 
 def website(knowledge: Path) -> tuple[dict[str, str], dict[str, str]]:

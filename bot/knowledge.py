@@ -233,7 +233,7 @@ def _string_field(meta: dict, key: str, name: str, line: int) -> str | None:
     return str(value).strip()
 
 
-def _split_front_matter(text: str, name: str) -> tuple[dict, list[str], int]:
+def split_front_matter(text: str, name: str) -> tuple[dict, list[str], int]:
     """Return the front matter, the body lines and the line number the body starts at."""
     lines = text.split("\n")
     if lines[0].strip() != "---":
@@ -288,7 +288,7 @@ def _paragraphs(lines: list[str]) -> list[tuple[str, str]]:
 
 def parse_markdown(text: str, name: str) -> Document:
     """Parse one knowledge file. Raises KnowledgeError naming the line at fault."""
-    meta, lines, first_line = _split_front_matter(text, name)
+    meta, lines, first_line = split_front_matter(text, name)
     title = _string_field(meta, "title", name, 2)
     url = _string_field(meta, "url", name, 2)
     if url and not re.match(r"^https?://\S+$", url):
