@@ -242,9 +242,9 @@ class AnswerPolicy:
         # help" is for the pages. (A dermatology clinic written blind, session 19, had 9 of its 122
         # answerable questions referred, most for naming "mole" or "psoriasis" with "my".) So is one any
         # heading names, most often to ask it for everyone ("Can I have treatment if I am pregnant or
-        # breastfeeding?"): on 32 suites,
-        # session 33, answered right +6 of 4,036 ("can i have laser while pregnant"), no advice question lost
-        # once "gaviscon" was a medicine of safety.yaml ("im 20 weeks pregnant is gaviscon ok for me").
+        # breastfeeding?"): on 32 suites, session 33, answered right +6 of 4,036 ("can i have laser while
+        # pregnant"), no advice question lost once "gaviscon" was a medicine of safety.yaml ("im 20 weeks
+        # pregnant is gaviscon ok for me").
         conditions = tuple(c for c in safety.conditions if not (topics and topics.a_heading_names(c)))
         # Likewise a medicine a page's title or heading names ("What happens during penicillin allergy
         # testing?", "Do I need to stop antihistamines before a skin test?") is a subject of the clinic's
