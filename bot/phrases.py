@@ -12,8 +12,10 @@ from datetime import date
 from functools import cached_property, lru_cache
 
 
+@lru_cache(maxsize=256)
 def normalise(text: str) -> str:
-    """Lower case, apostrophes dropped (can't → cant), everything else not a letter or digit a space."""
+    """Lower case, apostrophes dropped (can't → cant), everything else not a letter or digit a space.
+    Remembered for the last texts: one message is normalised by each of the policy's phrase lists."""
     text = text.lower().replace("’", "").replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -98,11 +100,12 @@ class PhraseIndex:
     def search(self, text: str, start: int = 0) -> re.Match[str] | None:
         """The first phrase found in the normalised `text` from `start` on (the leftmost; of those
         starting at the same word, the first listed)."""
-        for word in _WORD_START.finditer(text, start):
-            pattern = self.pattern_for(word.group())
-            match = pattern.match(text, word.start()) if pattern else None
-            if match:
-                return match
+        first_words = self.phrases_by_first_word
+        for word, at in words_and_starts(text):
+            if at >= start and word in first_words:
+                match = self.pattern_for(word).match(text, at)
+                if match:
+                    return match
         return None
 
     def each_at(self, text: str, start: int) -> list[re.Match[str]]:
@@ -114,6 +117,13 @@ class PhraseIndex:
 
 
 _WORD_START = re.compile(r"\b[a-z0-9]+")
+
+
+@lru_cache(maxsize=256)
+def words_and_starts(text: str) -> tuple[tuple[str, int], ...]:
+    """Each word of a normalised text with where it starts. Remembered for the last texts: the policy's
+    phrase lists all search the same message."""
+    return tuple((word.group(), word.start()) for word in _WORD_START.finditer(text))
 
 
 class HistoryRule:

@@ -73,6 +73,16 @@ _ARE_YOU = re.compile(r"\b[Rr](?= [Uu]\b)|(?<=\b[Uu] )[Rr]\b")
 
 def write_out_chat(text: str, keep: frozenset[str] = frozenset()) -> str:
     """The text with its chat spellings written out (CHAT_SPELLINGS), but for the words in `keep`."""
+    return _write_out_chat(text, keep) if keep else _write_out_all_chat(text)
+
+
+@lru_cache(maxsize=256)
+def _write_out_all_chat(text: str) -> str:
+    """Remembered for the last texts: the policy and the everyday words both read a message written out."""
+    return _write_out_chat(text, frozenset())
+
+
+def _write_out_chat(text: str, keep: frozenset[str]) -> str:
     text = _ARE_YOU.sub("are", text)
     return WORD.sub(lambda m: _written_out(m.group(0), keep), text)
 

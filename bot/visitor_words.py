@@ -102,6 +102,8 @@ class VisitorWords:
                     start, end = each.span(group)
                     taken[start:end] = b"\1" * (end - start)
             match = self.phrases.search(text, match.start() + 1)
+        if not found:
+            return Found((), text)
         rest = "".join(char if not taken[i] else " " for i, char in enumerate(text))
         return Found(tuple(found), " ".join(rest.split()))
 
