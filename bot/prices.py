@@ -1,0 +1,57 @@
+"""Prices: a question that asks what something costs prefers the passages that state a price of it.
+
+"how much is lasik" is closer in meaning to "How LASIK works" than to the price list, whose row
+"| LASIK | £1,995 |" says little else; and "how much is it" on the tonsillectomy page is closer to "The
+day of surgery". A passage states a price of what the question names when one of its lines or sentences
+(a table's row) has an amount of money and, in it or in the passage's heading, a word the question names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from bot.lexical import WordTable
+from bot.passages import Passage
+from bot.visitor_words import WordBridge
+
+PRICE_WORDS = frozenset({"price", "prices", "cost", "costs", "fee", "fees", "charge", "charges"})
+_AMOUNT = re.compile(r"[£$€]\s?\d")
+# Sentences, and a table's rows: a passage's text holds a table on one line ("| LASIK | £1,995 | | SMILE | ...").
+_PARTS = re.compile(r"(?<=[.!?])\s+|\|\s*\|")
+_WORD = re.compile(r"[a-z]+")
+
+
+def price_lines(text: str) -> list[str]:
+    """The lines, sentences and table rows of a text that state an amount of money."""
+    return [part for line in text.splitlines() for part in _PARTS.split(line) if _AMOUNT.search(part)]
+
+
+def asks_the_price(question: str, bridges: Iterable[WordBridge]) -> bool:
+    """Whether a question asks what something costs: it has an everyday phrase for price words only ("how much
+    is") or a price word of its own ("lasik price"), and no phrase for other words about money ("spread the
+    cost" asks about finance, "booking fee" about a deposit)."""
+    money = [words for words in (frozenset(b.pages.split()) for b in bridges) if words & PRICE_WORDS]
+    if any(not words <= PRICE_WORDS for words in money):
+        return False
+    return bool(money) or bool(PRICE_WORDS.intersection(_WORD.findall(question.lower())))
+
+
+class PriceLines:
+    """The terms of each passage's lines that state a price, each with the passage's heading's terms."""
+
+    def __init__(self, passages: list[Passage], table: WordTable) -> None:
+        self.price_terms = frozenset(table.query_terms(" ".join(PRICE_WORDS)))
+        self.table = table
+        self._lines = [
+            tuple(frozenset(table.query_terms(f"{passage.heading} {line}")) for line in price_lines(passage.text))
+            for passage in passages
+        ]
+
+    def stating(self, named: str, rows: np.ndarray) -> np.ndarray:
+        """For each row, whether it states a price of something `named` (words other than price words)."""
+        terms = set(self.table.query_terms(named)) - self.price_terms
+        stated = (bool(terms) and any(terms & line for line in self._lines[row]) for row in rows)
+        return np.fromiter(stated, dtype=bool, count=len(rows))
