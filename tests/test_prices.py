@@ -90,7 +90,10 @@ def test_a_passage_states_a_price_of_what_its_price_line_or_heading_names():
     rows = np.arange(3)
     assert lines.stating("mole removal", rows).tolist() == [True, False, False]
     assert lines.stating("skin tags", rows).tolist() == [True, True, False]
-    assert lines.stating("a price", rows).tolist() == [False, False, False]  # names nothing but the price
+    # A question that names nothing but the price ("prices?") gets the price list: the passage with the most
+    # prices, two at least.
+    assert lines.stating("a price", rows).tolist() == [True, False, False]
+    assert lines.stating("", rows[1:]).tolist() == [False, False]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +113,7 @@ def skin_clinic(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
     [
         ("how much is mole removal", None, "prices.md > Our prices"),
         ("how much is it", Context(page="https://www.example-skin.test/mole-removal"), "prices.md > Our prices"),
+        ("prices?", None, "prices.md > Our prices"),
         ("can i spread the cost", None, "prices.md > Spreading the cost"),
         ("how long does mole removal take", None, "mole-removal.md > How mole removal works"),
     ],
