@@ -232,7 +232,7 @@ class Retriever:
             topic = None
         else:
             found.append(topic_rows)
-        rows = np.unique(np.concatenate(found))
+        rows = _distinct(np.concatenate(found), len(index))
 
         parts = self._dense(rows, vector, cosines)
         dense = parts.dense
@@ -266,17 +266,21 @@ class Retriever:
         asked = self._terms_beyond_about_words(corrected)
         read_as = (topic.vector, topic_cosines) if topic is not None else None
         order = np.argsort(-fused)[: max(k, self.reranker.depth)]
-        hits = [
-            Hit(
-                index.passages[rows[i]],
-                float(fused[i]),
-                float(dense[i]),
-                float(lexical[i]),
-                self._best_sentence(int(rows[i]), *(read_as if use_topic[i] else (vector, cosines))),
-                parts.evidence(i, bool(asked) and asked <= self._title_terms[index.passages[rows[i]].title]),
-            )
-            for i in order
-        ]
+        hits = []
+        # As Python numbers: numpy's scalars cost a search ~20 µs here.
+        for i, row, score, closeness, words, topical in zip(
+            order.tolist(),
+            rows[order].tolist(),
+            fused[order].tolist(),
+            dense[order].tolist(),
+            lexical[order].tolist(),
+            use_topic[order].tolist(),
+            strict=True,
+        ):
+            passage = index.passages[row]
+            sentence = self._best_sentence(row, *(read_as if topical else (vector, cosines)))
+            names_only_page = bool(asked) and asked <= self._title_terms[passage.title]
+            hits.append(Hit(passage, score, closeness, words, sentence, parts.evidence(i, names_only_page)))
         return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0)
 
     def _states_the_price(self, question: str, rows: np.ndarray, topic: TopicReading | None) -> np.ndarray:
@@ -459,6 +463,13 @@ class Retriever:
 def page_titles(passages: list[Passage]) -> list[str]:
     """The titles that label an introduction (see Retriever), each once."""
     return sorted({p.title for p in passages if not p.headings and p.title.strip()})
+
+
+def _distinct(rows: np.ndarray, size: int) -> np.ndarray:
+    """The distinct rows, in order (as np.unique, which took 7 µs to this one's 2 for a search's ~150 rows)."""
+    seen = np.zeros(size, dtype=bool)
+    seen[rows] = True
+    return np.flatnonzero(seen)
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:

@@ -80,7 +80,7 @@ class VectorCache:
                 self._questions.update(fresh)
                 while len(self._questions) > self.questions_kept:
                     self._questions.popitem(last=False)
-        return np.stack([found[k] for k in keys])
+        return np.array([found[k] for k in keys])
 
     def save(self, keep: set[str] | None = None) -> None:
         """Write the knowledge shelf. With `keep` (keys), only those are written, and the others are forgotten
