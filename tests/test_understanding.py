@@ -342,9 +342,11 @@ def test_function_words_of_titles_and_tags_name_no_page():
     pages = [
         Document("about.md", "About us", None, ("who we treat", "out of hours"), ()),
         Document("sports-injuries.md", "Sports injuries", None, ("rehab after surgery", "how much"), ()),
+        Document("laser.md", "Laser eye surgery", None, ("long sighted", "how often"), ()),
     ]
     topics = TopicFinder(pages, [])
-    for question in ("can i choose who i see", "and the ones after that?", "what if i run out", "how much is it"):
+    questions = ("can i choose who i see", "and the ones after that?", "what if i run out", "how much is it")
+    for question in (*questions, "how long is the actual op", "how often do i come back", "how soon can i go"):
         assert topics.named(question) == set(), question
     assert topics.named("do you treat kids") == {"about.md"} and topics.named("rehab") == {"sports-injuries.md"}
 
