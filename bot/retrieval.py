@@ -10,7 +10,7 @@ import numpy as np
 from bot.embedding import Encoder, TextKind
 from bot.index import FLAT_UP_TO, PassageIndex
 from bot.passages import Passage
-from bot.prices import PriceLines, asks_the_price
+from bot.prices import PRICE_WORDS, PriceLines, asks_the_price, price_phrase_words
 from bot.reranking import Reranker
 from bot.services import HOME_VISITS, NAMES_HOME_VISITS, asked_for, names_nothing, something_else_asked_about
 from bot.spelling import WORD, SpellingCorrector
@@ -139,9 +139,9 @@ class RetrievalSettings:
     sentence_share: float = 0.5
     sentence_candidates: int = 40
     # A passage that states a price of what a price question names ("how much is lasik": the price list's
-    # row) gains this much (bot/prices.py). On the 32 visitor suites (session 34), answered right 3,065 →
-    # 3,076 of 4,036 (12 gained, 1 lost; 0.1: 3,074, 0.2: 3,077), fallbacks unchanged. Moving such a passage
-    # first after the reranker as well lost 31 and gained 25. With the price list for "prices?": 3,083.
+    # row) gains this much (bot/prices.py). On the 32 visitor suites (session 34), with "prices?" getting the
+    # price list, answered right 3,065 → 3,084 of 4,036 (20 gained, 1 lost), fallbacks unchanged; 0.1 and 0.2
+    # gained 2 fewer and 1 more. Moving such a passage first after the reranker as well lost 31, gained 25.
     price_bonus: float = 0.15
 
     def confidence(self, score: float) -> float:
@@ -261,7 +261,7 @@ class Retriever:
             dense = np.where(use_topic, topic_parts.dense, dense)
 
         if asks_the_price(corrected, bridges):
-            fused = fused + settings.price_bonus * self._states_the_price(corrected, rows, topic)
+            fused = fused + settings.price_bonus * self._state_the_price(corrected, rows, bridges, topic)
         lexical = self._squash(bm25[rows])
         asked = self._terms_beyond_about_words(corrected)
         read_as = (topic.vector, topic_cosines) if topic is not None else None
@@ -283,14 +283,28 @@ class Retriever:
             hits.append(Hit(passage, score, closeness, words, sentence, parts.evidence(i, names_only_page)))
         return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0)
 
-    def _states_the_price(self, question: str, rows: np.ndarray, topic: TopicReading | None) -> np.ndarray:
-        """For each row, whether it states a price of what the question names outside its everyday phrases
-        ("a colonoscopy" in "how much is a colonoscopy"), or of its topic's page ("how much is it" asked on
-        the tonsillectomy page)."""
-        named = self.visitor_words.find(question).rest
+    def _state_the_price(
+        self, question: str, rows: np.ndarray, bridges: tuple[WordBridge, ...], topic: TopicReading | None
+    ) -> np.ndarray:
+        """For each row, whether it states a price of what the question names ("colonoscopy" in "how much is a
+        colonoscopy"), or of its topic's page ("how much is it" asked on the tonsillectomy page); for a
+        question that names nothing else ("prices?"), whether it is the price list. None of them when the
+        question has a word no page uses ("tummy tuck price"): a price the pages do not state."""
+        lexical = self.index.lexical
+        asking = price_phrase_words(bridges) | PRICE_WORDS | CHAT_WORDS
+        # The words outside the question's everyday phrases ("rabies" of "how much is the rabies jab"), else
+        # the pages' words for those ("how much is parking": "parking car park").
+        words = [w for w in lexical.content_words(self.visitor_words.find(question).rest) if w not in asking]
+        if lexical.unknown_words(" ".join(words)):
+            return np.zeros(len(rows), dtype=bool)
+        if not words:
+            words = [bridge.pages for bridge in bridges if not frozenset(bridge.pages.split()) <= PRICE_WORDS]
         if topic is not None:
-            named = f"{named} {self.index.passages[self._rows_of_file[topic.file][0]].title}"
-        return self._price_lines.stating(named, rows)
+            words.append(self.index.passages[self._rows_of_file[topic.file][0]].title)
+        if not words:
+            return self._price_lines.price_list(rows)
+        named = set(lexical.table.query_terms(" ".join(words))) - self._price_lines.price_terms
+        return self._price_lines.state_a_price_of(named, rows)
 
     def unnamed_service_words(self, question: str) -> list[str]:
         """The words no page uses, in any form, of the service the question asks for ("transplants" in "do

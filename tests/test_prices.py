@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from bot.lexical import WordTable
 from bot.passages import Passage
 from bot.prices import PriceLines, asks_the_price, price_lines
 from bot.replies import Context, ReplyKind
+from bot.retrieval import Retriever
 from bot.suites import section_of
 from bot.visitor_words import word_bridges
 
@@ -71,6 +73,8 @@ def test_a_price_is_stated_in_a_line_a_sentence_or_a_table_row():
         ("how long does mole removal take", False),
         ("can i spread the cost", False),  # finance
         ("how much is the deposit", False),  # a deposit
+        ("who is in charge", False),
+        ("is it free of charge", False),
     ],
 )
 def test_a_question_asks_the_price_unless_it_asks_about_other_money(question, asks):
@@ -83,17 +87,27 @@ def test_a_passage_states_a_price_of_what_its_price_line_or_heading_names():
         Passage("p.md#0", "p.md", "Prices", None, ("Our prices",), "| Mole removal | £295 | | Skin tags | £150 |"),
         Passage("p.md#1", "p.md", "Prices", None, ("Skin tags",), "Up to five for £150."),
         Passage("m.md#0", "m.md", "Moles", None, ("How mole removal works",), "The dermatologist shaves the mole."),
+        Passage("m.md#1", "m.md", "Moles", None, ("Cost",), "From £195, with the laboratory check."),
     ]
     for passage in passages:
-        table.text_words(f"{passage.heading} {passage.text}")
+        table.text_words(f"{passage.title} {passage.heading} {passage.text}")
     lines = PriceLines(passages, table)
-    rows = np.arange(3)
-    assert lines.stating("mole removal", rows).tolist() == [True, False, False]
-    assert lines.stating("skin tags", rows).tolist() == [True, True, False]
-    # A question that names nothing but the price ("prices?") gets the price list: the passage with the most
-    # prices, two at least.
-    assert lines.stating("a price", rows).tolist() == [True, False, False]
-    assert lines.stating("", rows[1:]).tolist() == [False, False]
+    rows = np.arange(4)
+
+    def terms(text: str) -> set[int]:
+        return set(table.query_terms(text))
+
+    assert lines.state_a_price_of(terms("mole removal"), rows).tolist() == [True, False, False, False]
+    assert lines.state_a_price_of(terms("mole"), rows).tolist() == [True, False, False, False]
+    assert lines.state_a_price_of(terms("tags"), rows).tolist() == [True, True, False, False]
+    # "prices?" gets the price list: the passage with the most prices, two at least.
+    assert lines.price_list(rows).tolist() == [True, False, False, False]
+    assert lines.price_list(rows[1:]).tolist() == [False, False, False]
+
+
+def replace_bonus(retriever: Retriever, bonus: float) -> Retriever:
+    retriever.settings = replace(retriever.settings, price_bonus=bonus)
+    return retriever
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +130,25 @@ def skin_clinic(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
         ("prices?", None, "prices.md > Our prices"),
         ("can i spread the cost", None, "prices.md > Spreading the cost"),
         ("how long does mole removal take", None, "mole-removal.md > How mole removal works"),
+        # Words of everyday phrases other than for prices name what is asked about: not the price list.
+        ("how much will it be painful", Context(page="https://www.example-skin.test/mole-removal"), None),
     ],
 )
 def test_a_price_question_gets_the_line_that_prices_what_it_names(skin_clinic, question, context, section):
     answer = skin_clinic.answer(question, context)
-    assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+    if section is None:
+        assert not answer.sources or section_of(answer) != "prices.md > Our prices"
+    else:
+        assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
+
+
+def test_a_price_of_something_no_page_names_gains_nothing(skin_clinic):
+    retriever = skin_clinic.snapshot.policy.retriever
+    shipped = retriever.settings
+    try:
+        for question in ("tummy tuck price", "how much is a tummy tuck", "how much is parking"):
+            plain = replace_bonus(retriever, 0.0).run(question, k=3)
+            priced = replace_bonus(retriever, shipped.price_bonus).run(question, k=3)
+            assert [h.score for h in plain.hits] == [h.score for h in priced.hits], question
+    finally:
+        retriever.settings = shipped
