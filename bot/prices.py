@@ -57,8 +57,9 @@ def price_phrase_words(bridges: Iterable[WordBridge]) -> frozenset[str]:
 
 class PriceLines:
     """The terms of each passage's lines that state a price, each with its heading's (a price list's row names
-    what it prices). Not with its page's title: on a clinic of one specialty, "ADHD coaching and support"
-    would name every price of its page for "adhd" (on the 32 visitor suites, 2 answers lost, session 34)."""
+    what it prices). Not with its page's title, which names every price of its page: with it, "how much is
+    it" asked on a skin clinic's acne page got the mole removal price (the one change on the 32 visitor
+    suites, session 34)."""
 
     def __init__(self, passages: list[Passage], table: WordTable) -> None:
         self.price_terms = frozenset(table.query_terms(" ".join(PRICE_WORDS)))
