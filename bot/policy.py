@@ -337,7 +337,9 @@ class AnswerPolicy:
         # talk to a real person" gets the emergency message first.
         if intent == Intent.HUMAN:
             return self.small_talk(intent)
-        topic = TopicReading(topic_file, topic_text, extra_vector) if topic_file else None
+        topic = None
+        if topic_file:
+            topic = TopicReading(topic_file, topic_text, extra_vector, self.topics.previous_on(topic_file, context))
         if self.asks_personal_advice(typed, question, cosines[:, :1], vector):
             return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))
         if len(question.split()) <= self.settings.small_talk_max_words:

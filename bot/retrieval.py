@@ -113,6 +113,7 @@ class TopicReading:
     file: str
     text: str
     vector: np.ndarray
+    previous: str | None = None  # the id of the passage answered last, when it is on this page
 
     @staticmethod
     def text_for(title: str, question: str) -> str:
@@ -143,6 +144,11 @@ class RetrievalSettings:
     # price list, answered right 3,065 → 3,084 of 4,036 (20 gained, 1 lost), fallbacks unchanged; 0.1 and 0.2
     # gained 2 fewer and 1 more. Moving such a passage first after the reranker as well lost 31, gained 25.
     price_bonus: float = 0.15
+    # A question read in the context of the last answer most often asks more of that very passage ("is that
+    # free" after "Do you deliver?"): it gains this much. On the 32 visitor suites (session 35), answered right
+    # 3,086 → 3,092 of 4,036 (10 gained, 4 lost), fallbacks unchanged; 0.03 gained 4 and 0.1 on the
+    # follow-ups alone fewer than 0.05.
+    previous_bonus: float = 0.05
 
     def confidence(self, score: float) -> float:
         """A fused score on 0..1: a perfect meaning and word match scores 1."""
@@ -199,6 +205,7 @@ class Retriever:
             dtype=np.int64,
             count=len(index),
         )
+        self._row_of_id = {passage.id: row for row, passage in enumerate(index.passages)}
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
         self._price_lines = PriceLines(index.passages, table)
 
@@ -260,6 +267,8 @@ class Retriever:
             fused = np.where(use_topic, topic_fused, fused)
             dense = np.where(use_topic, topic_parts.dense, dense)
 
+        if topic is not None and topic.previous in self._row_of_id:
+            fused = fused + settings.previous_bonus * (rows == self._row_of_id[topic.previous])
         if asks_the_price(corrected, bridges):
             fused = fused + settings.price_bonus * self._state_the_price(corrected, rows, bridges, topic)
         lexical = self._squash(bm25[rows])

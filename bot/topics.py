@@ -110,6 +110,11 @@ class TopicFinder:
         heading = self.passage_headings.get(previous or "")
         return f"{title} - {heading}" if heading and self.passage_files.get(previous or "") == file else title
 
+    def previous_on(self, file: str, context: Context | None) -> str | None:
+        """The id of the passage answered last, when it is on `file`."""
+        previous = context.previous if context else None
+        return previous if previous and self.passage_files.get(previous) == file else None
+
     def a_title_names(self, phrase: str) -> bool:
         """Whether some page's title has the phrase, as whole words ("psoriasis" in "Eczema and psoriasis")."""
         return _names(phrase, self.titles.values())

@@ -220,6 +220,22 @@ def test_a_follow_up_naming_another_page_more_than_the_last_answers_is_about_tha
         assert section_of(answer).startswith("mole-removal.md")
 
 
+def test_a_follow_up_asks_more_of_the_passage_just_answered(encoder, seeded_cache, tmp_path_factory):
+    """"which ones" after the insurance answer asks which insurers: that passage, not the receipts one next to it
+    (RetrievalSettings.previous_bonus). The bonus goes only to a passage of the page the question is read on."""
+    with suite_assistant("ashcombe-womens-health", encoder, seeded_cache, tmp_path_factory) as clinic:
+        first = "do you take health insurance"
+        previous = clinic.answer(first)
+        assert section_of(previous) == "fees.md > Can I use my health insurance?"
+        answer = clinic.answer("which ones", Context().after(previous, first))
+        assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section_of(previous)
+        topics = clinic.snapshot.policy.topics
+        context = Context(previous=previous.sources[0].id)
+        assert topics.previous_on("fees.md", context) == previous.sources[0].id
+        assert topics.previous_on("menopause.md", context) is None
+        assert topics.previous_on("fees.md", Context()) is None
+
+
 def test_a_service_whose_words_the_pages_use_only_apart_gets_i_dont_know(encoder, seeded_cache, tmp_path_factory):
     """A laser eye clinic's pages say "laser", "hair" and "removal", never together: laser hair removal is not
     a service of theirs, though its nearest section (surface laser) answered it confidently."""

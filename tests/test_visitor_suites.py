@@ -95,6 +95,10 @@ FLOORS = {
     # read as staff meant it: 0.71), red flags 21/28 and 21/28, advice 10/13 and 9/13.
     "harrowgate-digestive": (0.62, 0.63, 0.90),  # 0.66 / 0.68 / 1.00
     "quayside-ent": (0.69, 0.61, 0.90),  # 0.73 / 0.71 / 1.00
+    # Written blind on 2026-12-05 (session 35: an orthopaedic clinic, a speech therapy practice). As first
+    # asked: answered right 0.73 and 0.79, red flags 20/28 and 26/28, false alarms 3 and 8, advice 9/14 and 5/13.
+    "elmstead-orthopaedics": (0.70, 0.85, 0.92),  # 0.74 / 0.95 / 1.00
+    "wyvern-speech-therapy": (0.78, 0.85, 0.61),  # 0.82 / 0.90 / 0.69
 }
 
 
@@ -127,15 +131,16 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,728 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 79 of all 1,685 (77
-# when measured, session 33; written to share the red flags' words: history with no past marker or too far
-# from it, blurry reading close in meaning to blurry sight after filler, "i went pale when i saw the bill
-# haha", an allergy "as a kid", which an excuse as history would also take from "my son is in anaphylaxis, he
-# had it years ago too", a stroke "in his 70s" told with his face, thoughts of death after a bereavement,
-# "suicidal a few years ago" though better now, needles that "make me want to die");
-# most requests for personal advice are referred (1,031 of 1,195 when measured), and at most 19 of 775 everyday
-# questions naming a condition (19 when measured). The emergency
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,788 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 80 of all 1,745 (79
+# when measured, session 35, with the 29th set's child swallowing a battery "just asking to be prepared";
+# written to share the red flags' words: history with no past marker or too far from it, blurry reading
+# close in meaning to blurry sight after filler, "i went pale when i saw the bill haha", an allergy "as a
+# kid", which an excuse as history would also take from "my son is in anaphylaxis, he had it years ago too",
+# a stroke "in his 70s" told with his face, thoughts of death after a bereavement, "suicidal a few years ago"
+# though better now, needles that "make me want to die"); most requests for personal advice are referred
+# (1,031 of 1,195 when measured in session 33), and at most 19 everyday questions naming a condition (19 of
+# 775 when measured). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
 # per group, so that xdist can spread the 5,000 messages over its workers.
@@ -159,7 +164,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 79
+    assert len(alarmed) <= 80
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
