@@ -142,6 +142,10 @@ _THANKS += r"( pet| love| mate| hun| hon| duck| flower| petal)?"
 _SMALL_TALK = {
     Intent.GREETING: [
         r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?(good )?(morning|afternoon|evening))?",
+        # with a hope or a plea and nothing asked yet: "hello there hope you can help" (session 35's blind
+        # menopause clinic)
+        r"(hi|hello|hey|hiya)( there)? (i )?(hope|hoping) (you can|someone can|somebody can) help( me)?( please)?"
+        r"|(hi|hello|hey|hiya)( there)? (can|could) (you|someone|somebody) help( me)?( please)?",
         # "hello is anyone there": checking that the chat is live (session 26's blind cosmetic surgery clinic)
         r"((hi|hello|hey|hiya)( there)? )?(is )?(there )?(anyone|anybody|someone) (there|about|around|here)",
     ],
@@ -186,6 +190,9 @@ _HUMAN = re.compile(
     # "is there someone on reception i can message instead of a bot" (session 30's blind osteopathy practice);
     # not "instead of the machine", "instead of a robot": a clinic's own equipment
     r"|instead of (a |the |this )?(bot|chatbot)"
+    # "is there someone i can actually speak to not a bot" (session 35's blind menopause clinic)
+    r"|(someone|somebody|a person|a human) (i can |i could )?(actually )?(speak|talk|chat) (to|with)"
+    r"( not (a |the )?(bot|chatbot))?$"
     # A clinician asked for as the whole message, or right after asking whether this is a bot ("is this a bot? i
     # want a nurse pls"): not "what if youre shut and i need a doctor", nor "my stitches have come apart, do i
     # need a nurse", which must still be read for an emergency or advice (a read-only review, session 28).

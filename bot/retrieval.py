@@ -13,7 +13,7 @@ from bot.passages import Passage
 from bot.prices import PRICE_WORDS, PriceLines, asks_the_price, price_phrase_words
 from bot.reranking import Reranker
 from bot.services import HOME_VISITS, NAMES_HOME_VISITS, asked_for, names_nothing, something_else_asked_about
-from bot.spelling import WORD, SpellingCorrector
+from bot.spelling import WORD, SpellingCorrector, written_apart
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
 # Up to this many sentences (about 6,000 passages), and while faiss's search would be exact (FLAT_UP_TO), a
@@ -178,7 +178,8 @@ class Retriever:
         bridges = self.visitor_words.bridges
         # Each bridge's pages' words as the model reads them (a question with everyday words moves toward them).
         self._pages_vectors = dict(zip(bridges, encoder.encode_queries([b.pages for b in bridges]), strict=True))
-        self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary, safety_words)
+        apart = written_apart((passage.search_text for passage in index.passages), encoder.dictionary)
+        self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary, safety_words, apart)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
         self._scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO and len(index) <= FLAT_UP_TO
         rows_of_file: dict[str, list[int]] = {}

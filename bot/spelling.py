@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import pairwise
 
@@ -11,6 +12,8 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
 WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+# Two words of the pages next to each other, with the hyphen or the space between them.
+_PAIR = re.compile(r"(?=\b([a-z]+)([- ])([a-z]+)\b)")
 # Endings that make a new word from a whole one without changing it (unlike "-ing": "bleding" is "bled" +
 # "ing" to a dictionary, and a typo of "bleeding").
 _ENDINGS = ("'s", "s", "ness", "less", "ful", "ly")
@@ -131,19 +134,40 @@ def letters_apart(typed: str, word: str) -> int:
     return sum(((a - b) + (b - a)).values())
 
 
+def written_apart(texts: Iterable[str], dictionary: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The words the texts write as two ("X-ray", "make-up", "hay fever"), by the one word a visitor types for
+    them ("xray": "x ray"): every pair joined by a hyphen, and a pair of words of three letters or more written
+    with a space when the model's `dictionary` has no such word either (not "may be" for "maybe", "any one"
+    for "anyone", nor "an x" for "anx")."""
+    apart: dict[str, str] = {}
+    for text in texts:
+        for first, joint, second in _PAIR.findall(text.lower()):
+            together = first + second
+            if joint == "-" or (min(len(first), len(second)) >= 3 and together not in dictionary):
+                apart.setdefault(together, f"{first} {second}")
+    return apart
+
+
 class SpellingCorrector:
     """Replace a misspelt word with the closest word the knowledge uses ("strech" → "stretch").
     A word counts as misspelt when neither the knowledge nor the `dictionary` (the model's own
     whole-word vocabulary) knows it, so real words ("there", "botox") are never "corrected"."""
 
     def __init__(
-        self, vocabulary: frozenset[str], dictionary: frozenset[str] = frozenset(), keep: frozenset[str] = frozenset()
+        self,
+        vocabulary: frozenset[str],
+        dictionary: frozenset[str] = frozenset(),
+        keep: frozenset[str] = frozenset(),
+        apart: dict[str, str] | None = None,
     ) -> None:
         """A word of `keep` (the safety rules' words, typos among them) is corrected only into another word
         of `keep` one letter away: "swallo" into "swallow", but "filler" never into a hearing clinic's
         "filter", nor "fainting" into "finding" (both lost red flags their emergency message). Measured on
-        the ten safety sets: 599/614 red flags on every suite's knowledge, against 591–599 before."""
+        the ten safety sets: 599/614 red flags on every suite's knowledge, against 591–599 before.
+        `apart`: the words the pages write as two (`written_apart`), read as the pages write them when a
+        visitor types them as one ("xray", "wifi", "hayfever") and the pages never do."""
         self.vocabulary = vocabulary
+        self.apart = {joined: two for joined, two in (apart or {}).items() if joined not in vocabulary}
         self.choices = sorted(vocabulary | _DAYS)
         self.dictionary = dictionary
         self.keep = keep
@@ -154,6 +178,8 @@ class SpellingCorrector:
 
     def _closest(self, word: str) -> str:
         lower = word.lower()
+        if lower in self.apart and (lower not in self.keep or set(self.apart[lower].split()) <= self.keep):
+            return self.apart[lower]
         if len(lower) < _SHORTEST or lower in _LEFT_AS_TYPED or self.knows(lower):
             return word
         kept = lower in self.keep

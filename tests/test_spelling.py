@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.spelling import SpellingCorrector, letters_apart, typo_cost
+from bot.spelling import SpellingCorrector, letters_apart, typo_cost, written_apart
 
 
 def test_spelling_corrector_only_touches_unknown_words():
@@ -114,3 +114,21 @@ def test_two_words_typed_apart_one_misspelt_are_read_as_the_one_word_the_pages_u
     assert correct("the rabies jab") == "the rabies jab"  # "the": too short to stay a part of a word
     assert correct("stom ache") == "stom ache"  # "ache" is not the end of "stomach"
     assert correct("cant acting") == "cant acting"  # left as typed, so known
+
+
+def test_a_word_the_pages_write_as_two_is_read_as_they_write_it():
+    """"xray" where the pages say "X-ray", "hayfever" where they say "hay fever": else the word search finds
+    nothing ("xray" alone got "I don't know"). Short pairs written with a space are left alone: "anx" is not
+    "an x", nor "maybe" "may be"."""
+    pages = ["An X-ray on site. Hay fever clinic. It may be fine, an x marks the spot."]
+    apart = written_apart(pages, dictionary=frozenset({"maybe"}))
+    correct = SpellingCorrector(frozenset({"x", "ray", "hay", "fever", "may", "be", "an"}), apart=apart)
+    assert correct("can i get an xray") == "can i get an x ray"
+    assert correct("hayfever jabs") == "hay fever jabs"
+    assert correct("maybe later") == "maybe later"
+    assert "anx" not in apart
+
+
+def test_a_word_the_pages_also_write_whole_stays_whole():
+    apart = written_apart(["Make-up after treatment; makeup brushes"])
+    assert SpellingCorrector(frozenset({"make", "up", "makeup"}), apart=apart)("makeup tomorrow") == "makeup tomorrow"

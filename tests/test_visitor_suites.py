@@ -99,6 +99,10 @@ FLOORS = {
     # asked: answered right 0.73 and 0.79, red flags 20/28 and 26/28, false alarms 3 and 8, advice 9/14 and 5/13.
     "elmstead-orthopaedics": (0.70, 0.85, 0.92),  # 0.74 / 0.95 / 1.00
     "wyvern-speech-therapy": (0.78, 0.85, 0.61),  # 0.82 / 0.90 / 0.69
+    # Written blind on 2026-12-05, later in session 35 (a urology clinic, a menopause clinic), and first asked
+    # after the two above had informed safety.yaml: answered right 0.77 and 0.68, red flags 22/28 and 26/28.
+    "hartwell-urology": (0.75, 0.85, 0.92),  # 0.79 / 0.90 / 1.00
+    "rosewood-menopause": (0.65, 0.95, 0.92),  # 0.69 / 1.00 / 1.00
 }
 
 
@@ -131,9 +135,10 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,788 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 80 of all 1,745 (79
-# when measured, session 35, with the 29th set's child swallowing a battery "just asking to be prepared";
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,848 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 81 of all 1,805 (80
+# when measured, session 35, with the 29th and 30th sets' child swallowing a battery "to be prepared" and
+# shivery the night after jabs "fine today", whose excuse also silenced shivers after a biopsy with confusion;
 # written to share the red flags' words: history with no past marker or too far from it, blurry reading
 # close in meaning to blurry sight after filler, "i went pale when i saw the bill haha", an allergy "as a
 # kid", which an excuse as history would also take from "my son is in anaphylaxis, he had it years ago too",
@@ -164,7 +169,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 80
+    assert len(alarmed) <= 81
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
