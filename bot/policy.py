@@ -191,8 +191,10 @@ _HUMAN = re.compile(
     # not "instead of the machine", "instead of a robot": a clinic's own equipment
     r"|instead of (a |the |this )?(bot|chatbot)"
     # "is there someone i can actually speak to not a bot" (session 35's blind menopause clinic)
+    # (not "anyone": "i feel really down and keep crying, is there anyone i can talk to" asks for the clinic's
+    # support, which a page answers)
     r"|(someone|somebody|a person|a human) (i can |i could )?(actually )?(speak|talk|chat) (to|with)"
-    r"( not (a |the )?(bot|chatbot))?$"
+    r"( not (a |the )?(bot|chatbot))?( please| pls| plz)?$"
     # A clinician asked for as the whole message, or right after asking whether this is a bot ("is this a bot? i
     # want a nurse pls"): not "what if youre shut and i need a doctor", nor "my stitches have come apart, do i
     # need a nurse", which must still be read for an emergency or advice (a read-only review, session 28).

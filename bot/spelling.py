@@ -12,8 +12,9 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
 WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-# Two words of the pages next to each other, with the hyphen or the space between them.
-_PAIR = re.compile(r"(?=\b([a-z]+)([- ])([a-z]+)\b)")
+# Two words of the pages next to each other, with the hyphen or the space between them; a hyphenated pair
+# only as a whole compound ("x-ray", not the "to-day" of "day-to-day", which made "today" "to day").
+_PAIR = re.compile(r"(?=(?<!-)\b([a-z]+)([- ])([a-z]+)\b(?!-))")
 # Endings that make a new word from a whole one without changing it (unlike "-ing": "bleding" is "bled" +
 # "ing" to a dictionary, and a typo of "bleeding").
 _ENDINGS = ("'s", "s", "ness", "less", "ful", "ly")
@@ -135,15 +136,16 @@ def letters_apart(typed: str, word: str) -> int:
 
 
 def written_apart(texts: Iterable[str], dictionary: frozenset[str] = frozenset()) -> dict[str, str]:
-    """The words the texts write as two ("X-ray", "make-up", "hay fever"), by the one word a visitor types for
-    them ("xray": "x ray"): every pair joined by a hyphen, and a pair of words of three letters or more written
-    with a space when the model's `dictionary` has no such word either (not "may be" for "maybe", "any one"
-    for "anyone", nor "an x" for "anx")."""
+    """The words the texts write as two ("X-ray", "follow-up", "hay fever"), by the one word a visitor types
+    for them ("xray": "x ray"). A pair with a word of one or two letters only when hyphenated ("x-ray", "e-mail";
+    not "an x" for "anx"); any other pair only when the model's `dictionary` has no such word ("hay fever",
+    "follow-up"; not "any one" for "anyone", nor "make-up" for "makeup", which the model reads as it is)."""
     apart: dict[str, str] = {}
     for text in texts:
         for first, joint, second in _PAIR.findall(text.lower()):
             together = first + second
-            if joint == "-" or (min(len(first), len(second)) >= 3 and together not in dictionary):
+            short = min(len(first), len(second)) < 3
+            if (short and joint == "-") or (not short and together not in dictionary):
                 apart.setdefault(together, f"{first} {second}")
     return apart
 
@@ -151,7 +153,8 @@ def written_apart(texts: Iterable[str], dictionary: frozenset[str] = frozenset()
 class SpellingCorrector:
     """Replace a misspelt word with the closest word the knowledge uses ("strech" → "stretch").
     A word counts as misspelt when neither the knowledge nor the `dictionary` (the model's own
-    whole-word vocabulary) knows it, so real words ("there", "botox") are never "corrected"."""
+    whole-word vocabulary) knows it, so real words ("there", "botox") are never "corrected"; a word the pages
+    only write as two ("email" where they say "e-mail") is written as they write it."""
 
     def __init__(
         self,
@@ -178,6 +181,7 @@ class SpellingCorrector:
 
     def _closest(self, word: str) -> str:
         lower = word.lower()
+        # Before knows(): the model may know "email", but the word search only finds the pages' "e mail".
         if lower in self.apart and (lower not in self.keep or set(self.apart[lower].split()) <= self.keep):
             return self.apart[lower]
         if len(lower) < _SHORTEST or lower in _LEFT_AS_TYPED or self.knows(lower):

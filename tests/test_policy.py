@@ -280,6 +280,8 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("is there someone on reception i can message instead of a bot", "human"),
         ("is there someone i can actually speak to not a bot", "human"),
         ("is there someone i can speak to about my results", None),
+        ("someone i can speak to please", "human"),
+        ("i feel really down and keep crying, is there anyone i can talk to", None),
         ("hello there hope you can help", "greeting"),
         ("hi can you help me please", "greeting"),
         ("hi hope you can help, how much is botox", None),

@@ -118,15 +118,15 @@ def test_two_words_typed_apart_one_misspelt_are_read_as_the_one_word_the_pages_u
 
 def test_a_word_the_pages_write_as_two_is_read_as_they_write_it():
     """"xray" where the pages say "X-ray", "hayfever" where they say "hay fever": else the word search finds
-    nothing ("xray" alone got "I don't know"). Short pairs written with a space are left alone: "anx" is not
-    "an x", nor "maybe" "may be"."""
-    pages = ["An X-ray on site. Hay fever clinic. It may be fine, an x marks the spot."]
-    apart = written_apart(pages, dictionary=frozenset({"maybe"}))
-    correct = SpellingCorrector(frozenset({"x", "ray", "hay", "fever", "may", "be", "an"}), apart=apart)
+    nothing ("xray" alone got "I don't know"). Not a word the model knows ("anyone" of "any one"), a short
+    pair written with a space ("anx" is not "an x"), nor a pair inside a longer run ("today" of "day-to-day")."""
+    pages = ["An X-ray on site. Hay fever clinic. Any one of us, an x marks the spot, day-to-day care."]
+    apart = written_apart(pages, dictionary=frozenset({"anyone", "today"}))
+    correct = SpellingCorrector(frozenset({"x", "ray", "hay", "fever", "any", "one", "an", "day", "to"}), apart=apart)
     assert correct("can i get an xray") == "can i get an x ray"
     assert correct("hayfever jabs") == "hay fever jabs"
-    assert correct("maybe later") == "maybe later"
-    assert "anx" not in apart
+    assert correct("is anyone in today") == "is anyone in today"
+    assert "anx" not in apart and "today" not in apart
 
 
 def test_a_word_the_pages_also_write_whole_stays_whole():
