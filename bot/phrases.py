@@ -246,7 +246,8 @@ def _phrase_parts(phrase: str) -> list[list[str]]:
     return [alternatives for alternatives, _ in _phrase_pieces(phrase)]
 
 
-_RANGE = re.compile(r"\b(\d+)-(\d+)\b")
+# A range may carry its unit ("1-500mg": "1mg" … "500mg"); before session 36 such a range was read as written.
+_RANGE = re.compile(r"\b(\d+)-(\d+)(?!\d)")
 # At most this many numbers in one phrase's ranges together: "1-99999", or two wide ranges, would make a
 # pattern of millions of alternatives. Such a range is read as written ("1 99999"), as is one that runs
 # backwards ("5-3").
@@ -326,7 +327,7 @@ _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|da
 # Words by which a visitor says someone takes a medicine ("i take", but not as in "can i take my meds on holiday":
 # asking whether one may carry or use it, which advice phrases read when it is a dose or a mix).
 _TAKING = re.compile(
-    r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
+    r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on|mum is on|dad is on"
     r"|(?<!can )(?<!could )(?<!should )(?<!do )i take|he takes|she takes|they take|im taking|i am taking|hes taking"
     r"|shes taking|been taking|im using|been using)\b"
 )

@@ -58,7 +58,7 @@ _PRICE_OF = re.compile(
 _THING_ENDS = re.compile(
     r"(?:^|\s+)(?:for|on|in|at|near|here|there|with|without|before|after|to|from|as|like|than|while|during|if|"
     r"because|cos|coz|cause|cuz|so|when|today|tomorrow|tonight|this|next|please|pls|plz|cost|costs|roughly|approx"
-    r"|approximately)\b"
+    r"|approximately|per|each|every)\b"
     r"|\s+(?:that|which|who)\b"
     # a new clause or a pronoun: "can u check my coil | im cant feel the strings", "can you check my mirena | is
     # in properly", "can you make | it 3pm instead"
@@ -73,7 +73,7 @@ _TIMING = re.compile(r"^\s*(?:before|after|while|during|if|when)\b")
 # A verb's particle before the thing: "can you laser | off a tattoo", "can you sort | out an ingrown toenail".
 _PARTICLE = re.compile(r"^(?:off|out|away)\s+(?:(?:a|an|the|my|some|any|your)\s+)?")
 # The verb of "can i get my glasses fixed", "… ear wax sucked out": the service is named by what it is done to.
-_DONE_TO = re.compile(r"\s+(?:\w{2,}ed|done|cut|seen|made)(?:\s+(?:out|off|up|in))?$")
+_DONE_TO = re.compile(r"\s+(?:\w{2,}ed|done|cut|seen|made|paid)(?:\s+(?:out|off|up|in))?$")
 
 # Words that say who the thing is for or what it is like rather than name it: "can i get my old lip filler
 # dissolved", "do you do baby botox", "can i get my nan's toenails cut" (no page says "old", "baby" or "nan").
@@ -83,13 +83,17 @@ NOT_A_SERVICE = frozenset(
         *("son", "daughter", "mother", "father", "mom", "sister", "brother", "nan", "nana", "nanna", "gran"),
         *("granny", "grandma", "grandad", "grandpa", "grandson", "granddaughter", "aunt", "uncle", "niece"),
         *("nephew", "cousin", "boyfriend", "girlfriend", "friend", "baby", "male", "female", "lady", "man"),
-        *("woman", "old", "new", "first", "proper", "quicker", "cheap", "cheaper", "cheapest", "free"),
+        *("woman", "men", "women", "bloke", "guy", "lad", "girl", "boy", "child", "children", "student"),
+        *("pensioner", "adult", "teenager", "old", "new", "first", "proper", "quicker", "cheap", "cheaper"),
+        *("cheapest", "free"),
         *("different", "extra", "little", "big", "small", "whole", "full", "usual", "normal", "regular"),
         *("decent", "good", "best", "real", "actual", "one", "these", "weekend", "weekday", "evening", "enough"),
         *("morning", "night", "late", "saturday", "sunday", "thing", "stuff", "kind", "sort", "type", "bit"),
         # the kind of service, not what it is of: "diabetic foot check" where the page says "assessment"
         *("check", "checkup", "test", "appointment", "session", "treatment", "procedure", "service"),
         *("consultation", "assessment"),
+        # what the visit gives, not what it is: "can i get the answer while i wait"
+        *("answer", "reply"),
     ]
 )
 

@@ -36,6 +36,9 @@ _LEFT_AS_TYPED = frozenset({"cant", "dont", "wont", "isnt", "aint", "hows", "who
 # changed: one vowel for another ("removel", "canel"), a letter doubled or undoubled ("yelow", "realy"), two
 # letters swapped ("sprots").
 _LIKELY_SLIP = 0.5
+# A word this long that no word of the pages is one edit from is corrected by two likely slips, which cost
+# one edit together ("verucca": "verruca", "merina": "mirena", "testostrone": "testosterone").
+_SHORTEST_TWO_SLIPS = 5
 # Days are asked about in any clinic's chat box, and a page may name them only in the plural ("late opening on
 # Thursdays"), which a misspelt "thursdy" is two letters away from.
 _DAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
@@ -57,6 +60,8 @@ CHAT_SPELLINGS = {
     "cud": "could",
     "wud": "would",
     "abt": "about",
+    "afta": "after",
+    "wiv": "with",
     "tho": "though",
     "thru": "through",
     "thx": "thanks",
@@ -187,8 +192,11 @@ class SpellingCorrector:
         if len(lower) < _SHORTEST or lower in _LEFT_AS_TYPED or self.knows(lower):
             return word
         kept = lower in self.keep
-        limit = 1 if len(lower) < 8 or kept or self.inflects_a_known_word(lower) else 2
+        inflected = self.inflects_a_known_word(lower)
+        limit = 1 if len(lower) < 8 or kept or inflected else 2
         nearest = self.nearest(lower, limit, short=len(lower) == _SHORTEST)
+        if not nearest and limit == 1 and len(lower) >= _SHORTEST_TWO_SLIPS and not (kept or inflected):
+            nearest = self.nearest_by_two_slips(lower)
         if not nearest or (kept and nearest not in self.keep):
             return word
         return nearest
@@ -206,6 +214,14 @@ class SpellingCorrector:
         fewest = min(edits for _, edits, _ in matches)
         tied = [choice for choice, edits, _ in matches if edits == fewest]
         return min(tied, key=lambda choice: (typo_cost(typed, choice), letters_apart(typed, choice), choice))
+
+    def nearest_by_two_slips(self, typed: str) -> str | None:
+        """The word of the knowledge two edits from `typed` that are both likely slips (`typo_cost` 1 at most),
+        the one with the more letters in common first."""
+        matches = extract(typed, self.choices, scorer=OSA.distance, score_cutoff=2, limit=None)
+        slips = [(letters_apart(typed, choice), choice) for choice, edits, _ in matches if edits == 2]
+        slips = [(apart, choice) for apart, choice in slips if typo_cost(typed, choice) <= 2 * _LIKELY_SLIP]
+        return min(slips)[1] if slips else None
 
     def knows(self, word: str) -> bool:
         """A word of the knowledge or the dictionary, or one of them with an ending the dictionary leaves out

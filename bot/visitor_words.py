@@ -33,7 +33,8 @@ theyre weve youve yes yeah yep yup no nope nah
 # nothing about a subject either: "which bus goes there", "is there anywhere to park", "can u come out to
 # his care home". The word search's stop words (bm25s's 33) leave most of them counted.
 _FUNCTION_WORDS = """
-he him his her hers she them themselves their theirs our ours us we you your yours yourself myself me mine
+he him his her hers she them themselves their theirs our ours us we you your yours yourself yourselves myself
+ourselves me mine
 its itself who whom whose which what when where why how here those each every either neither any anywhere
 somewhere everywhere anybody somebody everyone everything nothing nowhere all both few more most other
 another own same such am been being did does doing done go goes going went gone come comes coming came make

@@ -331,6 +331,10 @@ def test_a_range_of_numbers_in_a_phrase_stands_for_each_of_them():
     assert PhraseMatcher(("1-99999 pills",)).find("1 99999 pills")  # too wide a range: read as written
     assert PhraseMatcher(("5-3 pills",)).find("5 3 pills")  # backwards: read as written
     assert PhraseMatcher(("1-2-99999 pills",)).find("2 99999 pills")  # only the ranges written are read as ranges
+    # with its unit (before session 36, "1-500mg" was read as written and never matched)
+    dose = PhraseMatcher(("go up to ... 1-500mg|1-500 mg",))
+    assert dose.find("can i go up to 25mg please") and dose.find("can we go up to 10 mg")
+    assert not dose.find("does the lift go up to 2 now") and not dose.find("can i go up to 501mg")
 
 
 def test_phrases_that_are_no_emergency_hide_only_their_own_words():

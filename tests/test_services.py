@@ -40,6 +40,9 @@ from bot.services import asked_for, asks_the_clinic, names_nothing, something_el
         ("can you laser off a tattoo on my ankle", "tattoo"),
         ("can you sort out an ingrown toenail", "ingrown toenail"),
         ("do you do back waxing", "back waxing"),  # a particle only after a verb of what is done
+        # by the session, or paid for by someone (session 36)
+        ("how much is speech therapy per session", "speech therapy"),
+        ("can i get my autism assessment paid for by the nhs", "autism assessment"),
         # a visit at home, in other words too (session 27)
         ("can the doctor come out to the house, hes too poorly to bring in", "home visits"),
         ("can a dentist come to my house? my nan cant get out", "home visits"),

@@ -132,3 +132,13 @@ def test_a_word_the_pages_write_as_two_is_read_as_they_write_it():
 def test_a_word_the_pages_also_write_whole_stays_whole():
     apart = written_apart(["Make-up after treatment; makeup brushes"])
     assert SpellingCorrector(frozenset({"make", "up", "makeup"}), apart=apart)("makeup tomorrow") == "makeup tomorrow"
+
+
+def test_a_longer_word_is_corrected_by_two_likely_slips_when_none_is_one_edit_away():
+    """Session 36's blind clinics: "can u fit the merina coil" and "verucca" got "I don't know"."""
+    correct = SpellingCorrector(frozenset({"mirena", "verruca", "pessary", "minerals"}))
+    assert correct("can u fit the merina coil") == "can you fit the mirena coil"  # two vowels swapped
+    assert correct("freeze a verucca") == "freeze a verruca"  # one double letter undoubled, another doubled
+    assert correct("do u do pesarys") == "do you do pesarys"  # a slip and an added letter: left as typed
+    assert correct("a new mirrena") == "a new mirena"  # one edit away: as before
+
