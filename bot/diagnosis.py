@@ -163,9 +163,11 @@ def _shapes(name: str) -> re.Pattern[str]:
         rf"(?:are|were) (?:they|these|those|my \w+) {name}",  # are they milia
         rf"(?:could|might|may|would) (?:it|that|this|these|they|my \w+|my \w+ \w+) (?:be|mean) {name}",
         rf"(?:does|do) (?:it|that|this) (?:sound like|look like|mean i have|mean ive got|mean) {name}",
-        # does my sons stammer mean hes autistic, does it mean hes got dementia (session 36, blind sets)
-        rf"(?:does|do) (?:it |that |this |(?:my|his|her) (?:\w+ ){{1,3}})mean"
-        rf" (?:im|i am|hes|he is|shes|she is|theyre|they are|i have|he has|she has|ive got|hes got|shes got) {name}",
+        # does my sons stammer mean hes autistic, does it mean hes got dementia (session 36, blind sets), does
+        # my mums memory test result mean she might have alzheimers (its code review)
+        rf"(?:does|do) (?:it |that |this |(?:my|his|her|our|their) (?:\w+ ){{1,4}})mean"
+        rf" (?:im|i am|hes|he is|shes|she is|theyre|they are|i have|he has|she has|ive got|hes got|shes got"
+        rf"|(?:i|he|she|they) (?:might|could|may) (?:be|have)) {name}",
         # think ive got tmj (not "i dont think its infected")
         rf"(?<!dont )(?<!do not )(?:think|reckon|worried|scared|afraid|wondering if) (?:i|ive|im|i have|i might have"
         rf"|ive got|hes got|shes got|he has|she has|it might be|its|it is|they might be|i may have) (?:got )?{name}",

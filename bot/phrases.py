@@ -170,6 +170,17 @@ class HistoryRule:
         past_year = any(int(year) <= date.today().year for year in _YEAR.findall(around))
         return past_year or bool(self.past_or_general and self.past_or_general.search(around))
 
+    def asked_in_general(self, text: str) -> bool:
+        """Whether the message (normalised) has a phrase of `past_or_general` and nothing of `happening_now` but
+        within it: "what should you do if a child swallows a button battery? doing a first aid refresher"."""
+        if not self.past_or_general or not self.past_or_general.search(text):
+            return False
+        held = [past.span() for past in _each_match(self.past_or_general, text)]
+        return not any(
+            not any(start <= now.start() and now.end() <= end for start, end in held)
+            for now in (self.happening_now.finditer(text) if self.happening_now else ())
+        )
+
     def _happening_now(self, match: re.Match[str], text: str) -> bool:
         """Whether `text` has a phrase of `happening_now` that is more than a word of the emergency phrase found
         (`match`) or of a phrase of `past_or_general`: "pain" says it is happening, but not as the "pain" of
@@ -246,9 +257,11 @@ def _phrase_parts(phrase: str) -> list[list[str]]:
     return [alternatives for alternatives, _ in _phrase_pieces(phrase)]
 
 
-# A range may carry its unit ("1-500mg": "1mg" … "500mg"); before session 36 such a range was read as written.
+# A range may carry its unit ("1-500mg": "1mg" … "500mg"). Before session 36 such a range was read as written,
+# and never matched: so were session 25's "1-500mg|1-500mcg" (now live) and an excuse's "at 1-12pm" (taken
+# out: a code review found it would have excused "i dont think ill still be around at 5pm").
 _RANGE = re.compile(r"\b(\d+)-(\d+)(?!\d)")
-# At most this many numbers in one phrase's ranges together: "1-99999", or two wide ranges, would make a
+# At most this many numbers in one alternative's ranges together: "1-99999", or two wide ranges, would make a
 # pattern of millions of alternatives. Such a range is read as written ("1 99999"), as is one that runs
 # backwards ("5-3").
 MAX_NUMBERS = 1000
@@ -327,7 +340,8 @@ _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|da
 # Words by which a visitor says someone takes a medicine ("i take", but not as in "can i take my meds on holiday":
 # asking whether one may carry or use it, which advice phrases read when it is a dose or a mix).
 _TAKING = re.compile(
-    r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on|mum is on|dad is on"
+    r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
+    r"|(?:mum|mom|mam|dad|nan|gran|husband|wife|partner)s? (?:is )?on"
     r"|(?<!can )(?<!could )(?<!should )(?<!do )i take|he takes|she takes|they take|im taking|i am taking|hes taking"
     r"|shes taking|been taking|im using|been using)\b"
 )

@@ -340,7 +340,7 @@ class AnswerPolicy:
         vectors, extra_vector = self.question_vectors(question, topic_text or carried)
         vector = vectors[0]
         cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
-        if self.emergency_meaning.matches(cosines):
+        if self.emergency_meaning.matches(cosines) and not self.asked_in_general(typed):
             return self.emergency_answer()
         # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
         # talk to a real person" gets the emergency message first.
@@ -364,6 +364,10 @@ class AnswerPolicy:
             return self.fallback(0.0, self.suggestions(found.hits, exclude=None))
         short = self.short_in_the_pages_words(question)
         return self.from_hits(found, clarify_floor=self.settings.short_clarify_floor if short else None)
+
+    def asked_in_general(self, typed: str) -> bool:
+        history = self.emergency.history
+        return bool(history) and history.asked_in_general(normalise(typed))
 
     def asks_personal_advice(self, typed: str, corrected: str, cosines: np.ndarray, vector: np.ndarray) -> bool:
         """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction

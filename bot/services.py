@@ -58,7 +58,7 @@ _PRICE_OF = re.compile(
 _THING_ENDS = re.compile(
     r"(?:^|\s+)(?:for|on|in|at|near|here|there|with|without|before|after|to|from|as|like|than|while|during|if|"
     r"because|cos|coz|cause|cuz|so|when|today|tomorrow|tonight|this|next|please|pls|plz|cost|costs|roughly|approx"
-    r"|approximately|per|each|every)\b"
+    r"|approximately|per|each)\b"
     r"|\s+(?:that|which|who)\b"
     # a new clause or a pronoun: "can u check my coil | im cant feel the strings", "can you check my mirena | is
     # in properly", "can you make | it 3pm instead"
@@ -83,15 +83,16 @@ NOT_A_SERVICE = frozenset(
         *("son", "daughter", "mother", "father", "mom", "sister", "brother", "nan", "nana", "nanna", "gran"),
         *("granny", "grandma", "grandad", "grandpa", "grandson", "granddaughter", "aunt", "uncle", "niece"),
         *("nephew", "cousin", "boyfriend", "girlfriend", "friend", "baby", "male", "female", "lady", "man"),
-        *("woman", "men", "women", "bloke", "guy", "lad", "girl", "boy", "child", "children", "student"),
-        *("pensioner", "adult", "teenager", "old", "new", "first", "proper", "quicker", "cheap", "cheaper"),
-        *("cheapest", "free"),
+        *("woman", "old", "new", "first", "proper", "quicker", "cheap", "cheaper", "cheapest", "free"),
         *("different", "extra", "little", "big", "small", "whole", "full", "usual", "normal", "regular"),
         *("decent", "good", "best", "real", "actual", "one", "these", "weekend", "weekday", "evening", "enough"),
         *("morning", "night", "late", "saturday", "sunday", "thing", "stuff", "kind", "sort", "type", "bit"),
         # the kind of service, not what it is of: "diabetic foot check" where the page says "assessment"
         *("check", "checkup", "test", "appointment", "session", "treatment", "procedure", "service"),
         *("consultation", "assessment"),
+        # who it is for, in more words ("do u do student or nhs discounts", "do you do blokes": session 36)
+        *("men", "women", "bloke", "guy", "lad", "girl", "boy", "child", "children", "student", "pensioner"),
+        *("adult", "teenager"),
         # what the visit gives, not what it is: "can i get the answer while i wait"
         *("answer", "reply"),
     ]

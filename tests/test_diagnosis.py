@@ -38,9 +38,10 @@ SHIPPED = DiagnosisQuestion(load_safety(KNOWLEDGE).diagnoses)
         "am i getting an ingrowing nail, the corner is red",
         "pain down my leg when i sit, is it sciatica would you agree",
         "34 weeks and my pelvis kills when i walk, is it spd do u reckon",  # session 30
-        # session 36: what a sign or a result means
+        # session 36: what a sign or a result means, a water infection
         "does my sons stammer mean hes autistic",
         "dad got 78 on the memory test, does it mean hes got dementia",
+        "does my mums memory test result mean she might have alzheimers",
         "wee is cloudy and stings, is it a uti",
         # naming no condition: the bot's opinion of a symptom (`_OPINION`)
         "from what ive said do u think my shoulder is torn",

@@ -142,3 +142,10 @@ def test_a_longer_word_is_corrected_by_two_likely_slips_when_none_is_one_edit_aw
     assert correct("do u do pesarys") == "do you do pesarys"  # a slip and an added letter: left as typed
     assert correct("a new mirrena") == "a new mirena"  # one edit away: as before
 
+
+def test_two_slips_leave_a_word_with_other_letters_as_typed():
+    """A code review's finds: "pooing" had become "paying", "palsy" "pulse" (four letters apart)."""
+    correct = SpellingCorrector(frozenset({"paying", "pulse"}))
+    assert correct("pooing problems") == "pooing problems"
+    assert correct("bells palsy") == "bells palsy"
+

@@ -144,16 +144,16 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
 # check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,968 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 84 of all 1,925 (84
-# when measured, session 36, with the 29th to 32nd sets' child swallowing a battery "to be prepared" or asked
-# on a first aid refresher, waters breaking asked "just reading up", and shivery the night after jabs "fine
-# today", whose excuse also silenced shivers after a biopsy with confusion;
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 82 of all 1,925 (82
+# when measured, session 36, with the 29th to 32nd sets' child swallowing a battery "to be prepared", waters
+# breaking asked "just reading up", and shivery the night after jabs "fine today", whose excuse also silenced
+# shivers after a biopsy with confusion;
 # written to share the red flags' words: history with no past marker or too far from it, blurry reading
 # close in meaning to blurry sight after filler, "i went pale when i saw the bill haha", an allergy "as a
 # kid", which an excuse as history would also take from "my son is in anaphylaxis, he had it years ago too",
 # a stroke "in his 70s" told with his face, thoughts of death after a bereavement, "suicidal a few years ago"
 # though better now, needles that "make me want to die"); most requests for personal advice are referred
-# (1,031 of 1,195 when measured in session 33; 1,192 of 1,354 in session 36), and at most 19 everyday
+# (1,031 of 1,195 when measured in session 33; 1,194 of 1,354 in session 36), and at most 19 everyday
 # questions naming a condition (19 of 775 when measured; 17 of 931 in session 36). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
@@ -178,7 +178,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 84
+    assert len(alarmed) <= 82
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
