@@ -138,10 +138,15 @@ def validate_question(raw: object) -> str:
 # Words of thanks: a whole message of them is thanks, and they may come before a farewell
 # (with a word of address: "cheers pet", "ta love": session 33's blind ENT clinic in Newcastle)
 _THANKS = r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)( so much| a lot| very much| again)?"
+# for what: "cheers for your help x" (session 37's blind laser clinic)
+# (not "for everything": "thank you for everything, goodbye" may be a farewell, which is read for its meaning)
+_THANKS += r"( for (your|ur|the|all (your|ur|the)|all that) help| for that)?"
 _THANKS += r"( pet| love| mate| hun| hon| duck| flower| petal)?"
 _SMALL_TALK = {
     Intent.GREETING: [
-        r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?(good )?(morning|afternoon|evening))?",
+        r"((hi|hello|hey|hiya|howdy|greetings)( there)?( bot)?)?( ?(good )?(morning|afternoon|evening))?"
+        # and a wish: "hello there, hope ur well" (session 37's blind laser clinic)
+        r"( (i )?hope (you are|youre|you re|ur|u r|u are|your|all is|everyone is) (well|ok|okay|good|keeping well))?",
         # with a hope or a plea and nothing asked yet: "hello there hope you can help" (session 35's blind
         # menopause clinic)
         r"(hi|hello|hey|hiya)( there)? (i )?(hope|hoping) (you can|someone can|somebody can) help( me)?( please)?"
@@ -153,6 +158,7 @@ _SMALL_TALK = {
         rf"((ok|okay|great|perfect|brilliant|awesome|lovely|cool) )?{_THANKS}"
         r"( (that|thats|that is|this|you have been|youve been) "
         r"((really |very |so )?(helps|helped|helpful)|great|brilliant|perfect|useful)( a lot| so much)?)?"
+        r"( x{1,3})?"
     ],
     Intent.GOODBYE: [
         # one farewell or two ("ok thats all for now, have a nice day": session 29's blind vein clinic), after a

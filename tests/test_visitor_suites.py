@@ -111,6 +111,10 @@ FLOORS = {
     # informed safety.yaml: answered right 0.75 and 0.72, red flags 25/29 and 21/29, advice 10/14 and 8/14.
     "larkspur-pain": (0.71, 0.85, 0.92),  # 0.75 / 0.90 / 1.00
     "meadowbank-diabetes": (0.69, 0.90, 0.92),  # 0.73 / 0.95 / 1.00
+    # Written blind in session 37 (a headache clinic, a laser clinic): answered right 0.72 and 0.73, red flags
+    # 23/28 and 25/28, advice 9/13 and 13/13 as first asked.
+    "kestrelhill-headache": (0.70, 0.85, 0.92),  # 0.74 / 0.90 / 1.00
+    "lumen-laser": (0.71, 0.90, 0.92),  # 0.75 / 0.95 / 1.00
 }
 
 
