@@ -166,13 +166,6 @@ class PassageIndex:
         if self.sentence_vectors is None or self.sentence_starts is None:
             self.sentence_vectors = np.zeros((0, self.dimension), dtype=np.float32)
             self.sentence_starts = np.zeros(len(self.passages) + 1, dtype=np.int64)
-        # The three kinds of vectors are views of one matrix, so that a question's cosines with all of them
-        # are one product (Retriever._cosines): with the CPU caches cold, as they are after the encoder, one
-        # took 52 µs on this machine where three took 111 (covid-faq's 1,542 rows).
-        parts = (self.passage_vectors, self.question_vectors, self.sentence_vectors)
-        self.all_vectors = np.concatenate([np.asarray(v, dtype=np.float32) for v in parts])
-        ends = np.cumsum([len(v) for v in parts])
-        self.passage_vectors, self.question_vectors, self.sentence_vectors = np.split(self.all_vectors, ends[:2])
 
     @property
     def has_sentences(self) -> bool:

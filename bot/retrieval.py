@@ -395,9 +395,7 @@ class Retriever:
         index = self.index
         if not self._scan:
             return None
-        cosines = index.all_vectors @ vector
-        passages, questions = len(index.passage_vectors), len(index.question_vectors)
-        return Cosines(cosines[:passages], cosines[passages : passages + questions], cosines[passages + questions :])
+        return Cosines(index.passage_vectors @ vector, index.question_vectors @ vector, index.sentence_vectors @ vector)
 
     def _nearest(self, vector: np.ndarray, cosines: Cosines | None, n: int) -> np.ndarray:
         """Rows of the `n` passages closest in meaning to the question, by their text and by their FAQ

@@ -28,14 +28,6 @@ def test_vectors_are_unit_length_and_headings_and_sentences_indexed(encoder, shi
     assert np.allclose(np.linalg.norm(index.sentence_vectors, axis=1), 1.0, atol=1e-4)
 
 
-def test_the_three_kinds_of_vectors_are_one_matrix(shipped):
-    """A question's cosines with passages, headings and sentences are one product (Retriever._cosines)."""
-    _, index = shipped
-    parts = (index.passage_vectors, index.question_vectors, index.sentence_vectors)
-    assert all(np.shares_memory(part, index.all_vectors) for part in parts)
-    assert np.array_equal(np.concatenate(parts), index.all_vectors)
-
-
 def test_save_and_load_round_trip(encoder, shipped, tmp_path):
     passages, index = shipped
     index.save(tmp_path / "index")
