@@ -21,6 +21,7 @@ from scipy.sparse import csc_matrix
 K1 = 1.5
 B = 0.75
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_NUMBER_END = re.compile(r"\d+$")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 _NO_TERM = -1  # the term id of a stop word
 
@@ -120,6 +121,9 @@ class LexicalIndex:
         used[words] = True
         self.vocabulary = frozenset(w for w in map(self.table.words.__getitem__, np.flatnonzero(used)) if w.isalpha())
         self._alphabetical = sorted(self.vocabulary)
+        # Names the pages number ("brca1", "brca2"): a visitor names the family ("the brca test").
+        numbered = (_NUMBER_END.sub("", w) for w in map(self.table.words.__getitem__, np.flatnonzero(used)))
+        self.numbered_names = frozenset(w for w in numbered if len(w) > 2 and w.isalpha()) - self.vocabulary
 
     def content_words(self, text: str) -> list[str]:
         """Words of `text` of two letters or more, stop words aside."""
@@ -141,14 +145,16 @@ class LexicalIndex:
 
     def unnamed_words(self, text: str) -> list[str]:
         """`unknown_words`, less the pages' words in a visitor's shorter or run-together forms: a short form
-        ("physio": physiotherapy, "specs": spectacles), two words run together ("checkups": check-ups) or
-        one split in two ("shock wave": shockwave)."""
+        ("physio": physiotherapy, "specs": spectacles), two words run together ("checkups": check-ups), one
+        split in two ("shock wave": shockwave) or a name the pages number ("brca": brca1)."""
         tokens = _TOKEN.findall(text.lower())
         split = {word for a, b in pairwise(tokens) if a + b in self.vocabulary for word in (a, b)}
         return [
             word
             for word in self.unknown_words(text)
-            if not (word in split or self._is_short_form(word) or self._is_joined_pair(word))
+            if not (
+                word in split or word in self.numbered_names or self._is_short_form(word) or self._is_joined_pair(word)
+            )
         ]
 
     def named_apart(self, words: list[str]) -> bool:

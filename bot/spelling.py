@@ -82,6 +82,9 @@ CHAT_SPELLINGS = {
     "probs": "probably",
 }
 _ARE_YOU = re.compile(r"\b[Rr](?= [Uu]\b)|(?<=\b[Uu] )[Rr]\b")
+# "were" for "where", only where "were" cannot be meant: "were are you based", "were do i park" (session 37's blind
+# breast clinic), not "were you open on monday".
+_WHERE = re.compile(r"\b([Ww])ere(?= (?:is|are|abouts|do|can|should|r)\b)")
 
 
 def write_out_chat(text: str, keep: frozenset[str] = frozenset()) -> str:
@@ -96,7 +99,7 @@ def _write_out_all_chat(text: str) -> str:
 
 
 def _write_out_chat(text: str, keep: frozenset[str]) -> str:
-    text = _ARE_YOU.sub("are", text)
+    text = _WHERE.sub(r"\1here", _ARE_YOU.sub("are", text))
     return WORD.sub(lambda m: _written_out(m.group(0), keep), text)
 
 

@@ -63,6 +63,12 @@ def test_short_forms_and_joined_words_of_the_pages_are_not_unnamed():
     assert index.unnamed_words(words) == ["hep", "sti", "transplants"]
 
 
+def test_a_name_the_pages_number_is_not_unnamed():
+    index = LexicalIndex(["Genetic testing looks at BRCA1, BRCA2 and PALB2."])
+    assert index.unnamed_words("brca testing") == []
+    assert index.unnamed_words("lynch testing") == ["lynch"]
+
+
 def test_words_no_one_passage_has_together_are_named_apart():
     index = LexicalIndex(["Laser eye surgery reshapes the cornea.", "Wash your hair gently.", "Stitch removal."])
     assert index.named_apart(["laser", "hair", "removal"])

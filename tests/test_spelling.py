@@ -71,6 +71,10 @@ def test_chat_spellings_too_short_to_correct_are_written_out():
     assert correct("wat time do u shut on thursdy") == "what time do you shut on thursday"
     assert correct("is ther parking r u open") == "is there parking are you open"
     assert correct("alright see ya") == "alright see ya"  # "ya" is "you" or "yes": left as typed
+    # "were" for "where" only where "were" cannot be meant
+    assert correct("were are you based") == "where are you based"
+    assert correct("were do i park") == "where do i park"
+    assert correct("were you open on thursdy") == "were you open on thursday"
 
 
 def test_a_misspelt_day_is_read_as_the_day_though_the_pages_name_it_only_in_the_plural():

@@ -115,6 +115,10 @@ FLOORS = {
     # 23/28 and 25/28, advice 9/13 and 13/13 as first asked.
     "kestrelhill-headache": (0.70, 0.85, 0.92),  # 0.74 / 0.90 / 1.00
     "lumen-laser": (0.71, 0.90, 0.92),  # 0.75 / 0.95 / 1.00
+    # Written blind later in session 37 (a day surgery clinic, a breast clinic), first asked after the two above
+    # had informed safety.yaml: answered right 0.72 and 0.76, red flags 24/28 and 25/28, advice 12/13 and 10/13.
+    "brookvale-surgery": (0.68, 0.75, 0.92),  # 0.72 / 0.80 / 1.00
+    "saltmarsh-breast": (0.72, 0.80, 0.92),  # 0.76 / 0.85 / 1.00
 }
 
 
@@ -147,9 +151,11 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 1,968 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 82 of all 1,925 (82
-# when measured, session 36, with the 29th to 32nd sets' child swallowing a battery "to be prepared", waters
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 2,087 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 84 of all 2,044 (84
+# when measured, session 37: the 34th set's old self-harm scars, a fit in a waiting room asked about and calf
+# pain after a knee op "want to be prepared" joined the 29th to 32nd sets' child swallowing a battery "to be
+# prepared", waters
 # breaking asked "just reading up", and shivery the night after jabs "fine today", whose excuse also silenced
 # shivers after a biopsy with confusion;
 # written to share the red flags' words: history with no past marker or too far from it, blurry reading
@@ -157,8 +163,8 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 # kid", which an excuse as history would also take from "my son is in anaphylaxis, he had it years ago too",
 # a stroke "in his 70s" told with his face, thoughts of death after a bereavement, "suicidal a few years ago"
 # though better now, needles that "make me want to die"); most requests for personal advice are referred
-# (1,031 of 1,195 when measured in session 33; 1,194 of 1,354 in session 36), and at most 19 everyday
-# questions naming a condition (19 of 775 when measured; 17 of 931 in session 36). The emergency
+# (1,031 of 1,195 when measured in session 33; 1,194 of 1,354 in session 36; 1,269 of 1,433 in session 37),
+# and at most 19 everyday questions naming a condition (19 of 775 when measured; 16 of 990 in session 37). The emergency
 # rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
 # per group, so that xdist can spread the 5,000 messages over its workers.
@@ -182,7 +188,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 82
+    assert len(alarmed) <= 84
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
