@@ -1118,6 +1118,19 @@ def test_an_emergency_happening_now_is_not_excused_as_history(message):
         "my dad had a stroke years ago, can we book his hearing aid fitting for next week",
         "do you deal with self harm scars, i have old ones id like lasered",
         "my partner snores so loud i swear he stops breathing sometimes, can he have a sleep study",
+        # session 37's read-only reviews, against its new lines
+        "the wound split open slightly at the bottom, the nurse said itll heal by itself",
+        "tongue feels huge after the filling lol when does the numbness wear off",
+        "all inclusive so i wont need the money where im going, can you move my appointment",
+        "brown spots that dont fade after summer, can laser help",
+        "full bladder for the scan, im bursting but cant wee till after",
+        "ive kept all the leaflets you gave me, tonight ill take them all to my mum",
+        "my baby had a temperature of 37.9 after her jabs, shes feeding and playing fine",
+        "the waiting list is 26 weeks and the money is still trickling out",
+        "left side of my face went numb after the dentist injection",
+        "my heater broke and the dog is sleepy, can i move my appointment",
+        "im confused about the numbing cream, how long do i leave it on",
+        "tired of fighting with bupa over my claim",
     ],
 )
 def test_everyday_words_near_red_flag_phrases_raise_no_alarm(message):
