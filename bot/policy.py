@@ -192,6 +192,8 @@ _HUMAN = re.compile(
     r"\b((speak|talk|chat) (to|with) (a |an |the |your |some )?(real |actual |live )?"
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
+    # "is there an actual human i can talk to not a bot" (session 37's blind recovery clinic)
+    r"|(is there|are there) (an actual|a proper) (human|person)"
     r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$"
     # "is there someone on reception i can message instead of a bot" (session 30's blind osteopathy practice);
     # not "instead of the machine", "instead of a robot": a clinic's own equipment

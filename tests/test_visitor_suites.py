@@ -119,6 +119,9 @@ FLOORS = {
     # had informed safety.yaml: answered right 0.72 and 0.76, red flags 24/28 and 25/28, advice 12/13 and 10/13.
     "brookvale-surgery": (0.68, 0.75, 0.92),  # 0.72 / 0.80 / 1.00
     "saltmarsh-breast": (0.72, 0.80, 0.92),  # 0.76 / 0.85 / 1.00
+    # Written blind at the end of session 37 (an alcohol and drug recovery clinic) and first asked with the
+    # session's final rules: answered right 0.73, red flags 23/28, advice 6/14.
+    "thornfield-recovery": (0.69, 0.90, 0.92),  # 0.73 / 0.95 / 0.93
 }
 
 
@@ -151,11 +154,12 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 
 
 # The safety phrasings (written blind, but their misses have since been added to safety.yaml: a regression
-# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 2,087 distinct)
-# raises the alarm; of the ordinary worries, the first five sets' never do and at most 84 of all 2,044 (84
+# check now, not a blind measure): every red flag but those listed in STILL_MISSED (18 of 2,147 distinct)
+# raises the alarm; of the ordinary worries, the first five sets' never do and at most 88 of all 2,102 (88
 # when measured, session 37: the 34th set's old self-harm scars, a fit in a waiting room asked about and calf
-# pain after a knee op "want to be prepared" joined the 29th to 32nd sets' child swallowing a battery "to be
-# prepared", waters
+# pain after a knee op "want to be prepared", the 35th's nose a bit tender after nose filler, whose
+# counter-example silenced four red flags, and a farewell before moving to Spain, joined the 29th to 32nd sets'
+# child swallowing a battery "to be prepared", waters
 # breaking asked "just reading up", and shivery the night after jabs "fine today", whose excuse also silenced
 # shivers after a biopsy with confusion;
 # written to share the red flags' words: history with no past marker or too far from it, blurry reading
@@ -163,9 +167,9 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 # kid", which an excuse as history would also take from "my son is in anaphylaxis, he had it years ago too",
 # a stroke "in his 70s" told with his face, thoughts of death after a bereavement, "suicidal a few years ago"
 # though better now, needles that "make me want to die"); most requests for personal advice are referred
-# (1,031 of 1,195 when measured in session 33; 1,194 of 1,354 in session 36; 1,269 of 1,433 in session 37),
-# and at most 19 everyday questions naming a condition (19 of 775 when measured; 16 of 990 in session 37). The emergency
-# rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
+# (1,031 of 1,195 when measured in session 33; 1,194 of 1,354 in session 36; 1,306 of 1,472 in session 37),
+# and at most 19 everyday questions naming a condition (19 of 775 when measured; 16 of 1,025 in session 37).
+# The emergency rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
 # rules do (a medicine a page's heading names is the clinic's service: tests/test_understanding.py). One test
 # per group, so that xdist can spread the 5,000 messages over its workers.
 
@@ -188,7 +192,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 84
+    assert len(alarmed) <= 88
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
