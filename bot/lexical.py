@@ -121,7 +121,9 @@ class LexicalIndex:
         used[words] = True
         self.vocabulary = frozenset(w for w in map(self.table.words.__getitem__, np.flatnonzero(used)) if w.isalpha())
         self._alphabetical = sorted(self.vocabulary)
-        # Names the pages number ("brca1", "brca2"): a visitor names the family ("the brca test").
+        # Names the pages number ("brca1", "brca2"): a visitor names the family ("the brca test": session 37's
+        # blind breast clinic, declined before as a service no page names). Three letters or more: not "b" of
+        # "b12", nor "ls" of a postcode's "ls12".
         numbered = (_NUMBER_END.sub("", w) for w in map(self.table.words.__getitem__, np.flatnonzero(used)))
         self.numbered_names = frozenset(w for w in numbered if len(w) > 2 and w.isalpha()) - self.vocabulary
 

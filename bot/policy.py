@@ -138,7 +138,7 @@ def validate_question(raw: object) -> str:
 # Words of thanks: a whole message of them is thanks, and they may come before a farewell
 # (with a word of address: "cheers pet", "ta love": session 33's blind ENT clinic in Newcastle)
 _THANKS = r"(thanks|thank you|thank u|many thanks|thx|ty|ta|cheers)( so much| a lot| very much| again)?"
-# for what: "cheers for your help x" (session 37's blind laser clinic)
+# and what for: "cheers for your help x" (session 37's blind laser clinic)
 # (not "for everything": "thank you for everything, goodbye" may be a farewell, which is read for its meaning)
 _THANKS += r"( for (your|ur|the|all (your|ur|the)|all that) help| for that)?"
 _THANKS += r"( pet| love| mate| hun| hon| duck| flower| petal)?"
@@ -192,8 +192,11 @@ _HUMAN = re.compile(
     r"\b((speak|talk|chat) (to|with) (a |an |the |your |some )?(real |actual |live )?"
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
-    # "is there an actual human i can talk to not a bot" (session 37's blind recovery clinic)
-    r"|(is there|are there) (an actual|a proper) (human|person)"
+    # "is there an actual human i can talk to not a bot" (session 37's blind recovery clinic), as the whole
+    # message: not "is there an actual person doing the surgery" (a read-only code review)
+    r"|(is there|are there) (an actual|a proper|a real) (human|person)"
+    r"( (i|we) (can|could) (actually )?(speak|talk|chat) (to|with)| to (speak|talk|chat) (to|with))?"
+    r"( here| there| on here)?( not (a |the |this )?(bot|chatbot|machine))?( please| pls| plz)?$"
     r"|(are there|is there) (any |an |a )?(real |actual )?(humans|people|person|human)( there| here)?$"
     # "is there someone on reception i can message instead of a bot" (session 30's blind osteopathy practice);
     # not "instead of the machine", "instead of a robot": a clinic's own equipment

@@ -82,9 +82,13 @@ CHAT_SPELLINGS = {
     "probs": "probably",
 }
 _ARE_YOU = re.compile(r"\b[Rr](?= [Uu]\b)|(?<=\b[Uu] )[Rr]\b")
-# "were" for "where", only where "were" cannot be meant: "were are you based", "were do i park" (session 37's blind
-# breast clinic), not "were you open on monday".
-_WHERE = re.compile(r"\b([Ww])ere(?= (?:is|are|abouts|do|can|should|r)\b)")
+# "were" for "where", only where "were" cannot be meant: starting the message or a clause, before a verb that
+# asks where ("were are you based", "hi were do i park": session 37's blind breast clinic); not "were you open
+# on monday", nor "the instructions were do not eat after midnight" (a read-only code review).
+_WERE_FOR_WHERE = re.compile(
+    r"(^|[.,!?] |\b(?:hi|hello|hey|and|so|but|ok|okay|also|sorry|thanks) )([Ww])ere"
+    r"(?= (?:is|are|abouts|do (?:i|you|u|we)|can (?:i|you|u|we)|should (?:i|we)|r)\b)"
+)
 
 
 def write_out_chat(text: str, keep: frozenset[str] = frozenset()) -> str:
@@ -99,7 +103,7 @@ def _write_out_all_chat(text: str) -> str:
 
 
 def _write_out_chat(text: str, keep: frozenset[str]) -> str:
-    text = _WHERE.sub(r"\1here", _ARE_YOU.sub("are", text))
+    text = _WERE_FOR_WHERE.sub(r"\1\2here", _ARE_YOU.sub("are", text))
     return WORD.sub(lambda m: _written_out(m.group(0), keep), text)
 
 

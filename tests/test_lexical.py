@@ -64,9 +64,10 @@ def test_short_forms_and_joined_words_of_the_pages_are_not_unnamed():
 
 
 def test_a_name_the_pages_number_is_not_unnamed():
-    index = LexicalIndex(["Genetic testing looks at BRCA1, BRCA2 and PALB2."])
+    index = LexicalIndex(["Genetic testing looks at BRCA1, BRCA2 and PALB2. Vitamin B12 at LS12 1AB."])
     assert index.unnamed_words("brca testing") == []
     assert index.unnamed_words("lynch testing") == ["lynch"]
+    assert index.numbered_names == {"brca", "palb"}  # not "b" of b12, nor "ls" of a postcode
 
 
 def test_words_no_one_passage_has_together_are_named_apart():

@@ -290,6 +290,8 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("cheers for your help x", "thanks"),
         ("thanks for that", "thanks"),
         ("thanks for that, how long does it last", None),
+        ("is there an actual human i can talk to not a bot", "human"),
+        ("is there an actual person doing the surgery or is it robotic", None),
         ("thats all i wanted to ask about botox", None),
         ("Are you a real person?", "identity"),
         ("am I talking to a bot", "identity"),

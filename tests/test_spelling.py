@@ -75,6 +75,7 @@ def test_chat_spellings_too_short_to_correct_are_written_out():
     assert correct("were are you based") == "where are you based"
     assert correct("were do i park") == "where do i park"
     assert correct("were you open on thursdy") == "were you open on thursday"
+    assert correct("the instructions were do not eat") == "the instructions were do not eat"
 
 
 def test_a_misspelt_day_is_read_as_the_day_though_the_pages_name_it_only_in_the_plural():
