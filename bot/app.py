@@ -48,6 +48,7 @@ def init_assistant(app: Flask, encoder: Encoder | None = None) -> None:
         answer_threshold=float(app.config["ANSWER_THRESHOLD"]) if app.config["ANSWER_THRESHOLD"] else None,
         torch_threads=app.config["TORCH_THREADS"],
         models_dir=Path(app.config["MODELS_DIR"]) if app.config.get("MODELS_DIR") else None,
+        message_models=config.message_models_folder(app.config["MESSAGE_MODELS"]),
     )
     app.extensions["assistant"] = assistant = Assistant(settings, encoder=encoder)
     if app.config["WATCH_KNOWLEDGE"]:

@@ -26,6 +26,7 @@ from bot.knowledge_files import KnowledgeFiles
 from bot.languages import ReplyText
 from bot.lexical import WordTable
 from bot.meaning import calibration_questions, small_talk_examples
+from bot.message_model import SHIPPED_MODELS, MessageModels
 from bot.passages import Passage, build_passages, document_passages, key_sentence_spans, label_address
 from bot.policy import AnswerPolicy, PolicySettings
 from bot.replies import Answer, Context
@@ -50,6 +51,7 @@ class AssistantConfig:
     torch_threads: int | None = None
     models_dir: Path | None = None  # where the ONNX copy of the model is kept [instance_dir/models]
     reranker: Reranker | None = None  # None: the default weights (bot/reranking.py)
+    message_models: Path | None = SHIPPED_MODELS  # None: safety.yaml's phrases and examples alone
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Assistant:
         # The one vector cache, this knowledge's: kept between versions (a rebuild after an edit embeds only
         # what changed) and saved with the index.
         self.encoder = model.with_cache(VectorCache(self._cache_file(model)))
+        self.message_models = MessageModels.load(config.message_models, model.name, model.dimension)
         self.files = KnowledgeFiles(config.knowledge_dir, config.instance_dir)
         self.index_root = config.instance_dir / "index"
         self.versions = IndexVersions(self.index_root)
@@ -193,6 +196,7 @@ class Assistant:
             topics=topics,
             embed=self._embed,
             replies=knowledge.replies,
+            models=self.message_models,
         )
         return policy, calibration
 

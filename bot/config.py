@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 from bot.embedding import DEFAULT_MODEL
+from bot.message_model import SHIPPED_MODELS
 from bot.security import LogFloodFilter, allowed_origins, public_url, secret_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,7 @@ def defaults(app: Flask) -> dict:
         "INSTANCE_DIR": app.instance_path,
         "MODEL": DEFAULT_MODEL,
         "ANSWER_THRESHOLD": None,  # calibrated for each version of the knowledge unless set
+        "MESSAGE_MODELS": str(SHIPPED_MODELS),  # "off": safety.yaml's phrases and examples alone
         "TORCH_THREADS": None,
         "WATCH_KNOWLEDGE": True,
         "STORE_QUESTIONS": True,
@@ -57,6 +59,14 @@ def defaults(app: Flask) -> dict:
         "RATE_LIMIT_CALLBACK": "3 per hour",  # per visitor
         "RATE_LIMIT_CALLBACK_IP": "20 per hour",
     }
+
+
+def message_models_folder(value: object) -> Path | None:
+    """BOT_MESSAGE_MODELS as a folder, or None when it turns the models off ("off", "false", "0", "no" or
+    empty; Flask reads "false" and "0" as JSON)."""
+    if value is None or value is False or str(value).strip().lower() in ("off", "false", "0", "no", ""):
+        return None
+    return Path(str(value))
 
 
 def init_app(app: Flask, test_config: dict | None = None) -> None:

@@ -37,6 +37,11 @@ def eval_report(
     if phrasings:
         yield ""
         yield from phrasings_report([ask_phrasings(phrasings, suite, safety_file, encoder) for suite in suites])
+        yield ""
+        # Here rather than at the top: the server imports this module, and needs no scikit-learn.
+        from bot.message_model_training import held_out_report
+
+        yield from held_out_report(suites_folder, encoder)
     if imported:
         yield ""
         yield from imported_report(suites, safety_file, encoder)

@@ -25,6 +25,7 @@ from bot.meaning import (
     small_talk_examples,
     split_clauses,
 )
+from bot.message_model import MessageModels, MessageReading
 from bot.passages import key_sentence_spans
 from bot.phrases import HistoryRule, OwnHealthMatcher, PhraseMatcher, normalise
 from bot.replies import Answer, Context, Intent, ReplyKind, Source
@@ -120,6 +121,11 @@ class PolicySettings:
     # (`asked_by_the_pages`): on fifteen visitor suites, 0.80 answered one more question right and changed no
     # other reply, nor any of the safety phrasings'.
     asked_by_the_pages: float = 0.80
+    # A message this close (cosine) to one of safety.yaml's `ordinary_examples` (`general_examples` for advice)
+    # is not taken by the message models: staff correct a model's wrong alarm by adding the message there. Of
+    # the 2,269 red flags and 1,551 advice requests of the safety phrasings, none comes closer than 0.844 and
+    # 0.878 to the examples of session 38 (of the suites' red flags, 0.874).
+    models_excused_by: float = 0.90
 
 
 def validate_question(raw: object) -> str:
@@ -247,13 +253,16 @@ class AnswerPolicy:
         topics: TopicFinder | None = None,
         embed: Callable[[list[str]], np.ndarray] | None = None,
         replies: ReplyTexts | None = None,
+        models: MessageModels | None = None,
     ) -> None:
-        """`embed` turns example questions into vectors (the assistant passes a cached encoder)."""
+        """`embed` turns example questions into vectors (the assistant passes a cached encoder); `models` read
+        whole messages for red flags and advice requests besides the phrases and examples."""
         self.retriever = retriever
         self.clinic = clinic
         self.settings = settings = settings or PolicySettings()
         self.topics = topics
         self.replies = replies or ReplyTexts()
+        self.models = models or MessageModels()
         embed = embed or retriever.encoder.encode_queries
         self.emergency = emergency_phrases(safety)
         self.personal_advice = PhraseMatcher(safety.personal_advice)
@@ -317,6 +326,8 @@ class AnswerPolicy:
             bank,
         )
         self.small_talk_meaning = IntentMatcher(small_talk, safety.general_examples, settings.small_talk_rule, bank)
+        self.ordinary_rows = bank.rows(safety.ordinary_examples)
+        self.general_rows = bank.rows(safety.general_examples)
 
     def run(self, raw_question: object, context: Context | None = None) -> Answer:
         return self.in_language(self.decide(raw_question, context), context.lang if context else None)
@@ -348,10 +359,13 @@ class AnswerPolicy:
             topic_file = None  # "where r u" on the microneedling page asks for the address, not microneedling
         topic_text = TopicReading.text_for(self.topics.label(topic_file, context), question) if topic_file else None
         carried = None if topic_file else self.carried_over(question, context)
-        vectors, extra_vector = self.question_vectors(question, topic_text or carried)
+        texts = self.message_parts(question)
+        vectors, extra_vector = self.question_vectors(texts, topic_text or carried)
         vector = vectors[0]
         cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
-        if self.emergency_meaning.matches(cosines) and not self.asked_in_general(typed):
+        reading = MessageReading(tuple(texts), vectors)
+        red_flag = self.emergency_meaning.matches(cosines) or self.red_flag_by_the_model(reading, cosines)
+        if red_flag and not self.asked_in_general(typed):
             return self.emergency_answer()
         # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
         # talk to a real person" gets the emergency message first.
@@ -360,7 +374,7 @@ class AnswerPolicy:
         topic = None
         if topic_file:
             topic = TopicReading(topic_file, topic_text, extra_vector, self.topics.previous_on(topic_file, context))
-        if self.asks_personal_advice(typed, question, cosines[:, :1], vector):
+        if self.asks_personal_advice(typed, question, cosines[:, :1], reading):
             return self.referral(self.retriever.run(question, k=1, vector=vector, topic=topic))
         if len(question.split()) <= self.settings.small_talk_max_words:
             intent = self.small_talk_meaning.intent(cosines[:, 0])
@@ -380,7 +394,7 @@ class AnswerPolicy:
         history = self.emergency.history
         return bool(history) and history.asked_in_general(normalise(typed))
 
-    def asks_personal_advice(self, typed: str, corrected: str, cosines: np.ndarray, vector: np.ndarray) -> bool:
+    def asks_personal_advice(self, typed: str, corrected: str, cosines: np.ndarray, reading: MessageReading) -> bool:
         """Phrases are looked for as the visitor typed them and with their spelling corrected: a correction
         can turn a word of a phrase into another ("whats wrong with my" → "what wrong with my"). `cosines`:
         the question's with the example bank. A request to the clinic ("can you carry on meds i got prescribed
@@ -391,7 +405,9 @@ class AnswerPolicy:
         unanswerable ones declined 164 → 165 of 187 (session 21); the safety sets: one more advice request
         referred. An errand does not lift the meaning rule ("is it ok to collect my warfarin and take it with
         ibuprofen"), a request does, as before. Nor is a question asked almost as one of the pages' own
-        questions or headings referred by its meaning alone (see `asked_by_the_pages`)."""
+        questions or headings referred by its meaning alone (see `asked_by_the_pages`). `reading`: the question
+        as the message models read it."""
+        vector = reading.vectors[0]
         request = asks_the_clinic(corrected)
         errand = request or any(self.errands.find(text) for text in {typed, corrected})
         only_the_errand = errand and len(split_clauses(corrected)) <= 1
@@ -403,7 +419,31 @@ class AnswerPolicy:
                 for text in {typed, corrected}
             )
             or (self.personal_advice_meaning.matches(cosines) and not request and not self.asked_by_the_pages(vector))
+            or self.advice_by_the_model(reading, cosines)
         )
+
+    def red_flag_by_the_model(self, reading: MessageReading, cosines: np.ndarray) -> bool:
+        """Whether the red-flag model takes the message (`cosines`: its texts' with the example bank), unless
+        staff wrote it as an ordinary example."""
+        model = self.models.red_flags
+        return bool(model and model.takes(reading) and not self.written_as(cosines[:, 0], self.ordinary_rows))
+
+    def advice_by_the_model(self, reading: MessageReading, cosines: np.ndarray) -> bool:
+        """Whether the advice model takes the question as a request for personal advice: not one asked almost
+        as one of the pages' own questions, nor one staff wrote as a general example. Unlike the advice
+        examples, it is not held back when the question asks the clinic for something: measured without that
+        on two clinics written blind (session 38), advice referred 13 → 21 of 26 and no answer lost."""
+        model = self.models.advice_requests
+        return bool(
+            model
+            and model.takes(reading)
+            and not self.asked_by_the_pages(reading.vectors[0])
+            and not self.written_as(cosines[:, 0], self.general_rows)
+        )
+
+    def written_as(self, cosines: np.ndarray, rows: np.ndarray) -> bool:
+        """Whether a question (`cosines`: its column of the example bank) is almost one of the examples at `rows`."""
+        return bool(len(rows)) and float(cosines[rows].max()) >= self.settings.models_excused_by
 
     def unnamed_service_words(self, question: str) -> list[str]:
         """The words of the service asked for that no page uses, none when one page's title and tags name the
@@ -445,12 +485,15 @@ class AnswerPolicy:
         rest = self.topics.without_topics(context.asked)
         return f"{rest} {question}" if rest else None
 
-    def question_vectors(self, question: str, reading: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """The question's vector, then its parts' when it is long and has several (a red flag may be one part
-        of a longer message); and the vector of its `reading` in context (topical or carried over), when
-        it has one. One call to the model for all."""
+    def message_parts(self, question: str) -> list[str]:
+        """The question, then its parts when it is long and has several: a red flag may be one part of a
+        longer message."""
         parts = split_clauses(question) if len(question.split()) >= self.settings.long_message_words else []
-        texts = [question, *parts] if len(parts) > 1 else [question]
+        return [question, *parts] if len(parts) > 1 else [question]
+
+    def question_vectors(self, texts: list[str], reading: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The vectors of the question and its parts (`message_parts`), and of its `reading` in context
+        (topical or carried over), when it has one. One call to the model for all."""
         vectors = self.retriever.encoder.encode_queries([*texts, reading] if reading else texts)
         return (vectors[:-1], vectors[-1]) if reading else (vectors, None)
 

@@ -1,0 +1,166 @@
+"""A linear model that reads a whole message for one kind (a red flag, a request for personal advice): its
+meaning, as the encoder's vectors of the message (and of its parts, for a model that reads them), and its
+words, as tf-idf weighted words and word pairs.
+
+Phrases and example questions catch the wording someone thought of; each new set of visitors' messages
+brought red flags in words no line had ("ive given my cat to my sister, i wont need her where im going").
+A model fitted on the 3,500 red flags and the 11,000 ordinary and everyday messages of the project's own sets
+(`bot/message_model_training.py`) weighs every word and every direction of meaning at once. The words matter
+as much as the meaning: in the first dev experiment, fitted on older sets and asked the next session's, the
+meaning alone read 68 of the 103 red flags the rules of the day missed, meaning and words together 93
+(README: "Session 38").
+
+The models read the vectors the policy already has, so the cost is a product of 384 numbers per text and a
+dictionary lookup per word and word pair, the message's words counted once for both models.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, fields
+from functools import cached_property
+from itertools import pairwise
+from pathlib import Path
+from zipfile import BadZipFile
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+# Fitted by `python -m bot.message_model_training --write`
+SHIPPED_MODELS = Path(__file__).resolve().parent / "data" / "message_models"
+# Words as scikit-learn's TfidfVectorizer reads them (its default token pattern, lower case), so a model
+# fitted there scores the same here.
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def term_counts(text: str) -> Counter[str]:
+    """The words of `text` and its pairs of neighbouring words, counted."""
+    words = _WORD.findall(text.lower())
+    return Counter(words + [f"{a} {b}" for a, b in pairwise(words)])
+
+
+class MessageModelError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class MessageReading:
+    """A message as the models read it: its texts (the message, then its parts when it is long) and their
+    unit vectors (a row each); their words are counted when a model first needs them."""
+
+    texts: tuple[str, ...]
+    vectors: np.ndarray
+
+    @cached_property
+    def terms(self) -> list[Counter[str]]:
+        return [term_counts(text) for text in self.texts]
+
+
+@dataclass(frozen=True)
+class WordWeights:
+    """Each known term's inverse document frequency, and that times its weight in the model."""
+
+    terms: dict[str, tuple[float, float]]  # term -> (idf, idf * weight)
+
+    def score(self, counts: Counter[str]) -> float:
+        """The weights of the known terms, tf-idf weighted: counts dampened by a logarithm, the vector of known
+        terms scaled to length 1."""
+        weighted = squares = 0.0
+        for term, count in counts.items():
+            known = self.terms.get(term)
+            if known:
+                tf = 1.0 + math.log(count) if count > 1 else 1.0
+                weighted += tf * known[1]
+                squares += (tf * known[0]) ** 2
+        return weighted / math.sqrt(squares) if squares else 0.0
+
+
+@dataclass(frozen=True)
+class MessageModel:
+    """Takes a message when one of its texts scores at least `threshold`."""
+
+    encoder: str  # the name of the encoder whose vectors it was fitted on: another's mean nothing to it
+    meaning: np.ndarray  # a weight per dimension of the encoder's unit vectors
+    words: WordWeights
+    bias: float
+    threshold: float
+    reads_parts: bool  # whether it reads a long message's parts too, or the whole message only
+    fitted_on: str = ""  # a fingerprint of what it was fitted on (`bot/message_model_training.py`)
+
+    def scores(self, reading: MessageReading) -> np.ndarray:
+        """A score per text it reads."""
+        count = len(reading.texts) if self.reads_parts else 1
+        terms = reading.terms[:count]
+        by_words = np.fromiter((self.words.score(t) for t in terms), dtype=np.float32, count=len(terms))
+        return reading.vectors[:count] @ self.meaning + by_words + self.bias
+
+    def takes(self, reading: MessageReading) -> bool:
+        return bool(reading.texts) and float(self.scores(reading).max()) >= self.threshold
+
+    def save(self, path: Path) -> None:
+        terms = sorted(self.words.terms)
+        np.savez_compressed(
+            path,
+            encoder=np.array(self.encoder),
+            fitted_on=np.array(self.fitted_on),
+            meaning=self.meaning.astype(np.float32),
+            terms=np.array(terms),
+            idf=np.array([self.words.terms[t][0] for t in terms], dtype=np.float64),
+            weighted_idf=np.array([self.words.terms[t][1] for t in terms], dtype=np.float64),
+            bias=np.array(self.bias),
+            threshold=np.array(self.threshold),
+            reads_parts=np.array(self.reads_parts),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> MessageModel:
+        """The model saved at `path`; `MessageModelError` when there is none or it cannot be read."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                terms = [str(t) for t in data["terms"]]
+                idf, weighted = data["idf"].tolist(), data["weighted_idf"].tolist()
+                words = WordWeights(dict(zip(terms, zip(idf, weighted, strict=True), strict=True)))
+                return cls(
+                    encoder=str(data["encoder"]),
+                    meaning=data["meaning"],
+                    words=words,
+                    bias=float(data["bias"]),
+                    threshold=float(data["threshold"]),
+                    reads_parts=bool(data["reads_parts"]),
+                    fitted_on=str(data["fitted_on"]),
+                )
+        except (OSError, EOFError, ValueError, KeyError, BadZipFile) as error:
+            raise MessageModelError(
+                f"cannot read the message model {path} ({error}): refit it with `python -m "
+                "bot.message_model_training --write`, or set BOT_MESSAGE_MODELS=off"
+            ) from error
+
+
+def model_for_encoder(path: Path, encoder: str, dimension: int) -> MessageModel | None:
+    """The model saved at `path` if it was fitted on the vectors of `encoder` (`dimension` numbers each). With
+    another model configured (BOT_MODEL), safety.yaml's phrases and examples read messages alone, and the log
+    says so."""
+    model = MessageModel.load(path)
+    if model.encoder != encoder or model.meaning.shape != (dimension,):
+        log.warning("%s was fitted on %s, not %s: phrases and examples only", path, model.encoder, encoder)
+        return None
+    return model
+
+
+@dataclass(frozen=True)
+class MessageModels:
+    """The models the policy reads messages with, besides safety.yaml's phrases and examples. Each is saved
+    in the models' folder as `<field name>.npz`."""
+
+    red_flags: MessageModel | None = None  # red flags: the emergency message
+    advice_requests: MessageModel | None = None  # the visitor's own medicines, doses, diagnosis: ask our clinicians
+
+    @classmethod
+    def load(cls, folder: Path | None, encoder: str, dimension: int) -> MessageModels:
+        """The models saved in `folder` (None: no models)."""
+        if folder is None:
+            return cls()
+        return cls(**{f.name: model_for_encoder(folder / f"{f.name}.npz", encoder, dimension) for f in fields(cls)})
