@@ -2,11 +2,11 @@
 they read sets they were not fitted on: `python -m bot.message_model_training [suites folder] [--write]`.
 
 The messages: the safety phrasings (eval/visitors/safety-phrasings.yaml: red flags, advice requests, ordinary
-worries and everyday questions, written blind in sets), the reviews' messages (eval/visitors/
-review-messages.yaml) and every visitor suite's questions. Each is read as the
-policy reads it, spelling corrected and split into parts when long, on the shipped knowledge. For each kind of
-model (`Kind`), its kind of message is a positive, and the others it must tell apart from are negatives with
-each of their parts (a part of an ordinary message is ordinary too).
+worries and everyday questions, written blind in sets), the reviews' messages (eval/visitors/review-messages.yaml)
+and every visitor suite's questions. Each is read as the policy reads it, spelling corrected and split into parts
+when long, on the shipped knowledge. For each kind of model (`Kind`), its kind of message is a positive, and the
+messages it must tell apart from it are negatives; for a model that reads a long message's parts, so is each of
+their parts (a part of an ordinary message is ordinary too).
 
 The threshold is set on messages the model was not fitted on: the sets and suites are split into five folds,
 and each fold is scored by a model fitted on the other four. The threshold lets the model alone take
