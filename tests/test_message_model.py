@@ -3,6 +3,7 @@ are fitted on the project's sets as they are now, and the policy reads red flags
 beside safety.yaml's phrases and examples."""
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot import message_model_training as training
 from bot.assistant import Assistant, AssistantConfig
+from bot.config import message_models_folder
 from bot.message_model import (
     SHIPPED_MODELS,
     MessageModel,
@@ -209,3 +211,10 @@ def test_staff_correct_a_models_reply_with_an_example(knowledge_dir, encoder, se
         assert assistant.answer(ONLY_THE_MODEL_REFERS[1]).kind == "referral"
     finally:
         assistant.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "folder"), [("off", None), ("OFF", None), (False, None), (0, None), ("", None), ("/x/m", "/x/m")]
+)
+def test_the_models_setting_turns_them_off_in_any_spelling(value, folder):
+    assert message_models_folder(value) == (Path(folder) if folder else None)
