@@ -98,7 +98,12 @@ class MessageModel:
         return reading.vectors[:count] @ self.meaning + by_words + self.bias
 
     def takes(self, reading: MessageReading) -> bool:
-        return bool(reading.texts) and float(self.scores(reading).max()) >= self.threshold
+        if not reading.texts:
+            return False
+        if len(reading.texts) == 1 or not self.reads_parts:  # most messages: one text, without numpy's overheads
+            score = float(reading.vectors[0] @ self.meaning) + self.words.score(reading.terms[0]) + self.bias
+            return score >= self.threshold
+        return float(self.scores(reading).max()) >= self.threshold
 
     def save(self, path: Path) -> None:
         terms = sorted(self.words.terms)
