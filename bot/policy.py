@@ -364,8 +364,12 @@ class AnswerPolicy:
         vector = vectors[0]
         cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
         reading = MessageReading(tuple(texts), vectors)
-        red_flag = self.emergency_meaning.matches(cosines) or self.red_flag_by_the_model(reading, cosines)
-        if red_flag and not self.asked_in_general(typed):
+        # A message asked in general or as history is held back from the examples, not from the model: fitted on
+        # such messages, it reads them itself. Held out, the rule held back none of the 46 ordinary and everyday
+        # messages the red-flag model took; on a blind set it silenced "she's been stockpiling her morphine,
+        # she just said goodbye on the phone like it was the last time" (session 39).
+        by_example = self.emergency_meaning.matches(cosines) and not self.asked_in_general(typed)
+        if by_example or self.red_flag_by_the_model(reading, cosines):
             return self.emergency_answer()
         # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
         # talk to a real person" gets the emergency message first.
