@@ -365,9 +365,9 @@ class AnswerPolicy:
         cosines = self.examples.cosines(vectors)  # with every example, of every kind: a column per vector
         reading = MessageReading(tuple(texts), vectors)
         # A message asked in general or as history is held back from the examples, not from the model: fitted on
-        # such messages, it reads them itself. Held out, the rule held back none of the 46 ordinary and everyday
-        # messages the red-flag model took; on a blind set it silenced "she's been stockpiling her morphine,
-        # she just said goodbye on the phone like it was the last time" (session 39).
+        # such messages, it reads them itself. Held out (its threshold at 1%), the rule held back none of the 46
+        # ordinary and everyday messages the red-flag model took; on a blind set it silenced "she's been
+        # stockpiling her morphine, she just said goodbye on the phone like it was the last time" (session 39).
         by_example = self.emergency_meaning.matches(cosines) and not self.asked_in_general(typed)
         if by_example or self.red_flag_by_the_model(reading, cosines):
             return self.emergency_answer()

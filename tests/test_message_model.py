@@ -189,6 +189,21 @@ def test_the_policy_refers_advice_requests_with_the_model(assistant, monkeypatch
     assert assistant.answer(message).kind != "referral"
 
 
+def test_the_red_flag_model_is_not_held_back_by_a_message_asked_in_general(assistant, monkeypatch):
+    """`past_or_general` ("last time", "years ago") holds back the red flags read by the meaning examples, not
+    those the model reads: fitted on history and questions in general, it weighs them itself."""
+    policy = assistant.snapshot.policy
+    asked_in_general = "i had a stroke years ago, can i still book physio with you"
+    assert policy.asked_in_general(asked_in_general)
+    assert assistant.answer(asked_in_general).kind != "emergency"
+    dimension = assistant.encoder.dimension
+    takes_everything = MessageModel(
+        assistant.encoder.name, np.zeros(dimension, np.float32), WordWeights({}), 1.0, 0.0, True
+    )
+    monkeypatch.setattr(policy, "models", MessageModels(red_flags=takes_everything))
+    assert assistant.answer(asked_in_general).kind == "emergency"
+
+
 def test_the_models_can_be_turned_off(make_app):
     assert make_app(MESSAGE_MODELS="off").extensions["assistant"].message_models == MessageModels()
     models = make_app().extensions["assistant"].message_models

@@ -658,6 +658,10 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "i wont be around after this weekend, thank you for everything",
         "my son had fits when he was younger and hes on the floor fitting",
         "my dad isnt making sense and hes shaking with a high temp",
+        # the forty-first safety set (session 40): the tallest place near, an overdose asked of "someone"
+        "whats the tallest car park near your clinic, need to know tonight",
+        "if someone took all their antidepressants at once would it be painless",
+        "got knocked out at rugby, now one pupil is bigger than the other",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -786,6 +790,16 @@ def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
         # a read-only review of session 32's excuses ("hasnt had one for", a narrower "fitting")
         "she hasnt had one for 2 years and shes collapsed at school",
         "he had a seizure years ago and now hes fitting again",
+        # a read-only review of session 39's first excuses ("how do you recognise", "what causes a", "how to spot")
+        "how do you spot a stroke, my dads arm wont work and hes talking rubbish",
+        "dad collapsed at dinner, how do you recognise a stroke",
+        "my husband collapsed, what causes a stroke",
+        "collapsed in the kitchen, how to recognise a stroke",
+        "how to spot sepsis, my baby has a rash that doesnt fade and wont feed",
+        # a read-only review of session 40's "what is sepsis": it excuses its own words only (not_emergency)
+        "my baby is burning up and wont feed, what is sepsis?",
+        "my son ate a cashew and his lips and tongue are going massive, what is anaphylaxis",
+        "my daughter had a fit at school, what is a seizure, shes never had one before",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
