@@ -523,6 +523,8 @@ def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
         "im a teacher, one of my pupils had a tooth knocked out at lunch, should we put it in milk?",
         "what is anaphylaxis, do u keep adrenaline",
         "what is a seizure and can my son still have braces",
+        # a negation (a walk-in clinic written blind, session 40)
+        "been coughing for 3 weeks, no chest pain or anything, can you do a chest xray",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
