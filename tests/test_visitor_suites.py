@@ -133,7 +133,7 @@ FLOORS = {
     "stonebridge-neurology": (0.61, 0.85, 0.92),  # 0.65 / 0.90 / 1.00
     "hearthside-falls": (0.73, 0.90, 0.88),  # 0.77 / 0.95 / 0.92
     # Written blind in session 40 (an orthodontic practice, a walk-in minor injuries clinic), first asked with
-    # the session's final rules and models: answered right 0.79 and 0.66, red flags 28/28 each, advice 12/13 and
+    # the rules and models of the moment: answered right 0.79 and 0.66, red flags 28/28 each, advice 12/13 and
     # 13/13, false alarms 4 and 9 of 173 (the walk-in clinic's cuts, bites and bumps: 6 after the models were
     # refitted with its questions, 5 with "no chest pain" excused).
     "cliftonvale-orthodontics": (0.75, 0.45, 0.92),  # 0.80 / 0.50 / 1.00
