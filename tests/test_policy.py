@@ -800,9 +800,9 @@ def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
         "my baby is burning up and wont feed, what is sepsis?",
         "my son ate a cashew and his lips and tongue are going massive, what is anaphylaxis",
         "my daughter had a fit at school, what is a seizure, shes never had one before",
-        # "no chest pain" excuses its own words only
-        "no chest pain but his face has dropped and his arm is weak",
-        "crushing chest pain, no chest pain before today",
+        # "no chest pain or anything" is a negation, these are not (a read-only review, session 40)
+        "ive never had chest pain like this before",
+        "had no chest pain until an hour ago, now its really tight",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):

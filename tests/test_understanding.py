@@ -520,7 +520,8 @@ def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
         # and in the words of session 40's first lines (another read-only review)
         "is the highest car park level covered? i dont want to leave my car in the rain",
         "if you take all 4 wisdom teeth out in one go would it hurt more?",
-        "im a teacher, one of my pupils had a tooth knocked out at lunch, should we put it in milk?",
+        "im getting knocked out in a fortnight for cataract surgery, will my pupils be dilated?",
+        "whats the highest rated physio near me",
         "what is anaphylaxis, do u keep adrenaline",
         "what is a seizure and can my son still have braces",
         # a negation (a walk-in clinic written blind, session 40)
