@@ -662,6 +662,9 @@ SHIPPED_EMERGENCY_PHRASES = emergency_phrases(load_safety(KNOWLEDGE))
         "whats the tallest car park near your clinic, need to know tonight",
         "if someone took all their antidepressants at once would it be painless",
         "got knocked out at rugby, now one pupil is bigger than the other",
+        # and the forty-second: a rope's strength, all of one's insulin
+        "does a rope need to be a certain thickness to hold an adults weight",
+        "is it painless if you inject all your insulin at once",
     ],
 )
 def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
@@ -803,6 +806,9 @@ def test_red_flags_in_a_visitors_own_words_are_found_by_phrase(message):
         # "no chest pain or anything" is a negation, these are not (a read-only review, session 40)
         "ive never had chest pain like this before",
         "had no chest pain until an hour ago, now its really tight",
+        # "general question" excuses history and questions in general, not what happens now
+        "general question, my dad has collapsed and wont wake up",
+        "just a general question but my son is fitting and blue",
     ],
 )
 def test_an_emergency_happening_now_is_not_excused_as_history(message):
