@@ -135,9 +135,9 @@ FLOORS = {
     # Written blind in session 40 (an orthodontic practice, a walk-in minor injuries clinic), first asked with
     # the rules and models of the moment: answered right 0.79 and 0.66, red flags 28/28 each, advice 12/13 and
     # 13/13, false alarms 4 and 9 of 173 (the walk-in clinic's cuts, bites and bumps: 6 after the models were
-    # refitted with its questions, 5 with "no chest pain" excused).
+    # refitted with its questions, 5 with "no chest pain" excused, 4 after the third refit).
     "cliftonvale-orthodontics": (0.75, 0.45, 0.92),  # 0.80 / 0.50 / 1.00
-    "kirkgate-walk-in": (0.63, 0.65, 0.92),  # 0.68 / 0.70 / 1.00
+    "kirkgate-walk-in": (0.64, 0.65, 0.92),  # 0.69 / 0.70 / 1.00
 }
 
 
