@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Playwright
 from bot.app import create_app
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
+from bot.fileops import file_lock
 from tests import harness
 from tests.harness import KNOWLEDGE, PROJECT, eventually, free_port
 
@@ -35,21 +36,28 @@ NO_LIMITS = {
 
 # The test processes (pytest-xdist's workers inherit the variable) and every test server share one ONNX copy
 # of the model instead of each exporting its own (about 20 s each on a busy machine; the export holds a file lock).
-MADE_SHARED_MODELS = "TEST_BOT_MODELS_DIR" not in os.environ
-if MADE_SHARED_MODELS:
+# They also share the instance folders built for the visitor suites' knowledge (`built_instance`).
+MADE_SHARED_FOLDERS = "TEST_BOT_MODELS_DIR" not in os.environ
+if MADE_SHARED_FOLDERS:
     os.environ["TEST_BOT_MODELS_DIR"] = tempfile.mkdtemp(prefix="bot-test-models-")
+    os.environ["TEST_BOT_INSTANCES_DIR"] = tempfile.mkdtemp(prefix="bot-test-instances-")
 SHARED_MODELS = Path(os.environ["TEST_BOT_MODELS_DIR"])
+SHARED_INSTANCES = Path(os.environ["TEST_BOT_INSTANCES_DIR"])
+# Each worker's encoder on one thread: two workers on the 2 cores, each running ONNX on two threads, took 12 %
+# longer to build and ask four suites than on one thread each (2026-12-06).
+ENCODER_THREADS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if MADE_SHARED_MODELS:  # the first process, after its workers are done
+    if MADE_SHARED_FOLDERS:  # the first process, after its workers are done
         shutil.rmtree(SHARED_MODELS, ignore_errors=True)
+        shutil.rmtree(SHARED_INSTANCES, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The model as the server runs it: questions through the ONNX copy it exports on first use."""
-    return Encoder(onnx_dir=SHARED_MODELS)
+    return Encoder(threads=ENCODER_THREADS, onnx_dir=SHARED_MODELS)
 
 
 @pytest.fixture
@@ -94,15 +102,33 @@ def seeded_cache(new_instance, tmp_path_factory: pytest.TempPathFactory) -> Call
     return seed
 
 
+@pytest.fixture(scope="session")
+def built_instance(encoder: Encoder, seeded_cache: Callable[[Path], Path]) -> Callable[[Path, Path], Path]:
+    """`built_instance(knowledge, folder)`: an instance folder at `folder` holding the saved index and embedding
+    cache of `knowledge`, built once for all test processes. Several modules ask the same visitor suites, and a
+    suite's build embeds about 600 texts (6 s); loading the saved index takes a fraction of a second."""
+
+    def built(knowledge: Path, folder: Path) -> Path:
+        shared = SHARED_INSTANCES / folder_digest(knowledge).hex()
+        with file_lock(shared.with_suffix(".lock")):
+            if not shared.exists():
+                staging = seeded_cache(Path(tempfile.mkdtemp(dir=SHARED_INSTANCES)) / "instance")
+                Assistant(AssistantConfig(knowledge, staging), encoder=encoder).close()
+                staging.rename(shared)
+        return Path(shutil.copytree(shared, folder, ignore=shutil.ignore_patterns("*.lock")))
+
+    return built
+
+
 @contextlib.contextmanager
 def suite_assistant(
-    name: str, encoder: Encoder, seeded_cache: Callable[[Path], Path], tmp_path_factory: pytest.TempPathFactory
+    name: str, encoder: Encoder, built_instance: Callable[[Path, Path], Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Assistant]:
     """An Assistant on a visitor suite's knowledge (eval/visitors/<name>) with the shipped safety rules."""
     root = tmp_path_factory.mktemp(name)
     knowledge = shutil.copytree(PROJECT / "eval" / "visitors" / name / "knowledge", root / "knowledge")
     shutil.copy(KNOWLEDGE / "safety.yaml", knowledge / "safety.yaml")
-    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(root / "instance")), encoder=encoder)
+    assistant = Assistant(AssistantConfig(knowledge, built_instance(knowledge, root / "instance")), encoder=encoder)
     try:
         yield assistant
     finally:

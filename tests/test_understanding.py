@@ -131,16 +131,16 @@ def test_a_follow_up_naming_a_new_topic_asks_the_previous_question_of_it(two_tre
 
 
 @pytest.fixture(scope="module")
-def dental(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+def dental(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional dental practice of the visitor suites."""
-    with suite_assistant("riverside-dental", encoder, seeded_cache, tmp_path_factory) as assistant:
+    with suite_assistant("riverside-dental", encoder, built_instance, tmp_path_factory) as assistant:
         yield assistant
 
 
 @pytest.fixture(scope="module")
-def aesthetics(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+def aesthetics(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional aesthetics clinic of the visitor suites."""
-    with suite_assistant("harbour-aesthetics", encoder, seeded_cache, tmp_path_factory) as assistant:
+    with suite_assistant("harbour-aesthetics", encoder, built_instance, tmp_path_factory) as assistant:
         yield assistant
 
 
@@ -194,10 +194,12 @@ def test_a_follow_up_is_read_with_the_heading_of_the_last_answer(dental, first, 
     assert answer.kind == ReplyKind.ANSWER and section_of(answer) == section
 
 
-def test_a_follow_up_naming_the_page_of_the_last_answer_is_read_in_its_context(encoder, seeded_cache, tmp_path_factory):
+def test_a_follow_up_naming_the_page_of_the_last_answer_is_read_in_its_context(
+    encoder, built_instance, tmp_path_factory
+):
     """"driving" tags the aftercare page, so "and when can i drive" names it: it still asks more of the section
     just answered, not of every page that speaks of driving."""
-    with suite_assistant("clearsight-laser-eye", encoder, seeded_cache, tmp_path_factory) as laser_eye:
+    with suite_assistant("clearsight-laser-eye", encoder, built_instance, tmp_path_factory) as laser_eye:
         first = "how long off work after lasek"
         previous = laser_eye.answer(first)
         assert section_of(previous) == "aftercare.md > Returning to work, screens and driving"
@@ -208,11 +210,11 @@ def test_a_follow_up_naming_the_page_of_the_last_answer_is_read_in_its_context(e
 
 
 def test_a_follow_up_naming_another_page_more_than_the_last_answers_is_about_that_page(
-    encoder, seeded_cache, tmp_path_factory
+    encoder, built_instance, tmp_path_factory
 ):
     """A code review's case: "mole" names the mole checks page as well as the mole removal page, "removal" only
     the second."""
-    with suite_assistant("kestrel-skin", encoder, seeded_cache, tmp_path_factory) as skin:
+    with suite_assistant("kestrel-skin", encoder, built_instance, tmp_path_factory) as skin:
         first = "do you do mole checks"
         previous = skin.answer(first)
         assert section_of(previous).startswith("mole-checks.md")
@@ -220,10 +222,10 @@ def test_a_follow_up_naming_another_page_more_than_the_last_answers_is_about_tha
         assert section_of(answer).startswith("mole-removal.md")
 
 
-def test_a_follow_up_asks_more_of_the_passage_just_answered(encoder, seeded_cache, tmp_path_factory):
+def test_a_follow_up_asks_more_of_the_passage_just_answered(encoder, built_instance, tmp_path_factory):
     """"which ones" after the insurance answer asks which insurers: that passage, not the receipts one next to it
     (RetrievalSettings.previous_bonus). The bonus goes only to a passage of the page the question is read on."""
-    with suite_assistant("ashcombe-womens-health", encoder, seeded_cache, tmp_path_factory) as clinic:
+    with suite_assistant("ashcombe-womens-health", encoder, built_instance, tmp_path_factory) as clinic:
         first = "do you take health insurance"
         previous = clinic.answer(first)
         assert section_of(previous) == "fees.md > Can I use my health insurance?"
@@ -236,10 +238,10 @@ def test_a_follow_up_asks_more_of_the_passage_just_answered(encoder, seeded_cach
         assert topics.previous_on("fees.md", Context()) is None
 
 
-def test_a_service_whose_words_the_pages_use_only_apart_gets_i_dont_know(encoder, seeded_cache, tmp_path_factory):
+def test_a_service_whose_words_the_pages_use_only_apart_gets_i_dont_know(encoder, built_instance, tmp_path_factory):
     """A laser eye clinic's pages say "laser", "hair" and "removal", never together: laser hair removal is not
     a service of theirs, though its nearest section (surface laser) answered it confidently."""
-    with suite_assistant("clearsight-laser-eye", encoder, seeded_cache, tmp_path_factory) as laser_eye:
+    with suite_assistant("clearsight-laser-eye", encoder, built_instance, tmp_path_factory) as laser_eye:
         assert laser_eye.answer("do you do laser hair removal too").kind == ReplyKind.FALLBACK
         assert laser_eye.answer("how much is laser eye surgery").kind == ReplyKind.ANSWER
 
@@ -697,9 +699,9 @@ def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, ques
 
 
 @pytest.fixture(scope="module")
-def family_doctor(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+def family_doctor(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional family doctors' practice of the visitor suites."""
-    with suite_assistant("willowmere-gp", encoder, seeded_cache, tmp_path_factory) as assistant:
+    with suite_assistant("willowmere-gp", encoder, built_instance, tmp_path_factory) as assistant:
         yield assistant
 
 
@@ -739,9 +741,9 @@ def test_advice_on_the_visitors_own_medicines_is_still_referred_at_a_family_doct
 
 
 @pytest.fixture(scope="module")
-def therapy(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+def therapy(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional talking-therapy practice of the visitor suites."""
-    with suite_assistant("fernlea-psychology", encoder, seeded_cache, tmp_path_factory) as assistant:
+    with suite_assistant("fernlea-psychology", encoder, built_instance, tmp_path_factory) as assistant:
         yield assistant
 
 
@@ -870,9 +872,9 @@ def test_the_threshold_is_calibrated_on_each_knowledge_base_unless_configured(
 
 
 @pytest.fixture(scope="module")
-def skin(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+def skin(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional dermatology clinic of the visitor suites."""
-    with suite_assistant("kestrel-skin", encoder, seeded_cache, tmp_path_factory) as assistant:
+    with suite_assistant("kestrel-skin", encoder, built_instance, tmp_path_factory) as assistant:
         yield assistant
 
 
@@ -890,9 +892,9 @@ def test_a_condition_a_page_is_about_is_asked_of_the_pages(skin, question):
     assert skin.answer(question).kind == ReplyKind.ANSWER
 
 
-def test_a_condition_a_heading_asks_about_for_everyone_is_asked_of_the_pages(encoder, seeded_cache, tmp_path_factory):
+def test_a_condition_a_heading_asks_about_for_everyone_is_asked_of_the_pages(encoder, built_instance, tmp_path_factory):
     """"Can I have treatment if I am pregnant or breastfeeding?" is the clinic's question for everyone."""
-    with suite_assistant("clearsight-laser-eye", encoder, seeded_cache, tmp_path_factory) as laser_eye:
+    with suite_assistant("clearsight-laser-eye", encoder, built_instance, tmp_path_factory) as laser_eye:
         answer = laser_eye.answer("can i have laser while pregnant")
         assert answer.kind == ReplyKind.ANSWER
         assert section_of(answer) == "faq.md > Can I have treatment if I am pregnant or breastfeeding?"
@@ -952,21 +954,21 @@ def test_a_medicine_a_heading_names_is_asked_of_the_pages(allergy_clinic):
         assert allergy_clinic.answer(question).kind == ReplyKind.REFERRAL, question
 
 
-def test_a_name_of_letters_and_digits_alone_is_understood(encoder, seeded_cache, tmp_path_factory):
+def test_a_name_of_letters_and_digits_alone_is_understood(encoder, built_instance, tmp_path_factory):
     """"4d" is all some visitors type at a baby scan clinic; "b12" where no page says it is still not known."""
-    with suite_assistant("bramley-baby-scan", encoder, seeded_cache, tmp_path_factory) as baby_scans:
+    with suite_assistant("bramley-baby-scan", encoder, built_instance, tmp_path_factory) as baby_scans:
         answer = baby_scans.answer("4d")
         assert answer.kind == ReplyKind.ANSWER and answer.sources[0].file == "gender-and-4d-scans.md"
         assert baby_scans.answer("b12").kind == ReplyKind.FALLBACK
 
 
 def test_at_a_clinic_whose_page_title_names_medication_its_medicines_are_asked_of_the_pages(
-    encoder, seeded_cache, tmp_path_factory
+    encoder, built_instance, tmp_path_factory
 ):
     """An ADHD clinic's "ADHD Medication and Titration" page: "meds" is its service, as are "diagnosis" and the
     one heading a short question comes near; advice on one's own medicine and a diagnosis of one's own rash are
     still referred (session 32's blind ADHD clinic)."""
-    with suite_assistant("cedarbrook-adhd", encoder, seeded_cache, tmp_path_factory) as adhd:
+    with suite_assistant("cedarbrook-adhd", encoder, built_instance, tmp_path_factory) as adhd:
         for question, section in (
             ("meds", "medication.md > Medicines we prescribe"),  # "meds" is a visitor's word for "medication"
             ("can I take my ADHD meds on holiday to Spain", "medication.md > Travelling with ADHD medication"),

@@ -151,10 +151,10 @@ def test_every_suite_is_here_and_big_enough():
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
-def test_suite_floors(name, encoder, seeded_cache, tmp_path):
+def test_suite_floors(name, encoder, built_instance, tmp_path):
     suite = SUITES[name]
     knowledge = knowledge_with_safety(suite, KNOWLEDGE / "safety.yaml", tmp_path)
-    assistant = Assistant(AssistantConfig(knowledge, seeded_cache(tmp_path / "instance")), encoder=encoder)
+    assistant = Assistant(AssistantConfig(knowledge, built_instance(knowledge, tmp_path / "instance")), encoder=encoder)
     try:
         result = scores(ask_all(suite.questions, assistant.answer))
     finally:

@@ -48,9 +48,9 @@ def test_the_words_in_a_gap_stay_in_the_rest_of_the_question():
 
 
 @pytest.fixture(scope="module")
-def foot_clinic(encoder, seeded_cache, tmp_path_factory) -> Iterator[Assistant]:
+def foot_clinic(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
     """The fictional podiatry clinic of the visitor suites."""
-    with suite_assistant("millbrook-foot-clinic", encoder, seeded_cache, tmp_path_factory) as assistant:
+    with suite_assistant("millbrook-foot-clinic", encoder, built_instance, tmp_path_factory) as assistant:
         yield assistant
 
 
