@@ -195,7 +195,10 @@ _SMALL_TALK = {
 _SMALL_TALK_PATTERNS = {kind: re.compile("|".join(patterns)) for kind, patterns in _SMALL_TALK.items()}
 # Asking for a person, anywhere in a message ("is this a bot? i want a real person").
 _HUMAN = re.compile(
-    r"\b((speak|talk|chat) (to|with) (a |an |the |your |some )?(real |actual |live )?"
+    # not "how long is the first chat with the doctor" (session 41's blind kidney clinic): asked about a
+    # particular appointment, which the pages describe
+    r"\b((speak|(?<!first )(?<!initial )(?<!the )(talk|chat)) (to|with) (a |an |the |your |some )?"
+    r"(real |actual |live )?"
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"
     # "is there an actual human i can talk to not a bot" (session 37's blind recovery clinic), as the whole

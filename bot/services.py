@@ -58,7 +58,7 @@ _PRICE_OF = re.compile(
 _THING_ENDS = re.compile(
     r"(?:^|\s+)(?:for|on|in|at|near|here|there|with|without|before|after|to|from|as|like|than|while|during|if|"
     r"because|cos|coz|cause|cuz|so|when|today|tomorrow|tonight|this|next|please|pls|plz|cost|costs|roughly|approx"
-    r"|approximately|per|each)\b"
+    r"|approximately|per|each|instead)\b"
     r"|\s+(?:that|which|who)\b"
     # a new clause or a pronoun: "can u check my coil | im cant feel the strings", "can you check my mirena | is
     # in properly", "can you make | it 3pm instead"

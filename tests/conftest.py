@@ -281,3 +281,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+    # The slow quality checks first: the longest (a group of safety phrasings, up to 45 s) then start while
+    # the other workers have plenty to do, instead of running alone at the end (`make test`: pytest 9 min 43 s
+    # on two workers in collection order; 8 min 33 s on three workers that steal work, in collection order).
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

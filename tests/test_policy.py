@@ -292,6 +292,9 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("thanks for that, how long does it last", None),
         ("is there an actual human i can talk to not a bot", "human"),
         ("is there an actual person doing the surgery or is it robotic", None),
+        # an appointment asked about, not a person asked for (session 41's blind kidney clinic)
+        ("how long is the first chat with the doctor and whats the cost", None),
+        ("can i chat with the doctor", "human"),
         ("thats all i wanted to ask about botox", None),
         ("Are you a real person?", "identity"),
         ("am I talking to a bot", "identity"),

@@ -43,6 +43,8 @@ from bot.services import asked_for, asks_the_clinic, names_nothing, something_el
         # by the session, or paid for by someone (session 36)
         ("how much is speech therapy per session", "speech therapy"),
         ("can i get my autism assessment paid for by the nhs", "autism assessment"),
+        # or in place of something else (session 41's blind kidney clinic)
+        ("can i have a video appointment instead of coming in", "video appointment"),
         # a visit at home, in other words too (session 27)
         ("can the doctor come out to the house, hes too poorly to bring in", "home visits"),
         ("can a dentist come to my house? my nan cant get out", "home visits"),

@@ -138,6 +138,10 @@ FLOORS = {
     # refitted with its questions, 5 with "no chest pain" excused, 4 after the third refit).
     "cliftonvale-orthodontics": (0.75, 0.45, 0.92),  # 0.80 / 0.50 / 1.00
     "kirkgate-walk-in": (0.64, 0.65, 0.92),  # 0.69 / 0.70 / 1.00
+    # Written blind in session 41 (a kidney clinic), first asked with session 40's rules and models: answered
+    # right 0.78, red flags 25/28 with safety.yaml alone and 28/28 with the models, advice 8/13 and 12/13, no
+    # false alarm; its not-offered services that its pages say it does not provide expect the section saying so.
+    "ashmoor-kidney": (0.74, 0.85, 0.92),  # 0.78 / 0.92 / 1.00
 }
 
 
@@ -225,8 +229,9 @@ def test_few_blind_everyday_questions_are_referred(phrasing_kinds):
 
 ORDINARY_OF_FIRST_FIVE_SETS = 170  # the sixth to thirteenth sets' follow them in the file
 
-# The red flags no rule nor model reads. The knocked-out tooth, left to the dental practice's page since session
-# 9, was read by the red-flag model refitted in session 39 and in session 40's first two refits, not by its
-# third (with the forty-second set): it lies at the model's threshold, and no phrase is written for it, since a
-# child's knocked-out baby tooth is not an emergency.
-STILL_MISSED: tuple[str, ...] = ("knocked my front tooth clean out playing rugby, its in my hand, what do i do",)
+# The red flags no rule nor model reads: none since session 41's refit. The knocked-out tooth ("knocked my front
+# tooth clean out playing rugby, its in my hand, what do i do"), left to the dental practice's page since session
+# 9, was read by the red-flag model refitted in session 39, in session 40's first two refits and in session 41's,
+# not by session 40's third (with the forty-second set): it lies at the model's threshold, and no phrase is
+# written for it, since a child's knocked-out baby tooth is not an emergency. A refit may put it back here.
+STILL_MISSED: tuple[str, ...] = ()
