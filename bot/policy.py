@@ -197,7 +197,8 @@ _SMALL_TALK_PATTERNS = {kind: re.compile("|".join(patterns)) for kind, patterns 
 _HUMAN = re.compile(
     # not "how long is the first chat with the doctor" (session 41's blind kidney clinic): asked about a
     # particular appointment, which the pages describe
-    r"\b((speak|(?<!first )(?<!initial )(?<!the )(talk|chat)) (to|with) (a |an |the |your |some )?"
+    r"\b((speak|(?<!the first )(?<!my first )(?<!your first )(?<!the initial )(?<!the )(talk|chat)) (to|with) "
+    r"(a |an |the |your |some )?"
     r"(real |actual |live )?"
     r"(person|human|someone|somebody|receptionist|reception|staff|nurse|doctor|team|manager|agent|people)"
     r"|(want|need|get me|prefer) (a |an |to speak to a |to talk to a )?(real |actual |live )?(person|human)"

@@ -37,21 +37,21 @@ NO_LIMITS = {
 # The test processes (pytest-xdist's workers inherit the variable) and every test server share one ONNX copy
 # of the model instead of each exporting its own (about 20 s each on a busy machine; the export holds a file lock).
 # They also share the instance folders built for the visitor suites' knowledge (`built_instance`).
-MADE_SHARED_FOLDERS = "TEST_BOT_MODELS_DIR" not in os.environ
-if MADE_SHARED_FOLDERS:
-    os.environ["TEST_BOT_MODELS_DIR"] = tempfile.mkdtemp(prefix="bot-test-models-")
-    os.environ["TEST_BOT_INSTANCES_DIR"] = tempfile.mkdtemp(prefix="bot-test-instances-")
+MADE_SHARED_FOLDERS = [
+    variable for variable in ("TEST_BOT_MODELS_DIR", "TEST_BOT_INSTANCES_DIR") if variable not in os.environ
+]
+for variable in MADE_SHARED_FOLDERS:
+    os.environ[variable] = tempfile.mkdtemp(prefix="bot-test-shared-")
 SHARED_MODELS = Path(os.environ["TEST_BOT_MODELS_DIR"])
 SHARED_INSTANCES = Path(os.environ["TEST_BOT_INSTANCES_DIR"])
-# Each worker's encoder on one thread: two workers on the 2 cores, each running ONNX on two threads, took 12 %
+# Each worker's encoder on one thread: two processes on the 2 cores, each running ONNX on two threads, took 12 %
 # longer to build and ask four suites than on one thread each (2026-12-06).
 ENCODER_THREADS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if MADE_SHARED_FOLDERS:  # the first process, after its workers are done
-        shutil.rmtree(SHARED_MODELS, ignore_errors=True)
-        shutil.rmtree(SHARED_INSTANCES, ignore_errors=True)
+    for variable in MADE_SHARED_FOLDERS:  # the first process, after its workers are done
+        shutil.rmtree(os.environ[variable], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -281,7 +281,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
-    # The slow quality checks first: the longest (a group of safety phrasings, up to 45 s) then start while
-    # the other workers have plenty to do, instead of running alone at the end (`make test`: pytest 9 min 43 s
-    # on two workers in collection order; 8 min 33 s on three workers that steal work, in collection order).
+    # The slow quality checks first: the longest (a group of safety phrasings, up to 45 s) then start while the
+    # other workers have plenty to do, instead of running alone at the end (pytest in a fresh clone, one run
+    # each: 9 min 43 s on two workers in collection order, 8 min 33 s on three workers that steal each other's
+    # tests, 8 min 12 s on three with the slow checks first).
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

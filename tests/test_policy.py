@@ -295,6 +295,7 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         # an appointment asked about, not a person asked for (session 41's blind kidney clinic)
         ("how long is the first chat with the doctor and whats the cost", None),
         ("can i chat with the doctor", "human"),
+        ("can i first talk to a nurse", "human"),
         ("thats all i wanted to ask about botox", None),
         ("Are you a real person?", "identity"),
         ("am I talking to a bot", "identity"),
