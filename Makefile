@@ -41,8 +41,8 @@ index: $(BIN)/.installed
 	$(BIN)/flask --app wsgi index
 
 # Three workers that steal each other's tests: the end-to-end tests spend much of their time waiting on a server
-# or a browser, which a third worker fills (pytest 9 min 43 s on two workers, 8 min 33 s on three, one run each;
-# 8 min 12 s with the slow checks first, tests/conftest.py).
+# or a browser, which a third worker fills (pytest on the noisy 2-core machine, 2026-12-06: 9 min 41 s and 9 min
+# 43 s on two workers; 8 min 33 s on three; 8 min 12 s, 9 min 20 s and 9 min 38 s with the slow checks first).
 test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
