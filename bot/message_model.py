@@ -97,13 +97,16 @@ class MessageModel:
         by_words = np.fromiter((self.words.score(t) for t in terms), dtype=np.float32, count=len(terms))
         return reading.vectors[:count] @ self.meaning + by_words + self.bias
 
-    def takes(self, reading: MessageReading) -> bool:
+    def score(self, reading: MessageReading) -> float:
+        """The best score of the texts it reads (a log-odds: 0 is even odds, as fitted with balanced classes)."""
         if not reading.texts:
-            return False
+            return -math.inf
         if len(reading.texts) == 1 or not self.reads_parts:  # most messages: one text, without numpy's overheads
-            score = float(reading.vectors[0] @ self.meaning) + self.words.score(reading.terms[0]) + self.bias
-            return score >= self.threshold
-        return float(self.scores(reading).max()) >= self.threshold
+            return float(reading.vectors[0] @ self.meaning) + self.words.score(reading.terms[0]) + self.bias
+        return float(self.scores(reading).max())
+
+    def takes(self, reading: MessageReading) -> bool:
+        return self.score(reading) >= self.threshold
 
     def save(self, path: Path) -> None:
         terms = sorted(self.words.terms)
