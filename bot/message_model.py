@@ -1,6 +1,7 @@
 """A linear model that reads a whole message for one kind (a red flag, a request for personal advice): its
 meaning, as the encoder's vectors of the message (and of its parts, for a model that reads them), and its
-words, as tf-idf weighted words and word pairs.
+words, as tf-idf weighted words and word pairs (and, for a model that reads them, the words' pieces of three to
+five letters, so that "swalow" and "breth" weigh almost as "swallow" and "breath").
 
 Phrases and example questions catch the wording someone thought of; each new set of visitors' messages
 brought red flags in words no line had ("ive given my cat to my sister, i wont need her where im going").
@@ -11,7 +12,8 @@ meaning alone read 68 of the 103 red flags the rules of the day missed, meaning 
 (README: "Session 38").
 
 The models read the vectors the policy already has, so the cost is a product of 384 numbers per text and a
-dictionary lookup per word and word pair, the message's words counted once for both models.
+dictionary lookup per word and word pair (and per piece of a word, about a hundred for a question of 15 words:
+some 25 µs), the message's words counted once for both models.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, fields
-from functools import cached_property
-from itertools import pairwise
+from functools import cached_property, lru_cache
+from itertools import chain, pairwise
 from pathlib import Path
 from zipfile import BadZipFile
 
@@ -34,6 +36,29 @@ SHIPPED_MODELS = Path(__file__).resolve().parent / "data" / "message_models"
 # Words as scikit-learn's TfidfVectorizer reads them (its default token pattern, lower case), so a model
 # fitted there scores the same here.
 _WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+# The pieces of words a model may read: n letters of a word padded with a space at each end.
+CHARACTER_NGRAMS = (3, 5)
+
+
+def character_counts(text: str) -> Counter[str]:
+    """The pieces of 3 to 5 characters of each of the text's words (split at white space, lower case, with a
+    space before and after), counted as scikit-learn's `char_wb` analyzer counts them."""
+    return Counter(chain.from_iterable(map(_word_pieces, text.lower().split())))
+
+
+@lru_cache(maxsize=8192)
+def _word_pieces(word: str) -> tuple[str, ...]:
+    """A word's pieces: a word too short for a piece of n counts once, whole, and no longer pieces are taken
+    from it. Remembered for the most recent words: a question of 15 words took 39 µs, 7 with them."""
+    low, high = CHARACTER_NGRAMS
+    padded, pieces = f" {word} ", []
+    for n in range(low, high + 1):
+        pieces += [padded[at : at + n] for at in range(max(len(padded) - n + 1, 1))]
+        if len(padded) <= n:
+            break
+    return tuple(pieces)
 
 
 def term_counts(text: str) -> Counter[str]:
@@ -57,6 +82,10 @@ class MessageReading:
     @cached_property
     def terms(self) -> list[Counter[str]]:
         return [term_counts(text) for text in self.texts]
+
+    @cached_property
+    def characters(self) -> list[Counter[str]]:
+        return [character_counts(text) for text in self.texts]
 
 
 @dataclass(frozen=True)
@@ -89,12 +118,12 @@ class MessageModel:
     threshold: float
     reads_parts: bool  # whether it reads a long message's parts too, or the whole message only
     fitted_on: str = ""  # a fingerprint of what it was fitted on (`bot/message_model_training.py`)
+    characters: WordWeights | None = None  # the words' pieces (`character_counts`), for a model that reads them
 
     def scores(self, reading: MessageReading) -> np.ndarray:
         """A score per text it reads."""
         count = len(reading.texts) if self.reads_parts else 1
-        terms = reading.terms[:count]
-        by_words = np.fromiter((self.words.score(t) for t in terms), dtype=np.float32, count=len(terms))
+        by_words = np.fromiter((self._by_words(reading, i) for i in range(count)), dtype=np.float32, count=count)
         return reading.vectors[:count] @ self.meaning + by_words + self.bias
 
     def score(self, reading: MessageReading) -> float:
@@ -102,16 +131,25 @@ class MessageModel:
         if not reading.texts:
             return -math.inf
         if len(reading.texts) == 1 or not self.reads_parts:  # most messages: one text, without numpy's overheads
-            return float(reading.vectors[0] @ self.meaning) + self.words.score(reading.terms[0]) + self.bias
+            return float(reading.vectors[0] @ self.meaning) + self._by_words(reading, 0) + self.bias
         return float(self.scores(reading).max())
+
+    def _by_words(self, reading: MessageReading, i: int) -> float:
+        """The part of text i's score that its words (and their pieces) give."""
+        by_words = self.words.score(reading.terms[i])
+        return by_words + self.characters.score(reading.characters[i]) if self.characters else by_words
 
     def takes(self, reading: MessageReading) -> bool:
         return self.score(reading) >= self.threshold
 
     def save(self, path: Path) -> None:
         terms = sorted(self.words.terms)
+        pieces = sorted(self.characters.terms) if self.characters else []
         np.savez_compressed(
             path,
+            pieces=np.array(pieces, dtype=str),
+            pieces_idf=np.array([self.characters.terms[t][0] for t in pieces], dtype=np.float64),
+            pieces_weighted_idf=np.array([self.characters.terms[t][1] for t in pieces], dtype=np.float64),
             encoder=np.array(self.encoder),
             fitted_on=np.array(self.fitted_on),
             meaning=self.meaning.astype(np.float32),
@@ -131,6 +169,9 @@ class MessageModel:
                 terms = [str(t) for t in data["terms"]]
                 idf, weighted = data["idf"].tolist(), data["weighted_idf"].tolist()
                 words = WordWeights(dict(zip(terms, zip(idf, weighted, strict=True), strict=True)))
+                pieces = [str(t) for t in data["pieces"]] if "pieces" in data.files else []
+                piece_weights = zip(data["pieces_idf"].tolist(), data["pieces_weighted_idf"].tolist(), strict=True)
+                characters = WordWeights(dict(zip(pieces, piece_weights, strict=True))) if pieces else None
                 return cls(
                     encoder=str(data["encoder"]),
                     meaning=data["meaning"],
@@ -139,6 +180,7 @@ class MessageModel:
                     threshold=float(data["threshold"]),
                     reads_parts=bool(data["reads_parts"]),
                     fitted_on=str(data["fitted_on"]),
+                    characters=characters,
                 )
         except (OSError, EOFError, ValueError, KeyError, BadZipFile) as error:
             raise MessageModelError(

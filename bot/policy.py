@@ -129,9 +129,9 @@ class PolicySettings:
     models_excused_by: float = 0.90
     # A red-flag model score (log-odds) below which a request for personal advice close to an emergency example
     # gets the referral instead (`advice_rather`). Measured with both models fitted on the other four fifths of
-    # the labelled sets (session 42): of their 19,515 messages, 650 met an example and no phrase; this sets
-    # aside 12 advice requests and 1 ordinary worry among them, and no red flag: the one the advice model takes
-    # scores 1.52, and none of the 36 the red-flag model misses scores below -2.9.
+    # the labelled sets (session 42): of their 19,515 messages, 650 meet an example and no phrase; this sets
+    # aside 14 advice requests and 2 ordinary worries among them, and no red flag: of the 32 red flags that only
+    # an example catches, the two the advice model takes too score 1.28 and 1.35.
     red_flag_ruled_out: float = -2.0
 
 

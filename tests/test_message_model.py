@@ -3,6 +3,7 @@ are fitted on the project's sets as they are now, and the policy reads red flags
 beside safety.yaml's phrases and examples."""
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,14 @@ from bot import message_model_training as training
 from bot.assistant import Assistant, AssistantConfig
 from bot.config import message_models_folder
 from bot.message_model import (
+    CHARACTER_NGRAMS,
     SHIPPED_MODELS,
     MessageModel,
     MessageModelError,
     MessageModels,
     MessageReading,
     WordWeights,
+    character_counts,
     model_for_encoder,
     term_counts,
 )
@@ -51,17 +54,29 @@ def test_words_score_as_scikit_learn_weighs_them():
         assert words.score(term_counts(text)) == pytest.approx(expected, abs=1e-9)
 
 
-def small_model(encoder: str = "all-MiniLM-L6-v2", reads_parts: bool = True) -> MessageModel:
+def test_word_pieces_are_counted_as_scikit_learn_counts_them():
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=CHARACTER_NGRAMS).build_analyzer()
+    for text in [*TEXTS, "a I", "x", "ab", "abc", "  swalow   breth\tnow ", "café über", ""]:
+        assert character_counts(text) == Counter(analyzer(text)), text
+    assert character_counts("Lip") == {" li": 1, "lip": 1, "ip ": 1, " lip": 1, "lip ": 1, " lip ": 1}
+
+
+def small_model(encoder: str = "all-MiniLM-L6-v2", reads_parts: bool = True, pieces: bool = False) -> MessageModel:
     words = WordWeights({"white": (2.0, 2.0), "lip": (1.5, 0.0), "lip white": (3.0, 6.0)})
-    return MessageModel(encoder, np.linspace(-1, 1, 4, dtype=np.float32), words, -0.5, 0.25, reads_parts, "abc")
+    characters = WordWeights({"hit": (1.0, 0.5), " pa": (2.0, -1.0)}) if pieces else None
+    meaning = np.linspace(-1, 1, 4, dtype=np.float32)
+    return MessageModel(encoder, meaning, words, -0.5, 0.25, reads_parts, "abc", characters=characters)
 
 
-def test_a_saved_model_scores_as_before(tmp_path):
-    model = small_model()
+@pytest.mark.parametrize("pieces", [False, True])
+def test_a_saved_model_scores_as_before(tmp_path, pieces):
+    model = small_model(pieces=pieces)
     model.save(tmp_path / "model.npz")
     loaded = MessageModel.load(tmp_path / "model.npz")
     reading = MessageReading(("can i park", "lip white"), np.eye(4, dtype=np.float32)[:2])
     assert loaded.scores(reading) == pytest.approx(model.scores(reading))
+    assert loaded.characters == model.characters
+    assert (model.scores(reading) != small_model().scores(reading)).all() == pieces
     assert (loaded.encoder, loaded.threshold, loaded.reads_parts) == (model.encoder, 0.25, True)
     assert loaded.fitted_on == "abc"
     assert loaded.takes(reading) and not loaded.takes(MessageReading(reading.texts[:1], reading.vectors[:1]))
@@ -103,6 +118,7 @@ def test_the_shipped_models_are_fitted_on_the_sets_as_they_are(encoder, kind):
     assert model.fitted_on == training.fingerprint(training.labelled_messages(SUITES))
     assert model.encoder == encoder.name and model.meaning.shape == (encoder.dimension,)
     assert model.reads_parts == kind.reads_parts
+    assert (model.characters is not None) == kind.reads_characters
 
 
 def test_each_text_is_fitted_on_in_one_set_only():
@@ -137,7 +153,8 @@ def test_a_fitted_model_scores_red_flags_above_ordinary_worries(encoder):
 
 
 def test_a_fitted_model_scores_as_scikit_learn_does(encoder, monkeypatch):
-    """The saved weights (the words' scaled by WORDS_WEIGHT) give scikit-learn's own decision function."""
+    """The saved weights (the words' scaled by WORDS_WEIGHT, their pieces' by CHARACTERS_WEIGHT) give
+    scikit-learn's own decision function."""
     fitted = {}
     original_fit = training.LogisticRegression.fit
 
