@@ -40,18 +40,21 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 # The pieces of words a model may read: n letters of a word padded with a space at each end.
 CHARACTER_NGRAMS = (3, 5)
+REMEMBERED_WORD = 30  # characters: the pieces of longer words are not remembered (see `character_counts`)
 
 
 def character_counts(text: str) -> Counter[str]:
     """The pieces of 3 to 5 characters of each of the text's words (split at white space, lower case, with a
-    space before and after), counted as scikit-learn's `char_wb` analyzer counts them."""
-    return Counter(chain.from_iterable(map(_word_pieces, text.lower().split())))
+    space before and after), counted as scikit-learn's `char_wb` analyzer counts them. The pieces of words of
+    up to REMEMBERED_WORD characters are remembered: a question of 15 words took 39 µs, 7 with them (a word of
+    1,000 characters has 3,000 pieces)."""
+    words = text.lower().split()
+    return Counter(chain.from_iterable(_pieces(w) if len(w) <= REMEMBERED_WORD else _word_pieces(w) for w in words))
 
 
-@lru_cache(maxsize=8192)
 def _word_pieces(word: str) -> tuple[str, ...]:
     """A word's pieces: a word too short for a piece of n counts once, whole, and no longer pieces are taken
-    from it. Remembered for the most recent words: a question of 15 words took 39 µs, 7 with them."""
+    from it."""
     low, high = CHARACTER_NGRAMS
     padded, pieces = f" {word} ", []
     for n in range(low, high + 1):
@@ -59,6 +62,9 @@ def _word_pieces(word: str) -> tuple[str, ...]:
         if len(padded) <= n:
             break
     return tuple(pieces)
+
+
+_pieces = lru_cache(maxsize=8192)(_word_pieces)  # the pieces of the most recent words
 
 
 def term_counts(text: str) -> Counter[str]:
@@ -169,9 +175,11 @@ class MessageModel:
                 terms = [str(t) for t in data["terms"]]
                 idf, weighted = data["idf"].tolist(), data["weighted_idf"].tolist()
                 words = WordWeights(dict(zip(terms, zip(idf, weighted, strict=True), strict=True)))
-                pieces = [str(t) for t in data["pieces"]] if "pieces" in data.files else []
-                piece_weights = zip(data["pieces_idf"].tolist(), data["pieces_weighted_idf"].tolist(), strict=True)
-                characters = WordWeights(dict(zip(pieces, piece_weights, strict=True))) if pieces else None
+                characters = None
+                if "pieces" in data.files and len(data["pieces"]):  # a model fitted before session 42 has none
+                    pieces = [str(t) for t in data["pieces"]]
+                    idf, weighted = data["pieces_idf"].tolist(), data["pieces_weighted_idf"].tolist()
+                    characters = WordWeights(dict(zip(pieces, zip(idf, weighted, strict=True), strict=True)))
                 return cls(
                     encoder=str(data["encoder"]),
                     meaning=data["meaning"],

@@ -52,6 +52,7 @@ WORDS_WEIGHT = 2.0
 # held out (session 42), red flags taken 4,277 → 4,339 of 4,596 at the same 1.5% of ordinary worries (weighted
 # 1.5, 2.5: 4,336, 4,340; 1: 4,318; 3: 4,267). The advice model read no more with them (2,469 → 2,455).
 CHARACTERS_WEIGHT = 2.0
+PIECES_MIN_DF = 3  # a piece is read when at least this many of the texts fitted on have it
 FOLDS = 5
 # Of the held-out messages a threshold is set on, the share the model alone may take (`Kind.held_out_taken`).
 # For red flags, the ordinary worries, written to share red flags' words ("a bit swollen the day after filler"):
@@ -200,7 +201,9 @@ def fit(kind: Kind, read: ReadMessages, rows: list[int], encoder: str, threshold
     words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(texts)
     blocks = [(words, WORDS_WEIGHT)]
     if kind.reads_characters:
-        pieces = TfidfVectorizer(analyzer="char_wb", ngram_range=CHARACTER_NGRAMS, min_df=3, sublinear_tf=True)
+        pieces = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=CHARACTER_NGRAMS, min_df=PIECES_MIN_DF, sublinear_tf=True
+        )
         blocks.append((pieces.fit(texts), CHARACTERS_WEIGHT))
     features = hstack(
         [csr_matrix(np.concatenate(vectors)), *(weight * block.transform(texts) for block, weight in blocks)]
@@ -264,7 +267,8 @@ def fingerprint(messages: list[Message]) -> str:
     """What the models were fitted on, and how, in short: a test checks that the shipped models are fitted on
     the sets as they are, with these settings."""
     shares = " ".join(str(kind.held_out_taken) for kind in Kind)
-    settings = f"{REGULARISATION} {WORDS_WEIGHT} {CHARACTERS_WEIGHT} {CHARACTER_NGRAMS} {FOLDS} {shares}"
+    pieces = f"{CHARACTERS_WEIGHT} {CHARACTER_NGRAMS} {PIECES_MIN_DF} {[k.value for k in Kind if k.reads_characters]}"
+    settings = f"{REGULARISATION} {WORDS_WEIGHT} {pieces} {FOLDS} {shares}"
     digest = hashlib.sha256(f"{settings}\n".encode())
     for m in messages:
         digest.update(f"{m.label.name}\t{m.group}\t{m.text}\n".encode())

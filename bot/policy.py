@@ -17,7 +17,6 @@ from bot.diagnosis import DiagnosisQuestion
 from bot.knowledge import ClinicSettings, SafetyRules
 from bot.languages import ReplyTexts, text_key
 from bot.meaning import (
-    Closeness,
     Distinct,
     ExampleBank,
     ExampleMatcher,
@@ -127,12 +126,6 @@ class PolicySettings:
     # the 2,269 red flags and 1,551 advice requests of the safety phrasings, none comes closer than 0.844 and
     # 0.878 to the examples of session 38 (of the suites' red flags, 0.874).
     models_excused_by: float = 0.90
-    # A red-flag model score (log-odds) below which a request for personal advice close to an emergency example
-    # gets the referral instead (`advice_rather`). Measured with both models fitted on the other four fifths of
-    # the labelled sets (session 42): of their 19,515 messages, 650 meet an example and no phrase; this sets
-    # aside 14 advice requests and 2 ordinary worries among them, and no red flag: of the 32 red flags that only
-    # an example catches, the two the advice model takes too score 1.28 and 1.35.
-    red_flag_ruled_out: float = -2.0
 
 
 def validate_question(raw: object) -> str:
@@ -379,8 +372,7 @@ class AnswerPolicy:
         # such messages, it reads them itself. Held out (its threshold at 1%), the rule held back none of the 46
         # ordinary and everyday messages the red-flag model took; on a blind set it silenced "she's been
         # stockpiling her morphine, she just said goodbye on the phone like it was the last time" (session 39).
-        example = self.emergency_meaning.matches(cosines)
-        by_example = bool(example) and not self.asked_in_general(typed) and not self.advice_rather(example, reading)
+        by_example = self.emergency_meaning.matches(cosines) and not self.asked_in_general(typed)
         if by_example or self.red_flag_by_the_model(reading, cosines):
             return self.emergency_answer()
         # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
@@ -436,21 +428,6 @@ class AnswerPolicy:
             )
             or (self.personal_advice_meaning.matches(cosines) and not request and not self.asked_by_the_pages(vector))
             or self.advice_by_the_model(reading, cosines)
-        )
-
-    def advice_rather(self, example: Closeness, reading: MessageReading) -> bool:
-        """Whether a message close to an emergency example (`example`) asks for personal advice rather: the
-        advice model takes it, the red-flag model rules it out (see PolicySettings.red_flag_ruled_out), and it
-        is not almost one of the examples, so staff's own wording still raises the alarm. "is my filler lump
-        infected? its a bit red" comes near "lump from the filler has gone hot and angry and i feel like i have
-        flu", but asks for a diagnosis: the referral, not the emergency message."""
-        red_flags, advice = self.models.red_flags, self.models.advice_requests
-        return bool(
-            red_flags
-            and advice
-            and example.example < self.settings.models_excused_by
-            and advice.takes(reading)
-            and red_flags.score(reading) < self.settings.red_flag_ruled_out
         )
 
     def red_flag_by_the_model(self, reading: MessageReading, cosines: np.ndarray) -> bool:

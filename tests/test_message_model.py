@@ -83,6 +83,16 @@ def test_a_saved_model_scores_as_before(tmp_path, pieces):
     assert not loaded.takes(MessageReading((), reading.vectors[:0]))
 
 
+def test_a_model_saved_before_word_pieces_still_loads(tmp_path):
+    small_model().save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz") as data:
+        older = {key: data[key] for key in data.files if not key.startswith("pieces")}
+    np.savez_compressed(tmp_path / "older.npz", **older)
+    loaded = MessageModel.load(tmp_path / "older.npz")
+    reading = MessageReading(("can i park", "lip white"), np.eye(4, dtype=np.float32)[:2])
+    assert loaded.characters is None and loaded.scores(reading) == pytest.approx(small_model().scores(reading))
+
+
 def test_a_model_of_the_whole_message_reads_no_parts():
     reading = MessageReading(("can i park", "lip white"), np.eye(4, dtype=np.float32)[:2])
     assert small_model(reads_parts=True).takes(reading)
@@ -241,50 +251,6 @@ def test_staff_correct_a_models_reply_with_an_example(knowledge_dir, encoder, se
         assert assistant.answer(advice).kind != "referral"
         assert assistant.answer(ONLY_THE_MODEL_READS[0]).kind == "emergency"  # the others still are
         assert assistant.answer(ONLY_THE_MODEL_REFERS[1]).kind == "referral"
-    finally:
-        assistant.close()
-
-
-# Requests for a diagnosis that come near an emergency example ("lump from the filler has gone hot and angry and i
-# feel like i have flu"), and red flags in much the same words that must still raise the alarm.
-ADVICE_NEAR_AN_EXAMPLE = [
-    "is my filler lump infected? its a bit red",
-    "is my bleeding normal on hrt or should i stop it",
-]
-RED_FLAGS_NEAR_THEM = [
-    "my filler lump is hot and red and i feel shivery, is it infected",
-    "the redness round my filler is spreading and i feel hot and shivery",
-    "bleeding loads and it wont stop even with pressure",
-]
-
-
-@pytest.mark.parametrize("message", ADVICE_NEAR_AN_EXAMPLE)
-def test_an_advice_request_near_a_red_flag_example_is_referred(assistant, monkeypatch, message):
-    """The advice model takes it and the red-flag model rules it out (`AnswerPolicy.advice_rather`); without
-    the models, the example alone raises the alarm."""
-    policy = assistant.snapshot.policy
-    assert assistant.answer(message).kind == "referral"
-    monkeypatch.setattr(policy, "models", MessageModels())
-    assert assistant.answer(message).kind == "emergency"
-
-
-@pytest.mark.parametrize("message", RED_FLAGS_NEAR_THEM)
-def test_red_flags_near_those_requests_still_raise_the_alarm(assistant, message):
-    assert assistant.answer(message).kind == "emergency"
-
-
-def test_staff_wording_of_a_red_flag_raises_the_alarm_even_as_a_question(
-    knowledge_dir, encoder, seeded_cache, tmp_path
-):
-    """A message almost one of safety.yaml's emergency examples raises the alarm, whatever the models read."""
-    question = "is my filler lump infected"
-    safety = knowledge_dir / "safety.yaml"
-    text = safety.read_text("utf-8")
-    safety.write_text(text.replace("  infection_with_fever:\n", f"  infection_with_fever:\n  - {question}\n", 1))
-    assistant = Assistant(AssistantConfig(knowledge_dir, seeded_cache(tmp_path / "instance")), encoder=encoder)
-    try:
-        assert assistant.answer(question).kind == "emergency"
-        assert assistant.answer(ADVICE_NEAR_AN_EXAMPLE[1]).kind == "referral"  # the others as before
     finally:
         assistant.close()
 
