@@ -12,7 +12,7 @@ meaning alone read 68 of the 103 red flags the rules of the day missed, meaning 
 (README: "Session 38").
 
 The models read the vectors the policy already has, so the cost is a product of 384 numbers per text and a
-dictionary lookup per word and word pair (and per piece of a word, about a hundred for a question of 15 words:
+dictionary lookup per word and word pair (and per piece of a word, over a hundred for a question of 15 words:
 some 25 µs), the message's words counted once for both models.
 """
 

@@ -50,7 +50,8 @@ REGULARISATION = 4.0
 WORDS_WEIGHT = 2.0
 # The red-flag model also reads the words' pieces (`character_counts`), weighted 2 against the unit vector:
 # held out (session 42), red flags taken 4,277 → 4,339 of 4,596 at the same 1.5% of ordinary worries (weighted
-# 1.5, 2.5: 4,336, 4,340; 1: 4,318; 3: 4,267). The advice model read no more with them (2,469 → 2,455).
+# 1.5, 2.5: 4,336, 4,340; 1: 4,318; 3: 4,267). The advice model read no more with them (2,469 → 2,467 weighted
+# 1, 2,455 weighted 2).
 CHARACTERS_WEIGHT = 2.0
 PIECES_MIN_DF = 3  # a piece is read when at least this many of the texts fitted on have it
 FOLDS = 5
