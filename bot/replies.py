@@ -68,8 +68,9 @@ class Answer:
 class Context:
     """Where a question is asked: the page the visitor is reading, the passage answered last and the
     question it answered. Any may be None; a question that names its own topic is not bent by them, unless
-    that topic is the last answer's page (see TopicFinder.topic; only "and what about fillers?" takes the rest
-    of the previous question: see AnswerPolicy)."""
+    that topic is the last answer's page or the question points back first ("is that on the nhs"; see
+    TopicFinder.topic; only "and what about fillers?" takes the rest of the previous question: see
+    AnswerPolicy)."""
 
     page: str | None = None  # the page's address, without its query string
     previous: str | None = None  # the id of the passage the bot answered with last
