@@ -3,8 +3,9 @@
 A question names a topic when it uses a word of a page's title or tags that is particular to that page
 ("fillers", "microneedling"); "does it sting?" names none, and is read in its context: the page the previous
 question named, else the page of the last answer, or else the page the visitor is on (a knowledge file
-whose `url` or `pages` match it). So is a question that points back before one word of it names another page:
-"is that on the nhs" after an answer about the dry eye clinic, though the fees page is tagged "nhs".
+whose `url` or `pages` match it). So is a question that points back before a word of it names another page,
+when no page is named by more than one of its words: "is that on the nhs" after an answer about the dry eye
+clinic, though the fees page is tagged "nhs".
 """
 
 from __future__ import annotations
@@ -58,8 +59,14 @@ _ASPECT_WORDS = (
     "aftercare downtime result results risk risks side effects safe safety"
 )
 _ASPECT = frozenset(_ASPECT_WORDS.split())
-# Words by which a question points back at what was just talked about ("does that include the prep stuff").
-_REFERS_BACK = frozenset(("it", "that", "them", "they", "those", "these", "one", "ones"))
+# Words by which a question points back at what was just talked about ("does that include the prep stuff"):
+# not "they", most often the clinic's staff ("do they do acne treatment too"), nor "one" ("one more thing")...
+_REFERS_BACK = frozenset(("it", "that", "them", "those", "these"))
+# ...nor the "it" of "is it worth", "is it ok", "is it possible", nor the "that" of "i heard that", which point
+# at nothing said before.
+_POINTS_AT_NOTHING = re.compile(
+    r"\b(?:is|was|isnt|wasnt) it\b|\b(?:heard|said|read|think|know|sure|true|mean|says) that\b"
+)
 
 
 def normalise_url(url: str) -> str:
@@ -160,7 +167,8 @@ class TopicFinder:
     def topic(self, question: str, context: Context | None) -> str | None:
         """The knowledge file a question that names no topic is about, from its context: the one page the
         previous question named, else the page of the last answer, else the page the visitor reads; also of
-        a question that names another page by one word only after pointing back ("is that on the nhs"). None
+        a question that points back before it names a page, no page by more than one word ("is that on the
+        nhs"). None
         when the question stands on its own (it names another topic more than the last answer's page, or
         there is no context)."""
         if context is None:
@@ -177,20 +185,21 @@ class TopicFinder:
             most = max(votes.values())
             if votes[previous_file] == most:
                 return previous_file
-            # Nor does one word for another page make a new topic when the question points back at the
+            # Nor do words for other pages, one each, make a new topic when the question points back at the
             # conversation's before it names anything: "does that include the prep stuff" after a colonoscopy's
             # price names the colonoscopy page by "prep", but "what about peels, do they sting" asks of peels.
-            # On the 53 visitor suites, 15 follow-ups and questions asked from a page gained, 1 lost (session
-            # 43; with "it" or "that" anywhere in the question, 25 and 2, but then "and peels, do they sting"
-            # after a botox answer was about botox).
+            # On the 53 visitor suites, 11 follow-ups and questions asked from a page gained, none lost (session
+            # 43; with "it" or "that" anywhere in the question, 25 and 2, but two read-only reviews found "and
+            # peels, do they sting" after a botox answer about botox, and "is it worth getting microneedling
+            # instead" after a filler answer about fillers).
             if most == 1 and self._points_back_first(question):
                 return self._conversation_topic(context)
             return None
         return self._conversation_topic(context)
 
     def _points_back_first(self, question: str) -> bool:
-        """Whether a word pointing back ("it", "that", "they") comes before any word that names a page."""
-        for word in _WORD.findall(question.lower()):
+        """Whether a word pointing back ("it", "that", "them") comes before any word that names a page."""
+        for word in _WORD.findall(_POINTS_AT_NOTHING.sub(" ", normalise(question))):
             if word in _REFERS_BACK:
                 return True
             if word not in _STOPWORDS and len(word) > 2 and self.stemmer.stemWord(word) in self.files_of_term:
