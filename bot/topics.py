@@ -168,9 +168,8 @@ class TopicFinder:
         """The knowledge file a question that names no topic is about, from its context: the one page the
         previous question named, else the page of the last answer, else the page the visitor reads; also of
         a question that points back before it names a page, no page by more than one word ("is that on the
-        nhs"). None
-        when the question stands on its own (it names another topic more than the last answer's page, or
-        there is no context)."""
+        nhs"). None when the question stands on its own (it names another topic more than the last answer's
+        page, or there is no context)."""
         if context is None:
             return None
         votes = self._votes(question)
