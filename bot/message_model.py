@@ -12,8 +12,8 @@ meaning alone read 68 of the 103 red flags the rules of the day missed, meaning 
 (README: "Session 38").
 
 The models read the vectors the policy already has, so the cost is a product of 384 numbers per text and a
-dictionary lookup per word and word pair (and per piece of a word, over a hundred for a question of 15 words:
-some 25 µs), the message's words counted once for both models.
+dictionary lookup per word and word pair (and, for the pieces, per word: see `PieceWeights`), the message's words
+counted once for both models.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import logging
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
 from itertools import chain, pairwise
 from pathlib import Path
+from typing import NamedTuple
 from zipfile import BadZipFile
 
 import numpy as np
@@ -40,20 +42,12 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 # The pieces of words a model may read: n letters of a word padded with a space at each end.
 CHARACTER_NGRAMS = (3, 5)
-REMEMBERED_WORD = 30  # characters: the pieces of longer words are not remembered (see `character_counts`)
+REMEMBERED_WORD = 30  # characters: what longer words weigh is not remembered (see `PieceWeights`)
 
 
-def character_counts(text: str) -> Counter[str]:
-    """The pieces of 3 to 5 characters of each of the text's words (split at white space, lower case, with a
-    space before and after), counted as scikit-learn's `char_wb` analyzer counts them. The pieces of words of
-    up to REMEMBERED_WORD characters are remembered: a question of 15 words took 39 µs, 7 with them (a word of
-    1,000 characters has 3,000 pieces)."""
-    words = text.lower().split()
-    return Counter(chain.from_iterable(_pieces(w) if len(w) <= REMEMBERED_WORD else _word_pieces(w) for w in words))
-
-
-def _word_pieces(word: str) -> tuple[str, ...]:
-    """A word's pieces: a word too short for a piece of n counts once, whole, and no longer pieces are taken
+def word_pieces(word: str) -> tuple[str, ...]:
+    """A word's pieces of 3 to 5 characters (with a space before and after it), as scikit-learn's `char_wb`
+    analyzer takes them: a word too short for a piece of n counts once, whole, and no longer pieces are taken
     from it."""
     low, high = CHARACTER_NGRAMS
     padded, pieces = f" {word} ", []
@@ -62,9 +56,6 @@ def _word_pieces(word: str) -> tuple[str, ...]:
         if len(padded) <= n:
             break
     return tuple(pieces)
-
-
-_pieces = lru_cache(maxsize=8192)(_word_pieces)  # the pieces of the most recent words
 
 
 def term_counts(text: str) -> Counter[str]:
@@ -90,8 +81,9 @@ class MessageReading:
         return [term_counts(text) for text in self.texts]
 
     @cached_property
-    def characters(self) -> list[Counter[str]]:
-        return [character_counts(text) for text in self.texts]
+    def words(self) -> list[list[str]]:
+        """Each text's words as the pieces are taken from them: split at white space, in lower case."""
+        return [text.lower().split() for text in self.texts]
 
 
 @dataclass(frozen=True)
@@ -113,6 +105,56 @@ class WordWeights:
         return weighted / math.sqrt(squares) if squares else 0.0
 
 
+class KnownPieces(NamedTuple):
+    """A word's pieces that a model knows (each as often as the word has it), their weights and their squared
+    idf, summed."""
+
+    pieces: tuple[str, ...]
+    weighted: float
+    squares: float
+
+
+@dataclass(frozen=True)
+class PieceWeights(WordWeights):
+    """The weights of the words' pieces (`word_pieces`), read a word at a time: what each of the recent
+    words weighs is remembered (`KnownPieces`). The pieces are over a hundred for a question of 15 words, most
+    looked up in a dictionary of 28,000 that the encoder's call has just pushed out of the processor's caches:
+    155 µs a question looked up piece by piece, 84 µs with each word's known pieces remembered, ~20 µs with
+    their sums (2026-12-06, covid-faq's questions each right after the encoder)."""
+
+    # A cache of this instance's method, set in __post_init__ (a frozen dataclass sets it through object)
+    _remembered: Callable[[str], KnownPieces] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_remembered", lru_cache(maxsize=8192)(self._of_word))
+
+    def __reduce__(self) -> tuple[type[PieceWeights], tuple[dict[str, tuple[float, float]]]]:
+        return PieceWeights, (self.terms,)  # made anew, with an empty cache (which cannot be pickled)
+
+    def score_words(self, words: list[str]) -> float:
+        """The weights of the words' known pieces, tf-idf weighted as `WordWeights.score` weighs them."""
+        known = [self._remembered(w) if len(w) <= REMEMBERED_WORD else self._of_word(w) for w in words]
+        weighted = sum(word.weighted for word in known)
+        squares = sum(word.squares for word in known)
+        pieces = list(chain.from_iterable(word.pieces for word in known))
+        if len(set(pieces)) < len(pieces):  # a piece met n times counts 1 + log(n), not n
+            for piece, count in Counter(pieces).items():
+                if count > 1:
+                    idf, weight = self.terms[piece]
+                    tf = 1.0 + math.log(count)
+                    weighted += (tf - count) * weight
+                    squares += (tf * tf - count) * idf * idf
+        return weighted / math.sqrt(squares) if squares > 0 else 0.0
+
+    def _of_word(self, word: str) -> KnownPieces:
+        known = [(piece, self.terms[piece]) for piece in word_pieces(word) if piece in self.terms]
+        return KnownPieces(
+            tuple(piece for piece, _ in known),
+            sum(weights[1] for _, weights in known),
+            sum(weights[0] * weights[0] for _, weights in known),
+        )
+
+
 @dataclass(frozen=True)
 class MessageModel:
     """Takes a message when one of its texts scores at least `threshold`."""
@@ -124,7 +166,7 @@ class MessageModel:
     threshold: float
     reads_parts: bool  # whether it reads a long message's parts too, or the whole message only
     fitted_on: str = ""  # a fingerprint of what it was fitted on (`bot/message_model_training.py`)
-    characters: WordWeights | None = None  # the words' pieces (`character_counts`), for a model that reads them
+    characters: PieceWeights | None = None  # the words' pieces, for a model that reads them
 
     def scores(self, reading: MessageReading) -> np.ndarray:
         """A score per text it reads."""
@@ -143,7 +185,7 @@ class MessageModel:
     def _by_words(self, reading: MessageReading, i: int) -> float:
         """The part of text i's score that its words (and their pieces) give."""
         by_words = self.words.score(reading.terms[i])
-        return by_words + self.characters.score(reading.characters[i]) if self.characters else by_words
+        return by_words + self.characters.score_words(reading.words[i]) if self.characters else by_words
 
     def takes(self, reading: MessageReading) -> bool:
         return self.score(reading) >= self.threshold
@@ -179,7 +221,7 @@ class MessageModel:
                 if "pieces" in data.files and len(data["pieces"]):  # a model fitted before session 42 has none
                     pieces = [str(t) for t in data["pieces"]]
                     idf, weighted = data["pieces_idf"].tolist(), data["pieces_weighted_idf"].tolist()
-                    characters = WordWeights(dict(zip(pieces, zip(idf, weighted, strict=True), strict=True)))
+                    characters = PieceWeights(dict(zip(pieces, zip(idf, weighted, strict=True), strict=True)))
                 return cls(
                     encoder=str(data["encoder"]),
                     meaning=data["meaning"],

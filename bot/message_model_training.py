@@ -33,7 +33,14 @@ from sklearn.model_selection import GroupKFold
 
 from bot.assistant import Assistant, AssistantConfig
 from bot.embedding import Encoder
-from bot.message_model import CHARACTER_NGRAMS, SHIPPED_MODELS, MessageModel, MessageReading, WordWeights
+from bot.message_model import (
+    CHARACTER_NGRAMS,
+    SHIPPED_MODELS,
+    MessageModel,
+    MessageReading,
+    PieceWeights,
+    WordWeights,
+)
 from bot.policy import AnswerPolicy, validate_question
 from bot.replies import ReplyKind
 from bot.suites import PHRASINGS_FILE, find_suites, temporary_folder
@@ -48,7 +55,7 @@ REVIEWS_FILE = "review-messages.yaml"
 # allowed: 94 and 96).
 REGULARISATION = 4.0
 WORDS_WEIGHT = 2.0
-# The red-flag model also reads the words' pieces (`character_counts`), weighted 2 against the unit vector:
+# The red-flag model also reads the words' pieces (`word_pieces`), weighted 2 against the unit vector:
 # held out (session 42), red flags taken 4,277 → 4,339 of 4,596 at the same 1.5% of ordinary worries (weighted
 # 1.5, 2.5: 4,336, 4,340; 1: 4,318; 3: 4,267). The advice model read no more with them (2,469 → 2,467 weighted
 # 1, 2,455 weighted 2).
@@ -220,7 +227,7 @@ def fit(kind: Kind, read: ReadMessages, rows: list[int], encoder: str, threshold
         weights.append(WordWeights(dict(zip(block.get_feature_names_out(), terms, strict=True))))
         start = end
     meaning = coefficients[:dimension].astype(np.float32)
-    characters = weights[1] if kind.reads_characters else None
+    characters = PieceWeights(weights[1].terms) if kind.reads_characters else None
     bias = float(fitted.intercept_[0])
     return MessageModel(encoder, meaning, weights[0], bias, threshold, kind.reads_parts, characters=characters)
 

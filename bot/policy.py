@@ -220,7 +220,11 @@ _HUMAN = re.compile(
     # want a nurse pls"): not "what if youre shut and i need a doctor", nor "my stitches have come apart, do i
     # need a nurse", which must still be read for an emergency or advice (a read-only review, session 28).
     r"|(^|\b(bot|robot|ai|machine|computer|chatbot|person|human|real) )((i|we) )?(just |really )?(want|need) "
-    r"(a |an |to speak to a |to talk to a )?(real |actual )?(nurse|doctor)( please| pls| plz)?$)\b"
+    r"(a |an |to speak to a |to talk to a )?(real |actual )?(nurse|doctor)( please| pls| plz)?$"
+    # Another clinician only right after the question ("is this a bot? i want to talk to a real midwife", session
+    # 44's blind midwifery clinic): alone, "i need a dentist" asks to register, "i need a midwife" may be labour.
+    r"|\b(bot|robot|ai|chatbot) ((i|we) )?(just |really )?(want|need) (to speak to |to talk to )?(a |an )?"
+    r"(real |actual )?(midwife|dentist|physio|pharmacist|therapist|clinician|gp)( please| pls| plz)?$)\b"
 )
 
 

@@ -4,6 +4,7 @@ beside safety.yaml's phrases and examples."""
 
 import logging
 from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,11 @@ from bot.message_model import (
     MessageModelError,
     MessageModels,
     MessageReading,
+    PieceWeights,
     WordWeights,
-    character_counts,
     model_for_encoder,
     term_counts,
+    word_pieces,
 )
 from bot.suites import SafetyPhrasings
 from tests.conftest import PROJECT
@@ -54,16 +56,31 @@ def test_words_score_as_scikit_learn_weighs_them():
         assert words.score(term_counts(text)) == pytest.approx(expected, abs=1e-9)
 
 
-def test_word_pieces_are_counted_as_scikit_learn_counts_them():
+def test_word_pieces_are_taken_as_scikit_learn_takes_them():
     analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=CHARACTER_NGRAMS).build_analyzer()
-    for text in [*TEXTS, "a I", "x", "ab", "abc", "  swalow   breth\tnow ", "café über", ""]:
-        assert character_counts(text) == Counter(analyzer(text)), text
-    assert character_counts("Lip") == {" li": 1, "lip": 1, "ip ": 1, " lip": 1, "lip ": 1, " lip ": 1}
+    for text in [*TEXTS, "a I", "x", "ab", "abc", "  swalow   breth\tnow ", "café über", "banana", ""]:
+        pieces = chain.from_iterable(word_pieces(word) for word in text.lower().split())
+        assert Counter(pieces) == Counter(analyzer(text)), text
+    assert word_pieces("lip") == (" li", "lip", "ip ", " lip", "lip ", " lip ")
+
+
+def test_word_pieces_score_as_scikit_learn_weighs_them():
+    """Each word's pieces are remembered, and a piece met in several words (or twice in one) still counts
+    1 + log(n) times, as scikit-learn counts it."""
+    texts = [*TEXTS, "banana bandana", "swalow swallow swalow", "a" * 40 + " lip " + "a" * 40]
+    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=CHARACTER_NGRAMS, min_df=2, sublinear_tf=True)
+    fitted.fit(texts * 2)
+    pieces = fitted.get_feature_names_out()
+    weights = np.random.default_rng(0).normal(size=len(pieces))
+    read = PieceWeights({p: (i, i * w) for p, i, w in zip(pieces, fitted.idf_, weights, strict=True)})
+    for text in [*texts, *texts, "nothing known here zzz", "x", ""]:  # twice: remembered the second time
+        expected = fitted.transform([text]).toarray()[0] @ weights
+        assert read.score_words(text.lower().split()) == pytest.approx(expected, abs=1e-9), text
 
 
 def small_model(encoder: str = "all-MiniLM-L6-v2", reads_parts: bool = True, pieces: bool = False) -> MessageModel:
     words = WordWeights({"white": (2.0, 2.0), "lip": (1.5, 0.0), "lip white": (3.0, 6.0)})
-    characters = WordWeights({"hit": (1.0, 0.5), " pa": (2.0, -1.0)}) if pieces else None
+    characters = PieceWeights({"hit": (1.0, 0.5), " pa": (2.0, -1.0)}) if pieces else None
     meaning = np.linspace(-1, 1, 4, dtype=np.float32)
     return MessageModel(encoder, meaning, words, -0.5, 0.25, reads_parts, "abc", characters=characters)
 
