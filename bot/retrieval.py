@@ -208,8 +208,8 @@ class Retriever:
         )
         self._row_of_id = {passage.id: row for row, passage in enumerate(index.passages)}
         starts = index.sentence_starts
-        self._has_sentences = np.diff(starts) > 0  # per passage row
-        self._first_sentences = starts[:-1][self._has_sentences]  # the row of each such passage's first sentence
+        self._passage_has_sentences = np.diff(starts) > 0  # per passage row
+        self._first_sentences = starts[:-1][self._passage_has_sentences]  # each such passage's first sentence row
         self._faq = np.fromiter((p.question is not None for p in index.passages), dtype=bool, count=len(index))
         self._price_lines = PriceLines(index.passages, table)
 
@@ -462,9 +462,9 @@ class Retriever:
 
     def _best_of_every_passage(self, sims: np.ndarray) -> np.ndarray:
         """Each passage's best sentence cosine: one pass over every sentence's (passages are contiguous)."""
-        best = np.full(len(self._has_sentences), -np.inf, dtype=np.float32)
+        best = np.full(len(self._passage_has_sentences), -np.inf, dtype=np.float32)
         if len(self._first_sentences):
-            best[self._has_sentences] = np.maximum.reduceat(sims, self._first_sentences)
+            best[self._passage_has_sentences] = np.maximum.reduceat(sims, self._first_sentences)
         return best
 
     def _best_sentence(self, row: int, vector: np.ndarray, cosines: Cosines | None) -> int | None:

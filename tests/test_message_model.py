@@ -3,6 +3,7 @@ are fitted on the project's sets as they are now, and the policy reads red flags
 beside safety.yaml's phrases and examples."""
 
 import logging
+import pickle
 from collections import Counter
 from itertools import chain
 from pathlib import Path
@@ -76,6 +77,8 @@ def test_word_pieces_score_as_scikit_learn_weighs_them():
     for text in [*texts, *texts, "nothing known here zzz", "x", ""]:  # twice: remembered the second time
         expected = fitted.transform([text]).toarray()[0] @ weights
         assert read.score_words(text.lower().split()) == pytest.approx(expected, abs=1e-9), text
+    copied = pickle.loads(pickle.dumps(read))  # made anew, without the cache of the original's method
+    assert copied == read and copied.score_words(["swalow"]) == read.score_words(["swalow"])
 
 
 def small_model(encoder: str = "all-MiniLM-L6-v2", reads_parts: bool = True, pieces: bool = False) -> MessageModel:

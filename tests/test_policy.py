@@ -255,6 +255,10 @@ def test_personal_medical_advice_points_to_clinicians(assistant, question):
         ("i need a doctor please", "human"),
         ("what if youre shut and i need a doctor", None),
         ("my stitches have come apart, do i need a nurse", None),
+        ("is this a bot? i want to talk to a real midwife", "human"),
+        ("i need a dentist", None),  # asks to register
+        ("need a midwife", None),  # may be labour: read for an emergency
+        ("neck is killing me from sitting at the computer, i need a physio", None),
         ("Thanks!", "thanks"),
         ("ok thank you so much", "thanks"),
         ("bye", "goodbye"),

@@ -210,8 +210,8 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 # death after a bereavement, "suicidal a few years ago" though better now, needles that "make me want to die");
 # most requests for personal advice are referred (1,031 of 1,195 when measured in session 33; 1,306 of 1,472 in
 # session 37; 1,510 of 1,551 in session 38 and 1,643 of 1,683 in session 39, 1,738 of 1,781 in session 40 and
-# 1,787 of 1,831 in session 42, 1,835 of 1,881 in session 43, 1,883 of 1,931 in session 44 with the advice model
-# fitted on them), and at most 19
+# 1,787 of 1,831 in session 42, 1,835 of 1,881 in session 43, 1,883 of 1,931 in session 44 with the advice
+# model fitted on them), and at most 19
 # everyday questions naming a condition (19 of 775 when measured; 17 of 1,250 in session 40, 18 of 1,300 in
 # session 42, 18 of 1,350 in session 43, 18 of 1,400 in session 44).
 # The emergency rules do not depend on the pages, so the smallest knowledge base (the shipped one) is enough; the advice
