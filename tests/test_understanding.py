@@ -557,6 +557,11 @@ def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
         "been coughing for 3 weeks, no chest pain or anything, can you do a chest xray",
         # asked in general (the forty-second safety set, session 40)
         "what should you do if someone has a seizure, general question as my new flatmate has epilepsy",
+        # a day away, someone else's time left, a clinic's concussion service (session 45)
+        "im not going to be around next week can i move my appointment",
+        "my mum isnt going to be around much longer, can she still have the hearing test at home",
+        "nan wont be around much longer, the hospice said weeks. can you do a home visit for her teeth",
+        "do you do concussion assessments",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
@@ -572,6 +577,23 @@ def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, questi
     ],
 )
 def test_a_question_asked_in_general_still_alarms_when_something_is_happening_now(assistant, question):
+    assert assistant.answer(question).kind == ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a day's excuse holds one part of a farewell, which is an entry of words together (session 45)
+        "not going to be around that day, or any day after. im sorry",
+        "mum wont be around much longer and honestly i wont be either",
+        # the concussion service's excuse holds "concussion", not a knock's red sign with it
+        "we had a concussion assessment booked but now hes been sick twice and is really drowsy",
+        "my son got concussion at rugby and keeps being sick",
+        # the weeks and days of a pregnancy as typed
+        "im 34+2 and having period pains every 4 minutes, is this labour??",
+    ],
+)
+def test_an_excuse_does_not_silence_the_red_flag_told_beside_it(assistant, question):
     assert assistant.answer(question).kind == ReplyKind.EMERGENCY
 
 
