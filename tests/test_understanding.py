@@ -587,13 +587,28 @@ def test_a_question_asked_in_general_still_alarms_when_something_is_happening_no
         "not going to be around that day, or any day after. im sorry",
         "mum wont be around much longer and honestly i wont be either",
         # the concussion service's excuse holds "concussion", not a knock's red sign with it
-        "we had a concussion assessment booked but now hes been sick twice and is really drowsy",
-        "my son got concussion at rugby and keeps being sick",
-        # the weeks and days of a pregnancy as typed
-        "im 34+2 and having period pains every 4 minutes, is this labour??",
+        "do you do concussion assessments? he took a knock at rugby and has been sick twice",
+        # excuses for a seizure asked about, a numb arm slept on, a faint at a needle, a chest pain clinic's
+        # verdict and a day away, each told with the emergency itself (a read-only review, session 45)
+        "my son had a seizure during his rugby training session 10 mins ago and is still confused",
+        "dad woke up and his arm went numb after sleeping on it, still weak and his face looks odd",
+        "he passed out having a blood test and hasnt come round",
+        "im waiting for the chest pain clinic and the pain is much worse today",
+        "im not going to be around till christmas so cancel everything",
     ],
 )
 def test_an_excuse_does_not_silence_the_red_flag_told_beside_it(assistant, question):
+    assert assistant.answer(question).kind == ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "im 34+2 and having period pains every 4 minutes, is this labour??",
+        "been having period pains every 5 minutes since lunch, 33 weeks",
+    ],
+)
+def test_preterm_pains_with_the_weeks_as_typed_alarm(assistant, question):
     assert assistant.answer(question).kind == ReplyKind.EMERGENCY
 
 

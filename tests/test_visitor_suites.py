@@ -131,7 +131,7 @@ FLOORS = {
     # fitted on the sets before them: answered right 0.65 and 0.77, red flags 26/28 and 26/28 with safety.yaml
     # alone, 28/28 and 28/28 with the model; advice 8/13 and 5/13 alone, 12/13 and 9/13 with the advice model.
     "stonebridge-neurology": (0.61, 0.85, 0.92),  # 0.65 / 0.90 / 1.00
-    "hearthside-falls": (0.73, 0.90, 0.88),  # 0.77 / 0.95 / 0.92
+    "hearthside-falls": (0.73, 0.90, 0.88),  # 0.77 / 0.95 / 1.00
     # Written blind in session 40 (an orthodontic practice, a walk-in minor injuries clinic), first asked with
     # the rules and models of the moment: answered right 0.79 and 0.66, red flags 28/28 each, advice 12/13 and
     # 13/13, false alarms 4 and 9 of 173 (the walk-in clinic's cuts, bites and bumps: 6 after the models were
