@@ -562,6 +562,8 @@ def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
         "my mum isnt going to be around much longer, can she still have the hearing test at home",
         "nan wont be around much longer, the hospice said weeks. can you do a home visit for her teeth",
         "do you do concussion assessments",
+        "felt shivery and achy the day after my work flu jab, have i got flu now",
+        "i feel crushed by the workload and cant move my shifts, can occ health help",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
@@ -595,6 +597,8 @@ def test_a_question_asked_in_general_still_alarms_when_something_is_happening_no
         "he passed out having a blood test and hasnt come round",
         "im waiting for the chest pain clinic and the pain is much worse today",
         "im not going to be around till christmas so cancel everything",
+        # shivery after a jab is excused only as told, not with a sign in between (a second review)
+        "im shivery and achy and confused since my flu jab",
     ],
 )
 def test_an_excuse_does_not_silence_the_red_flag_told_beside_it(assistant, question):

@@ -198,10 +198,11 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 # models are fitted on them: a regression check now, not a blind measure): every red flag but those listed in
 # STILL_MISSED raises the alarm (the 80 that safety.yaml's lines alone miss, such as "my wife cannot lift her
 # right arm this morning and her smile has gone crooked", the red-flag model reads); of the ordinary worries,
-# the first five sets' never do and at most 157 of all 3,012 (157 when measured, session 45: the earlier sets' 153,
+# the first five sets' never do and at most 158 of all 3,012 (158 when measured, session 45: the earlier sets' 153,
 # one fewer than before, the forty-sixth set's 2, "a slight temp of 37.6" in a baby and "my ex overdosed years
 # ago", "my usual physio is not going to be around, can i see another one" of the developer's own, and the
-# forty-seventh set's "banged my head on a cupboard door this morning, small bump, been totally fine all day"; 154 of
+# forty-seventh set's 2, "banged my head on a cupboard door this morning, small bump, been totally fine all day"
+# and "my mum had sepsis last year, she's all better now" (whose excuse silenced an overdose "all better now"); 154 of
 # 2,840 in session 44: the earlier sets'
 # 145 as before and the forty-fifth set's 9, single words staff keep for their red flags told in ordinary messages:
 # "overdosed a few years back", "bereaved by suicide", "what does anaphylaxis mean on your consent form", "a
@@ -253,7 +254,7 @@ def test_blind_red_flags_raise_the_alarm_but_the_known_misses(phrasing_kinds):
 def test_few_blind_ordinary_worries_raise_the_alarm(phrasing_kinds):
     alarmed = [q for q, kind in phrasing_kinds("ordinary").items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 157
+    assert len(alarmed) <= 158
 
 
 def test_most_blind_advice_requests_are_referred(phrasing_kinds):
