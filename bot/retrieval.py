@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from bot.embedding import Encoder, TextKind
 from bot.index import FLAT_UP_TO, PassageIndex
@@ -22,6 +24,22 @@ from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 # their Python wrappers cost about 0.4 ms a question on covid-faq's 263 passages. Back to back on a busy
 # machine, answer()'s p50 went from 1.30x to 1.22-1.24x the bare encoder's (README "Performance").
 SCAN_UP_TO = 30_000
+
+
+@cache
+def _numpy_products_on_one_thread() -> None:
+    """NumPy's BLAS on one thread, for the whole process (once). A question's product with a matrix of more
+    than about 1,100 rows is split across BLAS's threads, which then spin waiting for more work and take
+    the cores from ONNX Runtime's: on six clinics' pages together (2,179 sentences), the bare encoder took
+    4.57 ms a question beside answer() on two threads and 3.88 ms on one, and answer() 5.97 ms against 5.37
+    (2026-12-06; covid-faq's 1,016 sentences stay on one thread either way). faiss's own BLAS, which
+    searches many questions at once in evaluations, keeps its threads (bot/index.py)."""
+    controller = ThreadpoolController().select(user_api="blas")
+    for library in controller.lib_controllers:
+        if "faiss" not in library.filepath:
+            library.set_num_threads(1)
+
+
 # A service's name of up to three words must be in one passage together, or the pages do not name it. (On the
 # thirty visitor suites of session 32: fallback right 430 → 439 of 562, answered right unchanged at 2,879 of
 # 3,779; a longer name is left to the threshold: "that calm birth breathing course thing".)
@@ -182,6 +200,8 @@ class Retriever:
         self.correct_spelling = SpellingCorrector(index.lexical.vocabulary, encoder.dictionary, safety_words, apart)
         self.lexical_half = self.settings.lexical_half * index.lexical.max_idf
         self._scan = index.has_sentences and len(index.sentence_vectors) <= SCAN_UP_TO and len(index) <= FLAT_UP_TO
+        if self._scan:
+            _numpy_products_on_one_thread()
         rows_of_file: dict[str, list[int]] = {}
         for row, passage in enumerate(index.passages):
             rows_of_file.setdefault(passage.file, []).append(row)

@@ -1,4 +1,5 @@
 import pytest
+from threadpoolctl import threadpool_info
 
 from bot.retrieval import RetrievalSettings, Retriever
 
@@ -91,3 +92,10 @@ def test_embedded_questions_are_unit_vectors_in_order(assistant):
     assert vectors.shape == (40, assistant.encoder.dimension)
     assert vectors[3] == pytest.approx(assistant.encoder.encode_queries([questions[3]])[0], abs=1e-5)
     assert assistant.embed_questions([]).shape == (0, assistant.encoder.dimension)
+
+
+def test_answering_keeps_numpy_products_on_one_thread(assistant):
+    """BLAS's threads, spinning after a product split across them, took the cores from ONNX Runtime's."""
+    assistant.answer("how long does the redness last")
+    numpy_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas" and "faiss" not in lib["filepath"]]
+    assert numpy_blas and all(lib["num_threads"] == 1 for lib in numpy_blas)

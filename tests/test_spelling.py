@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.spelling import SpellingCorrector, letters_apart, typo_cost, written_apart
+from bot.spelling import SpellingCorrector, letters_apart, typo_cost, write_out_chat, written_apart
 
 
 def test_spelling_corrector_only_touches_unknown_words():
@@ -76,6 +76,12 @@ def test_chat_spellings_too_short_to_correct_are_written_out():
     assert correct("were do i park") == "where do i park"
     assert correct("were you open on thursdy") == "were you open on thursday"
     assert correct("the instructions were do not eat") == "the instructions were do not eat"
+
+
+def test_a_chat_spelling_is_written_out_only_as_a_whole_word():
+    assert write_out_chat("U R ok? thurs or Thur") == "you are ok? thursday or thursday"
+    assert write_out_chat("u's and x'u and thx2 and cosy and u-ur") == "u's and x'u and thanks2 and cosy and you-your"
+    assert write_out_chat("wat abt ur hols", keep=frozenset({"ur"})) == "what about ur holidays"
 
 
 def test_a_misspelt_day_is_read_as_the_day_though_the_pages_name_it_only_in_the_plural():

@@ -163,6 +163,11 @@ FLOORS = {
     # right 15/15, red flags 30/31 (a hand "caught in the press", now a line), advice 14/14, false alarms 1 of 221
     # ("shivery and achy the day after my work flu jab", now excused).
     "tidewater-occupational-health": (0.70, 0.95, 0.92),  # 0.74 / 1.00 / 1.00
+    # Written blind in session 46 (a hospice), first asked with session 45's final rules and models: answered right
+    # 0.75, fallback right 17/23, red flags 30/30, advice 8/15 (a relative's oramorph, midazolam, a syringe
+    # driver), false alarms 6 of 225 ("the breathless course", breathless "with her lung cancer", a husband's
+    # weeks left told to the children; 1 now, heart failure asked about with three pillows).
+    "heronfield-hospice": (0.70, 0.69, 0.86),  # 0.75 / 0.74 / 0.93
 }
 
 
