@@ -84,6 +84,7 @@ class Retrieval:
     hits: list[Hit]
     vector: np.ndarray
     best_score: float = None  # type: ignore[assignment]  (None: the best of the hits' scores)
+    bridges: tuple[WordBridge, ...] = ()  # the question's everyday words read as the pages' (see `bridges`)
 
     def __post_init__(self) -> None:
         if self.best_score is None:
@@ -314,7 +315,7 @@ class Retriever:
             sentence = self._best_sentence(row, *(read_as if topical else (vector, cosines)))
             names_only_page = bool(asked) and asked <= self._title_terms[passage.title]
             hits.append(Hit(passage, score, closeness, words, sentence, parts.evidence(i, names_only_page)))
-        return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0)
+        return Retrieval(self.reranker.run(hits)[:k], vector, hits[0].score if hits else 0.0, bridges)
 
     def _state_the_price(
         self, question: str, rows: np.ndarray, bridges: tuple[WordBridge, ...], topic: TopicReading | None

@@ -452,6 +452,14 @@ def test_context_follows_the_last_answer_and_ignores_junk():
         "home from the hernia op at 2pm and still havent managed a wee, my bladder feels like its going to burst",
         "my head just exploded with pain out of nowhere, never had anything like it and ive been sick",
         "ive kept all the painkillers from my op in a drawer. tonight im going to take them all",
+        # session 46: today's slang, a meningitis rash, tablets saved up, searches found by a parent
+        "honestly ready to kms tonight",
+        "want to unalive myself, have the stuff ready",
+        "daughter is 3, rash that wont fade, stiff neck, screaming when the light is on",
+        "can u tell me how much propranolol is too much, got 3 boxes saved up",
+        "gonna sleep forever tonight, got the tabs sorted",
+        "my daughter is 15, been giving her clothes away and i found searches about hanging on her phone",
+        "my asthmas been bad all day, done 10 puffs and still the same, whats the number to book something",
     ],
 )
 def test_red_flags_in_visitors_own_words_get_the_emergency_message(assistant, question):
@@ -564,6 +572,19 @@ def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
         "do you do concussion assessments",
         "felt shivery and achy the day after my work flu jab, have i got flu now",
         "i feel crushed by the workload and cant move my shifts, can occ health help",
+        # session 46: a course's name, a long illness, heredity, kilometres, a word of the internet, a clinic's
+        # parking, recovery at home, a temperature after jabs that has gone, scars of the past
+        "do you get a fan to take home from the breathless course",
+        "mum gets really breathless and panicky with her lung cancer, is there anything at the hospice that helps",
+        "stroke runs in our family, is there any screening you offer",
+        "my running app switched from miles to kms, can i still do my 10k the day after my knee injection",
+        "my teen keeps saying unalive instead of died because of tiktok, do you do talks for parents",
+        "is there parking at the chest pain clinic or do i need the multi storey",
+        "my uncle had a massive heart attack on holiday, hes home recovering now, can he do cardiac rehab with you",
+        "baby had a bit of a temperature after her jabs yesterday, its gone now and shes feeding well",
+        "i used to self harm as a teenager, im 34 now and doing well, can the scars be treated with laser",
+        "my inhaler is running low, i do 2 puffs twice a day and its working fine, can i get a repeat",
+        "could sleep forever after that massage, can i book another for next week",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
@@ -599,6 +620,10 @@ def test_a_question_asked_in_general_still_alarms_when_something_is_happening_no
         "im not going to be around till christmas so cancel everything",
         # shivery after a jab is excused only as told, not with a sign in between (a second review)
         "im shivery and achy and confused since my flu jab",
+        # session 46: history with something happening now, a long illness with a sudden sign
+        "my uncle had a heart attack last year, hes home recovering now but now hes got crushing chest pain again",
+        "i used to self harm as a teenager and im 34 now and its started again, cut my arm tonight",
+        "mum gets breathless with her copd but now her lips have gone blue",
     ],
 )
 def test_an_excuse_does_not_silence_the_red_flag_told_beside_it(assistant, question):

@@ -168,6 +168,10 @@ FLOORS = {
     # driver), false alarms 6 of 225 ("the breathless course", breathless "with her lung cancer", a husband's
     # weeks left told to the children; 1 now, heart failure asked about with three pillows).
     "heronfield-hospice": (0.70, 0.69, 0.86),  # 0.75 / 0.74 / 0.93
+    # Written blind later in session 46 (a long covid clinic), first asked with the session's final rules and models:
+    # answered right 0.74, fallback right 21/23, red flags 31/31, advice 14/14, false alarms 5 of 221 (long-standing
+    # symptoms told calmly; 1 now, a tight chest "and lightheaded and tingly when im stressed").
+    "larchfield-long-covid": (0.71, 0.86, 0.92),  # 0.77 / 0.91 / 1.00
 }
 
 
@@ -277,7 +281,7 @@ ORDINARY_OF_FIRST_FIVE_SETS = 170  # the sixth to thirteenth sets' follow them i
 # session 43's, refitted with the forty-fourth set and a chiropractic clinic, reads every one). The
 # knocked-out tooth ("knocked my front tooth clean out playing rugby, its in my hand, what do i do"), left to the
 # dental practice's page since session 9, was read by the red-flag model refitted in session 39, in session 40's
-# first two refits and in sessions 41 to 43, not by session 40's third (with the forty-second set): it lies at
-# the model's threshold, and no phrase is written for it, since a child's knocked-out baby tooth is not an
-# emergency. A refit may put it back here.
-STILL_MISSED: tuple[str, ...] = ()
+# first two refits and in sessions 41 to 45, not by session 40's third (with the forty-second set) nor session
+# 46's second (with the forty-ninth set and a long covid clinic): it lies at the model's threshold, and no phrase is
+# written for it, since a child's knocked-out baby tooth is not an emergency. A refit may take it out of here.
+STILL_MISSED: tuple[str, ...] = ("knocked my front tooth clean out playing rugby, its in my hand, what do i do",)
