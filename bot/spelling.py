@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
@@ -90,16 +91,6 @@ _WERE_FOR_WHERE = re.compile(
 )
 
 
-# A chat spelling as a whole word (as WORD reads words: not the "u" of "u's"). Only these are looked at: a
-# callback for every word cost ~8 µs a text, and a message is written out several times (2026-12-06).
-_CHAT_WORD = re.compile(
-    r"(?<![A-Za-z])(?<![A-Za-z]')(?:"
-    + "|".join(sorted(CHAT_SPELLINGS, key=len, reverse=True))
-    + r")(?![A-Za-z]|'[A-Za-z])",
-    re.IGNORECASE,
-)
-
-
 def write_out_chat(text: str, keep: frozenset[str] = frozenset()) -> str:
     """The text with its chat spellings written out (CHAT_SPELLINGS), but for the words in `keep`."""
     return _write_out_chat(text, keep) if keep else _write_out_all_chat(text)
@@ -113,7 +104,7 @@ def _write_out_all_chat(text: str) -> str:
 
 def _write_out_chat(text: str, keep: frozenset[str]) -> str:
     text = _WERE_FOR_WHERE.sub(r"\1\2here", _ARE_YOU.sub("are", text))
-    return _CHAT_WORD.sub(lambda m: _written_out(m.group(0), keep), text)
+    return WORD.sub(lambda m: _written_out(m.group(0), keep), text)
 
 
 def _written_out(word: str, keep: frozenset[str]) -> str:
@@ -285,16 +276,11 @@ class SpellingCorrector:
         """Two words typed apart, one of them misspelt, that make one word of the pages ("chiken pox" →
         "chickenpox", "tooth achee" → "toothache")."""
         words = list(WORD.finditer(text))
-        lower = [word.group(0).lower() for word in words]
-        known = [self.knows(word) or word in _LEFT_AS_TYPED for word in lower]
         pieces, done = [], 0
-        for i in range(len(words) - 1):
-            first, second = words[i], words[i + 1]
-            # Most pairs are two known words, which one_word would leave apart: skipped here, each word
-            # looked up once (covid-faq's questions: 40 → 14 µs a question, 2026-12-06).
-            if (known[i] and known[i + 1]) or first.start() < done or text[first.end() : second.start()] != " ":
+        for first, second in pairwise(words):
+            if first.start() < done or text[first.end() : second.start()] != " ":
                 continue
-            one = self.one_word(lower[i], lower[i + 1])
+            one = self.one_word(first.group(0).lower(), second.group(0).lower())
             if one:
                 pieces += [text[done : first.start()], one]
                 done = second.end()
