@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +19,8 @@ from bot.services import HOME_VISITS, NAMES_HOME_VISITS, asked_for, names_nothin
 from bot.spelling import WORD, SpellingCorrector, written_apart
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
+log = logging.getLogger(__name__)
+
 # Up to this many sentences (about 6,000 passages), and while faiss's search would be exact (FLAT_UP_TO), a
 # question is compared with every passage, FAQ question and sentence at once, with numpy: the sentences are
 # searched for candidates too (1-2 ms a question), and the passages without faiss, whose two searches and
@@ -33,11 +36,16 @@ def _numpy_products_on_one_thread() -> None:
     the cores from ONNX Runtime's: on six clinics' pages together (2,179 sentences), the bare encoder took
     4.57 ms a question beside answer() on two threads and 3.88 ms on one, and answer() 5.97 ms against 5.37
     (2026-12-06; covid-faq's 1,016 sentences stay on one thread either way). faiss's own BLAS, which
-    searches many questions at once in evaluations, keeps its threads (bot/index.py)."""
-    controller = ThreadpoolController().select(user_api="blas")
-    for library in controller.lib_controllers:
-        if "faiss" not in library.filepath:
-            library.set_num_threads(1)
+    searches many questions at once in evaluations, keeps its threads (bot/index.py). The setting holds for the
+    whole process, so scripts that fit models here (bot/message_model_training.py) fit on one BLAS thread too.
+    A BLAS threadpoolctl cannot handle leaves the threads as they are: it costs speed, not answers."""
+    try:
+        controller = ThreadpoolController().select(user_api="blas")
+        for library in controller.lib_controllers:
+            if "faiss" not in library.filepath:
+                library.set_num_threads(1)
+    except Exception:  # any error of a native library's probe
+        log.warning("NumPy's BLAS threads could not be set to one", exc_info=True)
 
 
 # A service's name of up to three words must be in one passage together, or the pages do not name it. (On the

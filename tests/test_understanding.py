@@ -20,6 +20,7 @@ from bot.retrieval import Hit, Retrieval
 from bot.services import NAMES_HOME_VISITS
 from bot.suites import section_of
 from bot.topics import TopicFinder
+from bot.visitor_words import WordBridge
 from tests.conftest import suite_assistant
 
 MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
@@ -922,6 +923,21 @@ def test_a_short_question_in_the_pages_words_asks_which_section_was_meant_furthe
     assert not policy.short_in_the_pages_words("b12 injections?")  # no page says b12
     assert not any(map(policy.short_in_the_pages_words, ("no", "yes", "yeah", "ok", "why")))  # they name nothing
     assert not policy.short_in_the_pages_words("how long is the downtime after microneedling")
+
+
+def test_a_question_for_the_clinic_itself_is_answered_a_little_below_the_threshold(assistant):
+    """"where r u" names nothing of the pages but what a page on finding the clinic says: with an everyday word
+    for the clinic itself (a bridge `about_the_clinic`), a passage answers down to `clinic_question_band` below."""
+    policy: AnswerPolicy = assistant.snapshot.policy
+    settings = policy.retriever.settings
+    below = settings.score_of(policy.settings.answer_threshold - policy.settings.clinic_question_band / 2)
+    hits = [_hit("parking", "Finding us and parking", below)]
+    nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
+    for_the_clinic = WordBridge(("where r u",), "address location", about_the_clinic=True)
+    for_a_treatment = WordBridge(("mozzie",), "mosquito")
+    assert policy.from_hits(Retrieval(hits, nowhere, bridges=(for_the_clinic,))).kind == ReplyKind.ANSWER
+    assert policy.from_hits(Retrieval(hits, nowhere, bridges=(for_a_treatment,))).kind == ReplyKind.FALLBACK
+    assert policy.from_hits(Retrieval(hits, nowhere)).kind == ReplyKind.FALLBACK
 
 
 def test_a_reranked_answer_has_the_best_score_as_its_confidence(assistant):
