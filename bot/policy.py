@@ -369,7 +369,7 @@ class AnswerPolicy:
         if context and context.asked:  # the previous question as the model read it ("teeth whitning")
             context = replace(context, asked=self.retriever.correct_spelling(context.asked))
         topic_file = self.topics.topic(question, context) if self.topics else None
-        if topic_file and any(bridge.about_the_clinic for bridge in self.retriever.bridges(question)):
+        if topic_file and any(bridge.reads_alone for bridge in self.retriever.bridges(question)):
             topic_file = None  # "where r u" on the microneedling page asks for the address, not microneedling
         topic_text = TopicReading.text_for(self.topics.label(topic_file, context), question) if topic_file else None
         carried = None if topic_file else self.carried_over(question, context)

@@ -125,9 +125,11 @@ _COME_TO_THE_HOUSE = re.compile(
 )
 # Something other than the clinic, asked about by name: the weather, a business to recommend, the best one
 # near by ("whats the weather like in leeds tomorrow", "can you recommend a good vet", "wheres the best pizza
-# near the station"). Each is declined as a service is, when no page uses its words ("avoid hot weather" on
-# an aftercare page keeps the weather to the threshold). Every suite asks about the weather; four of the
-# eighteen of session 26 answered it from the page with the clinic's town on it, none now. Another place's
+# near the station"), any good one ("any good curry places near the market"). Each is declined as a service
+# is, when no page uses its words ("avoid hot weather" on an aftercare page keeps the weather to the
+# threshold). Every suite asks about the weather; four of the eighteen of session 26 answered it from the page
+# with the clinic's town on it, none now. "any good …" (session 47): fallback right +5 of 1,116 on 58 suites
+# (pubs, pizza, curry, barbers), no other reply changed. Another place's
 # opening hours ("what time does the tip shut") were left out: the same shape asks the clinic's own ("what
 # time does the practice open" where the pages say "clinic") and about healing ("when will the hole close").
 _SOMETHING_ELSE = re.compile(
@@ -135,7 +137,9 @@ _SOMETHING_ELSE = re.compile(
     r"(?:(?:what|whats|what is|how|hows|how is)(?: will)? (?:the )?(?P<weather>weather)\b"
     r"|(?:can|could) (?:you|u) recommend (?:a|an|any|some)(?: good| decent| nice)? (?P<recommended>.+)"
     r"|(?:(?:wheres|where is|whats|what is) )?(?:the )?best (?P<best>[a-z]+) "
-    r"(?:near (?!my\b|your\b|the eyes?\b)|nearby|around here|round here|in town|in the area)\b)"
+    r"(?:near (?!my\b|your\b|the eyes?\b)|nearby|around here|round here|in town|in the area)\b"
+    r"|(?:(?:do you |do u )?know |are there |is there )?any (?:good|decent|nice) (?P<any_good>(?:[a-z]+ ){0,2}?[a-z]+) "
+    r"(?:in|near|round|around|nearby|on the)\b(?! the meantime| general| between))"
 )
 _ELSEWHERE_ENDS = re.compile(r"\s+(?:round|nearby|around|local|locally|who|that|near)\b")
 

@@ -131,8 +131,10 @@ class TopicFinder:
 
     def a_heading_names(self, phrase: str) -> bool:
         """Whether some page's title or section heading has the phrase, as whole words ("penicillin" in "What
-        happens during penicillin allergy testing?")."""
-        return _names(phrase, [*self.titles.values(), *self.headings])
+        happens during penicillin allergy testing?"), or a word of its own as the start of a longer one: "chemo"
+        in "Chemotherapy Day Unit", "ulcer" in "Leg ulcers"."""
+        texts = [*self.titles.values(), *self.headings]
+        return _names(phrase, texts) or _begins_a_word(phrase, texts)
 
     def named(self, question: str) -> set[str]:
         """The files whose particular title or tag words the question uses."""
@@ -214,6 +216,19 @@ class TopicFinder:
         if len(named_before) == 1:
             return next(iter(named_before))
         return self.passage_files.get(context.previous or "") or self.page_file(context.page)
+
+
+# The shortest word read as the start of a heading's longer one: "chemo" (chemotherapy), "ulcer" (ulcers); not
+# "iron" of "ironing".
+CLIPPED_LETTERS = 5
+
+
+def _begins_a_word(phrase: str, texts: Iterable[str]) -> bool:
+    """Whether one of `texts` has a word that begins with `phrase`, a single word of CLIPPED_LETTERS or more."""
+    word = normalise(phrase)
+    if " " in word or len(word) < CLIPPED_LETTERS:
+        return False
+    return any(re.search(rf"\b{re.escape(word)}\w", normalise(text)) for text in texts)
 
 
 def _names(phrase: str, texts: Iterable[str]) -> bool:

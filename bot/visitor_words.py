@@ -10,6 +10,7 @@ cosine of each passage).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -46,16 +47,31 @@ while although though than can could may might must shall should would yes yeah 
 CHAT_WORDS = frozenset(_CHAT_WORDS.split()) | frozenset(_FUNCTION_WORDS.split())
 
 
+class Subject(Enum):
+    """What a bridge's phrases ask about: the sections of visitor_words.yaml."""
+
+    THE_CLINIC = "the_clinic"  # "where r u", "do you take card"
+    ITS_OWN = "a_subject_of_its_own"  # "std test", "mozzies"
+    A_TREATMENT = "a_treatment"  # "how much is", "jabs": the page's or the last answer's treatment, if none is named
+
+
 @dataclass(frozen=True)
 class WordBridge:
     visitor: tuple[str, ...]  # phrases as visitors type them
     pages: str  # the words pages use for the same thing
-    # Whether the phrases ask about the clinic as a whole ("where r u", "do you take card"): then the
-    # question is not read as being about the page the visitor is on, nor the last answer's.
-    about_the_clinic: bool = False
+    subject: Subject = Subject.A_TREATMENT
+
+    @property
+    def reads_alone(self) -> bool:
+        """Whether a question with the phrases is read without the page the visitor is on or the last answer."""
+        return self.subject is not Subject.A_TREATMENT
+
+    @property
+    def about_the_clinic(self) -> bool:
+        return self.subject is Subject.THE_CLINIC
 
 
-def read_bridges(lines: object, about_the_clinic: bool = False) -> tuple[WordBridge, ...]:
+def read_bridges(lines: object, subject: Subject = Subject.A_TREATMENT) -> tuple[WordBridge, ...]:
     """Bridges from their YAML form, a mapping of lines "visitors' phrases, separated by commas: the pages'
     words". Raises ValueError, saying what is wrong, for anything else."""
     example = "like 'jabs, shots: vaccinations'"
@@ -73,7 +89,7 @@ def read_bridges(lines: object, about_the_clinic: bool = False) -> tuple[WordBri
         # Questions are read with their chat spellings written out ("where r u" as "where are you"): so are
         # the phrases, whoever wrote them.
         written_out = dict.fromkeys(write_out_chat(phrase) for phrase in phrases)
-        bridges.append(WordBridge(tuple(written_out), pages.strip(), about_the_clinic))
+        bridges.append(WordBridge(tuple(written_out), pages.strip(), subject))
     return tuple(bridges)
 
 
@@ -123,7 +139,7 @@ class Found:
 @cache
 def shipped_bridges() -> tuple[WordBridge, ...]:
     sections = yaml.safe_load(SHIPPED.read_text("utf-8"))
-    return read_bridges(sections["the_clinic"], about_the_clinic=True) + read_bridges(sections["a_treatment"])
+    return tuple(bridge for subject in Subject for bridge in read_bridges(sections[subject.value], subject))
 
 
 @lru_cache(maxsize=8)

@@ -20,7 +20,7 @@ from bot.retrieval import Hit, Retrieval
 from bot.services import NAMES_HOME_VISITS
 from bot.suites import section_of
 from bot.topics import TopicFinder
-from bot.visitor_words import WordBridge
+from bot.visitor_words import Subject, WordBridge
 from tests.conftest import suite_assistant
 
 MICRONEEDLING_PAGE = "https://www.example.com/treatments/microneedling"
@@ -927,16 +927,19 @@ def test_a_short_question_in_the_pages_words_asks_which_section_was_meant_furthe
 
 def test_a_question_for_the_clinic_itself_is_answered_a_little_below_the_threshold(assistant):
     """"where r u" names nothing of the pages but what a page on finding the clinic says: with an everyday word
-    for the clinic itself (a bridge `about_the_clinic`), a passage answers down to `clinic_question_band` below."""
+    for the clinic itself (visitor_words.yaml's `the_clinic`), a passage answers down to `clinic_question_band`
+    below; not with one for a service, even one read without the page's context ("mozzie")."""
     policy: AnswerPolicy = assistant.snapshot.policy
     settings = policy.retriever.settings
     below = settings.score_of(policy.settings.answer_threshold - policy.settings.clinic_question_band / 2)
     hits = [_hit("parking", "Finding us and parking", below)]
     nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
-    for_the_clinic = WordBridge(("where r u",), "address location", about_the_clinic=True)
-    for_a_treatment = WordBridge(("mozzie",), "mosquito")
+    for_the_clinic = WordBridge(("where r u",), "address location", Subject.THE_CLINIC)
+    for_a_service = WordBridge(("mozzie",), "mosquito", Subject.ITS_OWN)
+    for_a_treatment = WordBridge(("jabs",), "vaccinations")
     assert policy.from_hits(Retrieval(hits, nowhere, bridges=(for_the_clinic,))).kind == ReplyKind.ANSWER
-    assert policy.from_hits(Retrieval(hits, nowhere, bridges=(for_a_treatment,))).kind == ReplyKind.FALLBACK
+    for bridge in (for_a_service, for_a_treatment):
+        assert policy.from_hits(Retrieval(hits, nowhere, bridges=(bridge,))).kind == ReplyKind.FALLBACK
     assert policy.from_hits(Retrieval(hits, nowhere)).kind == ReplyKind.FALLBACK
 
 
@@ -1013,6 +1016,17 @@ def test_a_condition_a_heading_asks_about_for_everyone_is_asked_of_the_pages(enc
         assert answer.kind == ReplyKind.ANSWER
         assert section_of(answer) == "faq.md > Can I have treatment if I am pregnant or breastfeeding?"
         assert laser_eye.answer("im pregnant, can i take ibuprofen after the laser").kind == ReplyKind.REFERRAL
+
+
+def test_a_short_name_of_a_treatment_the_headings_name_in_full_is_asked_of_the_pages(
+    encoder, built_instance, tmp_path_factory
+):
+    """"chemo" at a cancer centre whose headings say "chemotherapy" is its service, not the visitor's circumstance
+    (session 47: a cancer centre written blind had 26 of its 176 answerable questions referred for "my chemo")."""
+    with suite_assistant("brackenfield-cancer-centre", encoder, built_instance, tmp_path_factory) as cancer_centre:
+        for question in ("can my husband stay with me while i have my chemo", "how do i cancel my chemo appointment"):
+            assert cancer_centre.answer(question).kind == ReplyKind.ANSWER, question
+        assert cancer_centre.answer("im on chemo, can i take ibuprofen for a headache").kind == ReplyKind.REFERRAL
 
 
 def test_a_condition_no_page_is_about_still_makes_a_question_personal(assistant):
