@@ -467,12 +467,16 @@ class AnswerPolicy:
         """The words of the service asked for that no page uses, none when one page's title and tags name the
         whole service: staff tag a page with the names visitors give its treatment ("boob job" on the breast
         augmentation page; session 26's blind cosmetic surgery clinic)."""
-        words = self.retriever.unnamed_service_words(question)
-        if words and self.topics:
-            service = self.retriever.service_asked_for(question) or ""
-            if self.topics.a_page_names_all(" ".join(w for w in service.split() if not names_nothing(w))):
-                return []
-        return words
+        choices = self.retriever.unnamed_words_of_each_choice(question)
+        if any(not unnamed or self._tags_name(choice) for choice, unnamed in choices):
+            return []
+        return [word for _, unnamed in choices for word in unnamed]
+
+    def _tags_name(self, service: str) -> bool:
+        """Whether one page's title and tags name the whole service (its words that name something)."""
+        return bool(self.topics) and self.topics.a_page_names_all(
+            " ".join(word for word in service.split() if not names_nothing(word))
+        )
 
     def asked_by_the_pages(self, vector: np.ndarray) -> bool:
         """Whether the question is asked almost as one of the pages' FAQ questions or headings ("do i have to

@@ -53,6 +53,7 @@ def _numpy_products_on_one_thread() -> None:
 # 3,779; a longer name is left to the threshold: "that calm birth breathing course thing".)
 SERVICE_NAME_WORDS = 3
 _POSSESSIVE = re.compile(r"\b(?:my|our|his|her|their|your|ur)\b")
+_CHOICES = re.compile(r"\s+or\s+")
 # Words that ask for a page as a whole, not for anything in it: "what is microneedling", "tell me about
 # fillers", "do you offer peels".
 _ABOUT_WORDS = frozenset(
@@ -355,12 +356,31 @@ class Retriever:
         do jabs"). A name of a few words that no one passage has together is unnamed too, all its words:
         "laser hair removal" at a laser eye clinic, whose pages say "laser", "hair" and "removal" apart. The
         question is read with its spelling corrected, as for the search (correcting it twice changes nothing)."""
+        choices = self.unnamed_words_of_each_choice(question)
+        if any(not unnamed for _, unnamed in choices):
+            return []
+        return [word for _, unnamed in choices for word in unnamed]
+
+    def unnamed_words_of_each_choice(self, question: str) -> list[tuple[str, list[str]]]:
+        """Each name of what the question asks for, with its words no page uses (see unnamed_service_words):
+        "do you do bundles or packages of drips" gives both names, and the pages' name for one is enough. A
+        choice that names nothing is none ("do you do hair transplants or not")."""
         if asked_for(self.correct_spelling(question)) == HOME_VISITS:  # everyday words, named only together
             named = any(NAMES_HOME_VISITS.search(passage.search_text) for passage in self.index.passages)
-            return [] if named else [HOME_VISITS]
+            return [(HOME_VISITS, [] if named else [HOME_VISITS])]
         service = self.service_asked_for(question) or something_else_asked_about(self.correct_spelling(question))
         if not service:
             return []
+        lexical = self.index.lexical
+        choices = [
+            choice
+            for choice in _CHOICES.split(service)
+            if any(not names_nothing(word) for word in lexical.content_words(choice))
+        ]
+        return [(choice, self._unnamed_words_of(choice)) for choice in choices or [service]]
+
+    def _unnamed_words_of(self, service: str) -> list[str]:
+        """The words of one name of a service that no page uses (all of them, for a name the pages have apart)."""
         lexical = self.index.lexical
         unnamed = [word for word in lexical.unnamed_words(service) if not names_nothing(word)]
         if unnamed:

@@ -139,7 +139,8 @@ _SOMETHING_ELSE = re.compile(
     r"|(?:(?:wheres|where is|whats|what is) )?(?:the )?best (?P<best>[a-z]+) "
     r"(?:near (?!my\b|your\b|the eyes?\b)|nearby|around here|round here|in town|in the area)\b"
     r"|(?:(?:do you |do u )?know |are there |is there )?any (?:good|decent|nice) (?P<any_good>(?:[a-z]+ ){0,2}?[a-z]+) "
-    r"(?:in|near|round|around|nearby|on the)\b(?! the meantime| general| between))"
+    r"(?:near (?!my\b|your\b|the eyes?\b)|nearby|round here|around here"
+    r"|in (?!the meantime|general|between|your\b|my\b|our\b|the clinic|stock|store)))"
 )
 _ELSEWHERE_ENDS = re.compile(r"\s+(?:round|nearby|around|local|locally|who|that|near)\b")
 

@@ -51,7 +51,7 @@ class Subject(Enum):
     """What a bridge's phrases ask about: the sections of visitor_words.yaml."""
 
     THE_CLINIC = "the_clinic"  # "where r u", "do you take card"
-    ITS_OWN = "a_subject_of_its_own"  # "std test", "mozzies"
+    A_SERVICE = "a_service"  # "std test", "mozzies": a service of its own, whatever page the visitor is on
     A_TREATMENT = "a_treatment"  # "how much is", "jabs": the page's or the last answer's treatment, if none is named
 
 
@@ -68,6 +68,8 @@ class WordBridge:
 
     @property
     def about_the_clinic(self) -> bool:
+        """Whether the phrases ask about the clinic as a whole: such a question is answered a little below the
+        threshold (`PolicySettings.clinic_question_band`)."""
         return self.subject is Subject.THE_CLINIC
 
 

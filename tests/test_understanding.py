@@ -303,6 +303,16 @@ def test_a_service_the_pages_name_in_other_words_is_still_answered(aesthetics, q
     assert answer.kind == ReplyKind.ANSWER and section_of(answer).startswith(section)
 
 
+def test_a_service_named_as_one_of_some_choices_is_not_declined(aesthetics):
+    """"hair transplants or lip filler": the pages name lip filler. (Session 47: an IV clinic written blind declined
+    "do you do bundles or packages of drips" for "bundles", though its price list has a section on drip packages.)
+    A choice that names nothing ("or not") does not name the service either."""
+    retriever = aesthetics.snapshot.policy.retriever
+    assert retriever.unnamed_service_words("do you do hair transplants or lip filler") == []
+    for question in ("do you do hair transplants or tummy tucks", "do you do hair transplants or not"):
+        assert retriever.unnamed_service_words(question), question
+
+
 def test_a_service_a_pages_tags_name_is_not_declined_for_want_of_a_name(family_doctor):
     """No page's text says "phlebotomy", but the blood tests page is tagged with it: staff tag a page with the
     names visitors give its service (session 26: "how much is a boob job" at a cosmetic surgery clinic
@@ -311,6 +321,7 @@ def test_a_service_a_pages_tags_name_is_not_declined_for_want_of_a_name(family_d
     policy = family_doctor.snapshot.policy
     assert policy.retriever.unnamed_service_words(question) == ["phlebotomy"]
     assert policy.unnamed_service_words(question) == []
+    assert policy.unnamed_service_words("do you do hair transplants or phlebotomy") == []  # one choice tagged
 
 
 @pytest.mark.parametrize(
@@ -935,7 +946,7 @@ def test_a_question_for_the_clinic_itself_is_answered_a_little_below_the_thresho
     hits = [_hit("parking", "Finding us and parking", below)]
     nowhere = np.zeros(policy.retriever.encoder.dimension, dtype=np.float32)
     for_the_clinic = WordBridge(("where r u",), "address location", Subject.THE_CLINIC)
-    for_a_service = WordBridge(("mozzie",), "mosquito", Subject.ITS_OWN)
+    for_a_service = WordBridge(("mozzie",), "mosquito", Subject.A_SERVICE)
     for_a_treatment = WordBridge(("jabs",), "vaccinations")
     assert policy.from_hits(Retrieval(hits, nowhere, bridges=(for_the_clinic,))).kind == ReplyKind.ANSWER
     for bridge in (for_a_service, for_a_treatment):
@@ -1027,6 +1038,24 @@ def test_a_short_name_of_a_treatment_the_headings_name_in_full_is_asked_of_the_p
         for question in ("can my husband stay with me while i have my chemo", "how do i cancel my chemo appointment"):
             assert cancer_centre.answer(question).kind == ReplyKind.ANSWER, question
         assert cancer_centre.answer("im on chemo, can i take ibuprofen for a headache").kind == ReplyKind.REFERRAL
+
+
+@pytest.mark.parametrize(
+    ("phrase", "title", "named"),
+    [
+        ("chemo", "Chemotherapy Day Unit", True),
+        ("ulcer", "Leg ulcers", True),
+        ("pregnant|pregnancy", "Pregnancy and breastfeeding", True),  # forms listed together in safety.yaml
+        ("pregnant", "Pregnancy and breastfeeding", False),
+        ("chemo", "Chemical peels", False),
+        ("iron", "Ironing out wrinkles", False),
+        ("concerta", "Growth and puberty concerns", False),  # a code review's cases of a six-letter root
+        ("retinol", "Diabetic retinopathy screening", False),
+    ],
+)
+def test_a_heading_names_a_condition_in_any_of_its_forms(phrase, title, named):
+    topics = TopicFinder([Document("page.md", title, None, (), ())], [])
+    assert topics.a_heading_names(phrase) is named
 
 
 def test_a_condition_no_page_is_about_still_makes_a_question_personal(assistant):

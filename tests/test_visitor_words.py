@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.assistant import Assistant, AssistantConfig
 from bot.knowledge import KnowledgeError, visitor_words_from_text
@@ -12,7 +13,7 @@ from bot.knowledge_files import validate
 from bot.replies import ReplyKind
 from bot.retrieval import Retriever
 from bot.suites import section_of
-from bot.visitor_words import Found, VisitorWords, WordBridge, shipped_bridges
+from bot.visitor_words import SHIPPED, Found, Subject, VisitorWords, WordBridge, shipped_bridges
 from tests.conftest import KNOWLEDGE, PROJECT, suite_assistant
 
 CLINIC = "name: A\nphone: '1'\nemail: a@b.c\nbooking_url: https://a.test/book\n"
@@ -140,6 +141,9 @@ def test_the_shipped_bridges_load_and_each_has_words():
     """They are read by the same rules as a clinic's own (read_bridges refuses what it cannot read)."""
     bridges = shipped_bridges()
     assert len(bridges) > 30 and all(bridge.visitor and bridge.pages.strip() for bridge in bridges)
+    assert set(yaml.safe_load(SHIPPED.read_text("utf-8"))) == {subject.value for subject in Subject}
+    std = next(bridge for bridge in bridges if "std test" in bridge.visitor)
+    assert std.reads_alone and not std.about_the_clinic  # a service: not bent by the page, no clinic band
 
 
 def test_a_question_with_everyday_words_takes_one_call_to_the_model(foot_clinic, monkeypatch):
