@@ -303,6 +303,7 @@ ORDINARY_OF_FIRST_FIVE_SETS = 170  # the sixth to thirteenth sets' follow them i
 # knocked-out tooth ("knocked my front tooth clean out playing rugby, its in my hand, what do i do"), left to the
 # dental practice's page since session 9, was read by the red-flag model refitted in session 39, in session 40's
 # first two refits and in sessions 41 to 45, not by session 40's third (with the forty-second set) nor session
-# 46's second (with the forty-ninth set and a long covid clinic): it lies at the model's threshold, and no phrase is
-# written for it, since a child's knocked-out baby tooth is not an emergency. A refit may take it out of here.
-STILL_MISSED: tuple[str, ...] = ("knocked my front tooth clean out playing rugby, its in my hand, what do i do",)
+# 46's second (with the forty-ninth set and a long covid clinic) nor session 47's first two; session 47's third (with
+# the fifty-second set) reads it again: it lies at the model's threshold, and no phrase is written for it, since a
+# child's knocked-out baby tooth is not an emergency. A refit may put it back here.
+STILL_MISSED: tuple[str, ...] = ()
