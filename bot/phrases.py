@@ -164,7 +164,7 @@ class HistoryRule:
             return False
         if self._happening_now(match, text):
             return False
-        before = text[: match.start()].split()[-self.near :]
+        before = _after_the_last_but(text[: match.start()].split()[-self.near :])
         after = text[match.end() :].split()[: self.near]
         around = " ".join([*before, match.group(0), *after])
         past_year = any(int(year) <= date.today().year for year in _YEAR.findall(around))
@@ -204,6 +204,13 @@ def _each_match(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
     "if someone was having")."""
     found = (pattern.match(text, word.start()) for word in _WORD_START.finditer(text))
     return [match for match in found if match]
+
+
+def _after_the_last_but(words: list[str]) -> list[str]:
+    """The words after the last "but": what comes before it is another clause, whose past does not excuse what
+    follows ("it turned out to be anxiety last time but my son collapsed at football"), though a past after the
+    phrase still does ("i had a heart attack but it was 10 years ago")."""
+    return words[len(words) - words[::-1].index("but") :] if "but" in words else words
 
 
 _YEAR = re.compile(r"\b(?:in|since|from)\s(19[5-9][0-9]|20[0-9][0-9])\b")  # "since his stroke in 2019", not "at 1955"

@@ -438,6 +438,9 @@ def test_an_emergency_of_the_past_or_asked_about_in_general_raises_no_alarm_by_i
     assert matcher.find("i fainted in the chair and felt awful, my sister had the same treatment last year and now")
     assert matcher.find("she fainted at reception, a friend of hers fainted there as well, some years ago")  # far
     assert matcher.find("my appointment is in 2099 and my dad has had a stroke")  # not a past year
+    # a past before a "but" is another clause's; after the phrase, it still tells its time
+    assert matcher.find("it was nothing years ago but my dad has had a stroke")
+    assert not matcher.find("my dad had a stroke but it was years ago, can he have a hearing test")
 
 
 def test_the_words_of_the_emergency_phrase_itself_do_not_say_it_is_happening_now():
