@@ -6,7 +6,7 @@ DATA ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test quick lint eval index bench load clean
+.PHONY: run test floors quick lint eval index bench load clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 3 --dist worksteal
+
+# The floors of every visitor suite (eval/visitors), of which `make test` checks a sample (tests/test_visitor_suites.py):
+# each suite's pages embedded and its questions asked, about 5 minutes on the 2 cores. CI runs it after `make test`.
+floors: $(BIN)/.dev-installed
+	$(BIN)/python -m pytest -n 3 --dist worksteal tests/test_visitor_suites.py::test_suite_floors --all-suites
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
 # quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 524 of the tests in

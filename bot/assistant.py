@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -358,6 +359,14 @@ class Assistant:
             return np.zeros((0, self.encoder.dimension), np.float32)
         batches = [questions[i : i + EMBED_BATCH] for i in range(0, len(questions), EMBED_BATCH)]
         return np.concatenate([self.encoder.encode_queries(batch) for batch in batches])
+
+    def prepare(self, questions: Iterable[object]) -> None:
+        """Embeds what the model will read of many questions about to be asked (an evaluation's) in batches, so
+        that answering them finds their vectors in the cache: the safety phrasings' 3,572 ordinary worries took
+        48 s instead of 60 on one thread (session 49). Readings that depend on a conversation are left to `answer`."""
+        policy = self.snapshot.policy
+        texts = dict.fromkeys(text for question in questions for text in policy.model_texts(question))
+        self.embed_questions(list(texts))
 
     def knowledge_status(self) -> KnowledgeStatus:
         """What the served version holds: passages per file, files kept from the last good version, problems."""

@@ -58,7 +58,7 @@ def run_suite(suite: Suite, safety_file: Path, encoder: Encoder) -> tuple[list[O
     try:
         knowledge = knowledge_with_safety(suite, safety_file, folder)
         assistant = Assistant(AssistantConfig(knowledge, folder / "instance"), encoder=encoder)
-        outcomes = ask_all(suite.questions, assistant.answer)
+        outcomes = ask_all(suite.questions, assistant.answer, assistant.prepare)
         calibration = assistant.snapshot.calibration
         assistant.close()
         return outcomes, calibration.describe() if calibration else "threshold configured"

@@ -210,7 +210,7 @@ def run_imported(suite: Suite, safety_file: Path, encoder: Encoder) -> tuple[lis
     try:
         imported = imported_suite(suite, safety_file, folder)
         assistant = Assistant(AssistantConfig(imported.knowledge, folder / "instance"), encoder=encoder)
-        outcomes = ask_all(imported.questions, assistant.answer)
+        outcomes = ask_all(imported.questions, assistant.answer, assistant.prepare)
         calibration = assistant.snapshot.calibration
         assistant.close()
         return outcomes, calibration.describe() if calibration else "threshold configured"

@@ -134,6 +134,14 @@ class PolicySettings:
     models_excused_by: float = 0.90
 
 
+@lru_cache(maxsize=256)
+def _typed_forms(question: str) -> tuple[str, ...]:
+    """A question as typed and with chat spellings written out ("bleeding thru the dressing", "how r u"), the
+    forms phrases and patterns are looked for in: the phrases' own typos stay theirs to match. Remembered for the
+    last questions: `decide` and `model_texts` look at the same question more than once."""
+    return tuple(dict.fromkeys((question, write_out_chat(question))))
+
+
 def validate_question(raw: object) -> str:
     if not isinstance(raw, str):
         raise QuestionError("invalid_question", "The question must be text.")
@@ -355,14 +363,9 @@ class AnswerPolicy:
 
     def decide(self, raw_question: object, context: Context | None = None) -> Answer:
         question = validate_question(raw_question)
-        # The phrases are looked for as typed and with chat spellings written out ("bleeding thru the
-        # dressing", "how r u"); the phrases' own typos stay theirs to match.
-        typed_forms = dict.fromkeys((question, write_out_chat(question)))
-        if any(self.emergency.find(text) for text in typed_forms):
-            return self.emergency_answer()
-        intent = next(filter(None, map(small_talk_intent, typed_forms)), None)
-        if intent and intent != Intent.HUMAN:
-            return self.small_talk(intent)
+        settled = self.settled_by_words(question)
+        if settled:
+            return settled
         # The model reads the question with its misspellings corrected ("dry sockit" → "dry socket"): on
         # the visitor suites, answered right 0.727 → 0.741 (harbour) and 0.652 → 0.681 (riverside).
         typed, question = question, self.retriever.correct_spelling(question)
@@ -387,8 +390,8 @@ class AnswerPolicy:
             return self.emergency_answer()
         # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
         # talk to a real person" gets the emergency message first.
-        if intent == Intent.HUMAN:
-            return self.small_talk(intent)
+        if self.small_talk_by_words(typed) == Intent.HUMAN:
+            return self.small_talk(Intent.HUMAN)
         topic = None
         if topic_file:
             topic = TopicReading(topic_file, topic_text, extra_vector, self.topics.previous_on(topic_file, context))
@@ -407,6 +410,18 @@ class AnswerPolicy:
             return self.fallback(0.0, self.suggestions(found.hits, exclude=None))
         short = self.short_in_the_pages_words(question)
         return self.from_hits(found, clarify_floor=self.settings.short_clarify_floor if short else None)
+
+    def settled_by_words(self, question: str) -> Answer | None:
+        """The emergency message when a phrase of safety.yaml is in the question, small talk when its patterns
+        read it (but asking for a person): replies that need no model."""
+        if any(self.emergency.find(text) for text in _typed_forms(question)):
+            return self.emergency_answer()
+        intent = self.small_talk_by_words(question)
+        return self.small_talk(intent) if intent and intent != Intent.HUMAN else None
+
+    @staticmethod
+    def small_talk_by_words(question: str) -> Intent | None:
+        return next(filter(None, map(small_talk_intent, _typed_forms(question))), None)
 
     def asked_in_general(self, typed: str) -> bool:
         history = self.emergency.history
@@ -512,6 +527,17 @@ class AnswerPolicy:
         longer message."""
         parts = split_clauses(question) if len(question.split()) >= self.settings.long_message_words else []
         return [question, *parts] if len(parts) > 1 else [question]
+
+    def model_texts(self, raw_question: object) -> list[str]:
+        """What the model reads of a question asked with no context (see `decide`): the question with its spelling
+        corrected, then its parts when it is long. None of an invalid question or one settled by words."""
+        try:
+            question = validate_question(raw_question)
+        except QuestionError:
+            return []
+        if self.settled_by_words(question):
+            return []
+        return self.message_parts(self.retriever.correct_spelling(question))
 
     def question_vectors(self, texts: list[str], reading: str | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The vectors of the question and its parts (`message_parts`), and of its `reading` in context

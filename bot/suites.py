@@ -110,8 +110,16 @@ def knowledge_with_safety(suite: Suite, safety_file: Path, into: Path) -> Path:
     return target
 
 
-def ask_all(questions: Iterable[VisitorQuestion], answer: Callable[[str, Context], Answer]) -> list[Outcome]:
-    """Each question in a conversation of its own: its `after` question first, then itself."""
+def ask_all(
+    questions: Iterable[VisitorQuestion],
+    answer: Callable[[str, Context], Answer],
+    prepare: Callable[[list[str]], None] | None = None,
+) -> list[Outcome]:
+    """Each question in a conversation of its own: its `after` question first, then itself. `prepare`
+    (`Assistant.prepare`) is given every text to be asked first."""
+    questions = list(questions)
+    if prepare:
+        prepare([text for question in questions for text in (question.after, question.text) if text])
     outcomes = []
     for question in questions:
         context = Context(page=question.page)

@@ -49,6 +49,12 @@ SHARED_INSTANCES = Path(os.environ["TEST_BOT_INSTANCES_DIR"])
 ENCODER_THREADS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else None
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-suites", action="store_true", help="check every visitor suite's floors, not a sample (`make floors`)"
+    )
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     for variable in MADE_SHARED_FOLDERS:  # the first process, after its workers are done
         shutil.rmtree(os.environ[variable], ignore_errors=True)

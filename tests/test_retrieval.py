@@ -94,6 +94,29 @@ def test_embedded_questions_are_unit_vectors_in_order(assistant):
     assert assistant.embed_questions([]).shape == (0, assistant.encoder.dimension)
 
 
+def test_questions_prepared_at_once_are_answered_without_the_model(assistant, monkeypatch):
+    """`prepare` embeds what answering will read (a long message's parts too) in batches; a message that words
+    settle (a red flag's phrase, small talk) needs nothing; an invalid one is skipped."""
+    questions = [
+        "does prepare work for this newly worded question about downtime?",
+        "i had microneedling on monday and it is still a bit red today, my sister says thats normal, is that right",
+        "i cant breathe",
+        "thanks!",
+        "",
+    ]
+    policy = assistant.snapshot.policy
+    assert len(policy.model_texts(questions[1])) > 1 and policy.model_texts("i cant breathe") == []
+    assert policy.model_texts("thanks!") == policy.model_texts("") == []
+    batches = []
+    encode = assistant.encoder.batcher.encode
+    monkeypatch.setattr(assistant.encoder.batcher, "encode", lambda texts: batches.append(texts) or encode(texts))
+    assistant.prepare(questions)
+    assert len(batches) == 1
+    for question in questions[:4]:
+        assistant.answer(question)
+    assert len(batches) == 1
+
+
 def test_a_scanning_retriever_keeps_numpy_products_on_one_thread(assistant):
     """BLAS's threads, spinning after a product split across them, took the cores from ONNX Runtime's. NumPy's
     BLAS is set to one thread; faiss's keeps its own (it searches many questions at once in evaluations)."""
