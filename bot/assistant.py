@@ -362,8 +362,9 @@ class Assistant:
 
     def prepare(self, questions: Iterable[object]) -> None:
         """Embeds what the model will read of many questions about to be asked (an evaluation's) in batches, so
-        that answering them finds their vectors in the cache: the safety phrasings' 3,572 ordinary worries took
-        48 s instead of 60 on one thread (session 49). Readings that depend on a conversation are left to `answer`."""
+        that answering them finds their vectors in the cache: the safety phrasings' then 3,572 ordinary worries took
+        48 s instead of 60 on one thread (session 49). Readings that depend on a conversation are left to `answer`.
+        The cache keeps the 20,000 most recent questions' texts (QUESTIONS_KEPT): prepare fewer at a time."""
         policy = self.snapshot.policy
         texts = dict.fromkeys(text for question in questions for text in policy.model_texts(question))
         self.embed_questions(list(texts))

@@ -134,11 +134,9 @@ class PolicySettings:
     models_excused_by: float = 0.90
 
 
-@lru_cache(maxsize=256)
 def _typed_forms(question: str) -> tuple[str, ...]:
     """A question as typed and with chat spellings written out ("bleeding thru the dressing", "how r u"), the
-    forms phrases and patterns are looked for in: the phrases' own typos stay theirs to match. Remembered for the
-    last questions: `decide` and `model_texts` look at the same question more than once."""
+    forms phrases and patterns are looked for in: the phrases' own typos stay theirs to match."""
     return tuple(dict.fromkeys((question, write_out_chat(question))))
 
 
@@ -255,6 +253,11 @@ def small_talk_intent(question: str) -> Intent | None:
         if pattern.fullmatch(text):
             return intent
     return Intent.HUMAN if _HUMAN.search(text) else None
+
+
+def small_talk_by_words(question: str) -> Intent | None:
+    """The small talk the patterns read in the question as typed or with chat spellings written out."""
+    return next(filter(None, map(small_talk_intent, _typed_forms(question))), None)
 
 
 @lru_cache(maxsize=4)
@@ -390,7 +393,7 @@ class AnswerPolicy:
             return self.emergency_answer()
         # Asking for a person, after the red flags by meaning: "sometimes i think about not being alive, can i
         # talk to a real person" gets the emergency message first.
-        if self.small_talk_by_words(typed) == Intent.HUMAN:
+        if small_talk_by_words(typed) == Intent.HUMAN:
             return self.small_talk(Intent.HUMAN)
         topic = None
         if topic_file:
@@ -412,16 +415,13 @@ class AnswerPolicy:
         return self.from_hits(found, clarify_floor=self.settings.short_clarify_floor if short else None)
 
     def settled_by_words(self, question: str) -> Answer | None:
-        """The emergency message when a phrase of safety.yaml is in the question, small talk when its patterns
-        read it (but asking for a person): replies that need no model."""
+        """Replies that need no model: the emergency message when a phrase of safety.yaml is in the question,
+        small talk when the small-talk patterns read it, except a request for a person, which waits until after
+        the red flags by meaning."""
         if any(self.emergency.find(text) for text in _typed_forms(question)):
             return self.emergency_answer()
-        intent = self.small_talk_by_words(question)
+        intent = small_talk_by_words(question)
         return self.small_talk(intent) if intent and intent != Intent.HUMAN else None
-
-    @staticmethod
-    def small_talk_by_words(question: str) -> Intent | None:
-        return next(filter(None, map(small_talk_intent, _typed_forms(question))), None)
 
     def asked_in_general(self, typed: str) -> bool:
         history = self.emergency.history
@@ -530,7 +530,7 @@ class AnswerPolicy:
 
     def model_texts(self, raw_question: object) -> list[str]:
         """What the model reads of a question asked with no context (see `decide`): the question with its spelling
-        corrected, then its parts when it is long. None of an invalid question or one settled by words."""
+        corrected, then its parts when it is long. Empty for an invalid question or one settled by words."""
         try:
             question = validate_question(raw_question)
         except QuestionError:

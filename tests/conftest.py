@@ -51,7 +51,9 @@ ENCODER_THREADS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else None
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--all-suites", action="store_true", help="check every visitor suite's floors, not a sample (`make floors`)"
+        "--unsampled-suites",
+        action="store_true",
+        help="check the floors of the visitor suites `make test` leaves out (`make floors`)",
     )
 
 
