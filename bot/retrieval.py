@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # question is compared with every passage, FAQ question and sentence at once, with numpy: the sentences are
 # searched for candidates too (1-2 ms a question), and the passages without faiss, whose two searches and
 # their Python wrappers cost about 0.4 ms a question on covid-faq's 263 passages. Back to back on a busy
-# machine, answer()'s p50 went from 1.30x to 1.22-1.24x the bare encoder's (README "Performance").
+# machine, answer()'s p50 went from 1.30x to 1.22-1.24x the bare encoder's (docs/performance-history.md).
 SCAN_UP_TO = 30_000
 
 
