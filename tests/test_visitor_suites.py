@@ -209,6 +209,20 @@ FLOORS = {
     # trimmer, a nail gun's nail through a hand), advice 16/18, false alarms 1 of 255 (a face "red and hot" after a
     # steroid injection, a known side effect).
     "marlowe-hand-clinic": (0.77, 0.87, 0.94),  # 0.81 / 0.96 / 1.00
+    # Written blind in session 51 (a lymphoedema, leg ulcer and compression clinic), first asked with session 50's
+    # final rules and models: answered right 0.71 (vague questions 22/30: "do you do weekends", "is there a class i
+    # can join" fell back below its threshold of 0.352), fallback right 23/26, red flags 37/38 (a partner who threw
+    # the visitor down the stairs, the children still in the house with him), advice 19/20, false alarms 3 of 260
+    # (lymphoedema of the face "after throat cancer", "lying flat is agony" asked of a scan, a leg "a bit bigger
+    # after a long coach trip").
+    "tidemoor-lymphoedema": (0.70, 0.84, 0.94),  # 0.74 / 0.88 / 1.00
+    # Written blind later in session 51 (a neurological rehabilitation clinic), first asked with the session's first
+    # round of rules and models: answered right 0.64 (worried questions 6/27: a stroke's or head injury's lasting
+    # effects told in a red flag's words, "he cant remember what i said 5 minutes ago since the stroke"), fallback
+    # right 25/27, red flags 38/41 (a spinal cord injury's pounding headache and blood pressure over 200, a husband's
+    # violence the visitor is frightened to go home to, a neighbour not seen for days), advice 16/20, false alarms 9
+    # of 273.
+    "ashbourne-neuro-rehab": (0.60, 0.88, 0.90),  # 0.64 / 0.93 / 0.95
 }
 
 
@@ -270,17 +284,17 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 # The safety phrasings (eval/visitors/safety-phrasings.yaml): each set was written blind, then its misses were
 # added to safety.yaml and the message models fitted on it, so these are regression checks, not blind figures:
 # - every red flag raises the alarm but those in STILL_MISSED;
-# - none of the first five sets' ordinary worries does, and at most 177 of all 3,812 (177 in session 50: most of
+# - none of the first five sets' ordinary worries does, and at most 178 of all 3,972 (178 in session 51: most of
 #   them a single word staff keep for a red flag, told of the past or of someone else, "my mate died by suicide
 #   last year", a school essay on suicide rates, which no excuse may silence: read-only red teams found such
 #   excuses silencing real red flags told beside them);
-# - at least 2,390 of the 2,531 advice requests are referred (2,475 in session 50);
-# - at most 29 of the 2,250 everyday questions naming a condition are referred (29 in session 50: a relative's
+# - at least 2,490 of the 2,631 advice requests are referred (2,574 in session 51);
+# - at most 29 of the 2,350 everyday questions naming a condition are referred (29 in session 51: a relative's
 #   chemo, an asthma review's inhaler, asked of pages that name neither; free prescriptions "on metformin").
 # docs/quality-history.md gives each session's figures and the messages behind each bound.
 # The emergency rules depend on the pages only through spelling correction, so the smallest knowledge base (the
 # shipped one) is enough; the advice rules depend on them more (a medicine a page's heading names is the clinic's
-# service: tests/test_understanding.py). One test per group, so that xdist can spread the 12,000 messages over its
+# service: tests/test_understanding.py). One test per group, so that xdist can spread the 13,000 messages over its
 # workers.
 
 
@@ -315,11 +329,11 @@ def test_every_suites_red_flags_raise_the_alarm(kinds_of):
 def test_few_blind_ordinary_worries_raise_the_alarm(kinds_of):
     alarmed = [q for q, kind in kinds_of(PHRASINGS["ordinary"]).items() if kind == ReplyKind.EMERGENCY]
     assert [q for q in alarmed if q in PHRASINGS["ordinary"][:ORDINARY_OF_FIRST_FIVE_SETS]] == []
-    assert len(alarmed) <= 177
+    assert len(alarmed) <= 178
 
 
 def test_most_blind_advice_requests_are_referred(kinds_of):
-    assert sum(kind == ReplyKind.REFERRAL for kind in kinds_of(PHRASINGS["advice"]).values()) >= 2390
+    assert sum(kind == ReplyKind.REFERRAL for kind in kinds_of(PHRASINGS["advice"]).values()) >= 2490
 
 
 def test_few_blind_everyday_questions_are_referred(kinds_of):
@@ -330,7 +344,8 @@ ORDINARY_OF_FIRST_FIVE_SETS = 170  # the sixth to thirteenth sets' follow them i
 
 # The red flags no rule nor model reads: none since session 50's second refit. The knocked-out tooth ("knocked my front
 # tooth clean out playing rugby, its in my hand, what do i do") lies at the red-flag model's threshold: refits take it
-# in and out (out after session 48's and session 50's first, in after session 49's and session 50's second). No phrase
+# in and out (out after session 48's and session 50's first, in after session 49's, session 50's second and both of
+# session 51's). No phrase
 # is written for it, since a child's knocked-out baby tooth is not an emergency, nor is 999 the help an adult's needs;
 # the dental practice's page answers it.
 STILL_MISSED: tuple[str, ...] = ()
