@@ -57,9 +57,10 @@ def test_of_words_as_many_edits_away_the_likelier_slip_wins():
 
 
 def test_a_long_word_two_slips_away_is_corrected_by_slips_only():
-    """Letters left out, moved or swapped: "tounge tie snip" was declined as a service no page names. Not other
-    edits, nor a word the model knows, nor one of four letters ("cist" is not "cost")."""
+    """Letters moved or swapped, or one left out of a plural: "tounge tie snip" was declined as a service no page
+    names. Not other edits, nor a word the model knows, nor one of four letters ("cist" is not "cost")."""
     pages = frozenset({"tongue", "discounts", "pessary", "coeliac", "suit", "google", "filled", "cost", "cyst"})
+    pages |= {"position", "seizures"}
     correct = SpellingCorrector(pages, frozenset({"squint"}))
     assert correct("how much is tounge tie snip") == "how much is tongue tie snip"
     assert correct("any discout on universal credit") == "any discounts on universal credit"
@@ -69,6 +70,8 @@ def test_a_long_word_two_slips_away_is_corrected_by_slips_only():
     assert correct("fillor") == "fillor"  # "filled": a consonant changed
     assert correct("squint surgery") == "squint surgery"  # known to the model
     assert correct("whats a cist") == "whats a cist"
+    assert correct("my toddler swallowed posion") == "my toddler swallowed posion"  # two letters from "position"
+    assert correct("sizre") == "sizre"  # five letters: the slips tier starts at six
 
 
 def test_a_known_word_with_ing_or_ed_is_corrected_only_one_letter_away():
