@@ -62,6 +62,10 @@ def foot_clinic(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant
         ("can i pay in bits", "about-us.md > Paying for your treatment"),
         ("is there a bus", "about-us.md > Finding us and parking"),
         ("what if im poorly on the day", "fees-and-booking.md > What is your cancellation policy?"),
+        # session 52: "what are your hours" fell back at a neurological rehabilitation clinic
+        ("what are your hours", "about-us.md > Opening hours"),
+        ("do you do weekends", "about-us.md > Opening hours"),
+        ("do you come to the house", "general-podiatry.md > Home visits"),
     ],
 )
 def test_everyday_words_find_the_section_in_the_pages_words(foot_clinic, question, section):
