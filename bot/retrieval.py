@@ -15,7 +15,15 @@ from bot.index import FLAT_UP_TO, PassageIndex
 from bot.passages import Passage
 from bot.prices import PRICE_WORDS, PriceLines, asks_the_price, price_phrase_words
 from bot.reranking import Reranker
-from bot.services import HOME_VISITS, NAMES_HOME_VISITS, asked_for, names_nothing, something_else_asked_about
+from bot.services import (
+    FORECAST,
+    HOME_VISITS,
+    NAMES_HOME_VISITS,
+    asked_for,
+    asks_the_forecast,
+    names_nothing,
+    something_else_asked_about,
+)
 from bot.spelling import WORD, SpellingCorrector, written_apart
 from bot.visitor_words import CHAT_WORDS, VisitorWords, WordBridge, word_bridges
 
@@ -365,10 +373,13 @@ class Retriever:
         """Each name of what the question asks for, with its words no page uses (see unnamed_service_words):
         "do you do bundles or packages of drips" gives both names, and the pages' name for one is enough. A
         choice that names nothing is none ("do you do hair transplants or not")."""
-        if asked_for(self.correct_spelling(question)) == HOME_VISITS:  # everyday words, named only together
+        corrected = self.correct_spelling(question)
+        if asked_for(corrected) == HOME_VISITS:  # everyday words, named only together
             named = any(NAMES_HOME_VISITS.search(passage.search_text) for passage in self.index.passages)
             return [(HOME_VISITS, [] if named else [HOME_VISITS])]
-        service = self.service_asked_for(question) or something_else_asked_about(self.correct_spelling(question))
+        if asks_the_forecast(corrected):
+            return [(FORECAST, [FORECAST])]
+        service = self.service_asked_for(question) or something_else_asked_about(corrected)
         if not service:
             return []
         lexical = self.index.lexical

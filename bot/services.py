@@ -123,6 +123,13 @@ _COME_TO_THE_HOUSE = re.compile(
     r"(?:house|home|flat|place)"
     r"|visit (?:me|us|him|her|them|my \w+) at (?:home|the house|my house|his house|her house))\b"
 )
+# Other places whose hours visitors ask the clinic's assistant ("what time does tesco close tonight"): named, since
+# the same shape asks the clinic's own ("what time does the physio open", "what time do the doors open") and about
+# healing ("what time does the wound close"), which a read-only red team found declined by a rule for any name.
+_OTHER_PLACES = (
+    r"tesco|sainsburys|asda|aldi|lidl|morrisons|waitrose|co-?op|boots|superdrug|greggs|costa|mcdonalds|tip|library"
+    r"|post office|bank|pub|supermarket|leisure centre|swimming pool|council|job ?centre|museum|shopping centre"
+)
 # Something other than the clinic, asked about by name: the weather, a business to recommend, the best one
 # near by ("whats the weather like in leeds tomorrow", "can you recommend a good vet", "wheres the best pizza
 # near the station"), any good one ("any good curry places near the market"). Each is declined as a service
@@ -140,7 +147,25 @@ _SOMETHING_ELSE = re.compile(
     r"(?:near (?!my\b|your\b|the eyes?\b)|nearby|around here|round here|in town|in the area)\b"
     r"|(?:(?:do you |do u )?know |are there |is there )?any (?:good|decent|nice) (?P<any_good>(?:[a-z]+ ){0,2}?[a-z]+) "
     r"(?:near (?!my\b|your\b|the eyes?\b)|nearby|round here|around here"
-    r"|in (?!the meantime|general|between|your\b|my\b|our\b|the clinic|stock|store)))"
+    r"|in (?!the meantime|general|between|your\b|my\b|our\b|the clinic|stock|store))"
+    r"|(?:(?:can|could) (?:you|u) |pls |please )?write (?:me )?(?:a|an|some) (?:\w+ )?"
+    r"(?P<writing>poem|story|song|essay|joke|limerick|haiku|rap)s?\b"
+    r"|who won (?:the )?(?P<won>.+)"
+    rf"|what time (?:does|do) (?:the )?(?P<hours>{_OTHER_PLACES})(?: [a-z]+){{0,3}}? "
+    r"(?:close|closes|shut|shuts|open|opens)\b)"
+)
+# The weather as a forecast ("whats the weather like in leeds tomorrow", "weather today?") is on no clinic's
+# pages, though an aftercare page may say "avoid hot weather": asked so, the weather is declined even there.
+# On the 69 suites of session 53, eight forecasts were answered from such a page or the one with the town.
+FORECAST = "weather"
+_FORECAST = re.compile(
+    r"\bweather(?:$|[\s,.?!]+(?:like|going to|gonna|supposed to|forecast|tomorrow|today|tonight|this|next|at the"
+    r"|on|in|for the weekend)\b|[\s?!.]*$)"
+)
+# (a read-only red team, session 53: "hows the weather going to affect my skin after microneedling")
+_WEATHER_AND_TREATMENT = re.compile(
+    r"\b(?:affect|affects|effect|for my|after|recover|recovery|heal|healing|skin|scar|scars|treatment|bandages?"
+    r"|stockings|better|worse|swelling|flare|flares)\b"
 )
 _ELSEWHERE_ENDS = re.compile(r"\s+(?:round|nearby|around|local|locally|who|that|near)\b")
 
@@ -169,6 +194,14 @@ def asked_for(question: str) -> str | None:
     if timed and allowed:
         return None
     return HOME_VISITS if _HOME_VISIT_NAMES.fullmatch(name) else name or None
+
+
+def asks_the_forecast(question: str) -> bool:
+    """Whether the question asks what the weather will be ("hows the weather looking for tomorrow"), not what it
+    does to a treatment ("whats the weather like for my recovery", "is winter better")."""
+    text = question.lower()
+    forecast = something_else_asked_about(question) == FORECAST and _FORECAST.search(text)
+    return bool(forecast) and not _WEATHER_AND_TREATMENT.search(text)
 
 
 def something_else_asked_about(question: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import asked_for, asks_the_clinic, names_nothing, something_else_asked_about
+from bot.services import asked_for, asks_the_clinic, asks_the_forecast, names_nothing, something_else_asked_about
 
 
 @pytest.mark.parametrize(
@@ -108,13 +108,40 @@ def test_other_questions_ask_for_no_service(question):
         ("whats the forecast for my recovery", None),
         ("best time to have botox", None),
         ("whats the best cream near my eyes", None),
-        ("what time does the tip shut on sunday", None),
+        ("write me a poem about herons", "poem"),
+        ("can u write a funny story", "story"),
+        ("who won the cricket at headingley yesterday", "cricket"),
+        ("what time does tesco close tonight", "tesco"),
+        ("what time does the tip shut on sunday", "tip"),
+        ("what time does the clinic open", None),
+        ("what time does the physio open", None),
+        ("what time do the doors open", None),
+        ("what time does the wound close", None),
+        ("what time does it close", None),
     ],
 )
 def test_something_other_than_the_clinic_is_read_by_its_name(question, thing):
     """Declined, as a service is, when no page names it (session 27: the weather in five of eighteen suites)."""
     assert something_else_asked_about(question) == thing
     assert asked_for(question) is None  # not a service: the calibration still asks it
+
+
+@pytest.mark.parametrize(
+    ("question", "forecast"),
+    [
+        ("whats the weather like in leeds tomorrow", True),
+        ("hows the weather?", True),
+        ("what is the weather going to be like at the weekend", True),
+        ("whats the weather got to do with my migraines", False),
+        ("whats the forecast for my recovery", False),
+        ("whats the weather like for my recovery", False),
+        ("hows the weather going to affect my skin after microneedling", False),
+        ("do you do hot stone massage", False),
+    ],
+)
+def test_a_forecast_is_asked_by_the_weather_it_will_be(question, forecast):
+    """Declined even where an aftercare page says "avoid hot weather" (retrieval's unnamed service words)."""
+    assert asks_the_forecast(question) is forecast
 
 
 @pytest.mark.parametrize(

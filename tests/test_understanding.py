@@ -1020,6 +1020,15 @@ def test_a_condition_a_page_is_about_is_asked_of_the_pages(skin, question):
     assert skin.answer(question).kind == ReplyKind.ANSWER
 
 
+def test_the_forecast_is_declined_where_a_page_speaks_of_hot_weather(skin):
+    """The rosacea page lists hot weather among its triggers: the forecast is still on no page (session 53:
+    eight of 69 suites answered it from such a page or the one with the town), and the weather's effect is asked
+    of the pages."""
+    assert skin.answer("whats the weather like in kestrel tomorrow").kind == ReplyKind.FALLBACK
+    answer = skin.answer("does hot weather make rosacea worse")
+    assert answer.kind == ReplyKind.ANSWER and answer.sources[0].file == "rosacea.md"
+
+
 def test_a_condition_a_heading_asks_about_for_everyone_is_asked_of_the_pages(encoder, built_instance, tmp_path_factory):
     """"Can I have treatment if I am pregnant or breastfeeding?" is the clinic's question for everyone."""
     with suite_assistant("clearsight-laser-eye", encoder, built_instance, tmp_path_factory) as laser_eye:
