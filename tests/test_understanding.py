@@ -1029,6 +1029,44 @@ def test_the_forecast_is_declined_where_a_page_speaks_of_hot_weather(skin):
     assert answer.kind == ReplyKind.ANSWER and answer.sources[0].file == "rosacea.md"
 
 
+@pytest.fixture(scope="module")
+def epilepsy(encoder, built_instance, tmp_path_factory) -> Iterator[Assistant]:
+    """The fictional epilepsy clinic of the visitor suites: one of its pages is the "First Seizure Clinic"."""
+    with suite_assistant("greystone-epilepsy", encoder, built_instance, tmp_path_factory) as assistant:
+        yield assistant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much is the first seizure clinic",
+        "whats the wait for the first seizure clinic at the moment",
+        "is a seizure diary worth doing",
+        "do i legally have to tell the dvla i had a seizure",
+    ],
+)
+def test_an_epilepsy_clinics_own_services_raise_no_alarm(epilepsy, question):
+    """The names of its services have "seizure" in them (session 54: 32 of its 287 ordinary questions alarmed as
+    first asked, 19 after its lines; a rule that left "seizure" to the red-flag model where a page's title names it
+    was measured and dropped: see docs/quality-history.md)."""
+    assert epilepsy.answer(question).kind == ReplyKind.ANSWER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son had a seizure at his first seizure clinic appointment and hes not waking up",
+        "school rang, my daughter had a seizure and still isnt responding 30 mins later",
+        "my son wont stop fitting its been ages what do i do",
+        "rescue meds havent worked and shes still fitting",
+        "i have a video of her seizure, its still going on 6 mins",
+        "seizure now",
+    ],
+)
+def test_a_seizure_happening_now_still_alarms_at_an_epilepsy_clinic(epilepsy, message):
+    assert epilepsy.answer(message).kind == ReplyKind.EMERGENCY
+
+
 def test_a_condition_a_heading_asks_about_for_everyone_is_asked_of_the_pages(encoder, built_instance, tmp_path_factory):
     """"Can I have treatment if I am pregnant or breastfeeding?" is the clinic's question for everyone."""
     with suite_assistant("clearsight-laser-eye", encoder, built_instance, tmp_path_factory) as laser_eye:
