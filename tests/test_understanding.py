@@ -626,7 +626,11 @@ def test_a_part_of_a_message_is_read_with_the_rest_of_it(assistant, question):
         "used my epipen 3 years ago, do i need a new one",
         "my tummy feels hard as a board after all those sit ups lol",
         "ive never had to use my epipen, does it need replacing",
+        "we had to use his epipen last weekend, hes fine now, do we need to tell you",
         "my nose is packed since the op so my breathing is noisy",
+        "my baby has noisy breathing since coming home from the hospital, is it a cold",
+        "do i have to take every pill in the pack including the sugar pills",
+        "the nurse jabbed her with the vaccine and she cried for ages",
     ],
 )
 def test_worried_but_ordinary_questions_do_not_raise_the_alarm(assistant, question):
@@ -674,6 +678,12 @@ def test_a_question_asked_in_general_still_alarms_when_something_is_happening_no
         "used my epipen 3 years ago and now shes wheezing again after peanuts",
         "pregnant with bad one sided pain and shoulder pain, will i feel faint",
         "my son overdosed on sugar free gummies with melatonin, hes really floppy",
+        # (a read-only review, session 55): an adrenaline pen told beside what would excuse it
+        "first time ive ever had to use his epipen, what do we do now",
+        "weve never had to use her epipen before tonight, just did, what now",
+        "gave him his epipen and an inhaler, can i bring him in",
+        "used the epipen the other day and had to again just now, what do we do",
+        "the reaction can make it hard to breathe, thats whats happening to me right now",
     ],
 )
 def test_an_excuse_does_not_silence_the_red_flag_told_beside_it(assistant, question):
@@ -808,6 +818,8 @@ def test_asking_about_a_service_for_a_condition_is_not_personal_advice(assistant
         "is the chemical peel ok for all skin types",
         "the t4 result takes 3 days is that normal",
         "can your nurse take my coil out at home",
+        "your liver function test is 59 pounds, is that ok to book online",
+        "will you check my ketones at the scan or should i bring a sample",
     ],
 )
 def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(assistant, question):
