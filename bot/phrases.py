@@ -345,10 +345,12 @@ def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
 # warfarin", "husband is on clopidogrel").
 _OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
 # Words by which a visitor says someone takes a medicine ("i take", but not as in "can i take my meds on holiday":
-# asking whether one may carry or use it, which advice phrases read when it is a dose or a mix).
+# asking whether one may carry or use it, which advice phrases read when it is a dose or a mix). Carers speak of
+# those in their care ("resident is on warfarin can she have cranberry capsules", a sixty-sixth safety set).
 _TAKING = re.compile(
     r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
-    r"|(?:mum|mom|mam|dad|nan|gran|husband|wife|partner)s? (?:is )?on"
+    r"|(?:mum|mom|mam|mother|dad|father|nan|gran|grandad|grandma|granny|husband|wife|partner|son|daughter|child"
+    r"|kid|baby|resident|client)s? (?:is )?on"
     r"|(?<!can )(?<!could )(?<!should )(?<!do )i take|he takes|she takes|they take|im taking|i am taking|hes taking"
     r"|shes taking|been taking|im using|been using)\b"
 )
@@ -359,7 +361,8 @@ _STARTING = r"\bshould i (?:try|start)(?: taking| using| on| with)? "
 
 class OwnHealthMatcher:
     """A question about the visitor's own medicines or health: it names a medicine or a condition
-    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves; or it names one of the `taken`
+    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves or says someone takes it
+    ("resident is on warfarin"); or it names one of the `taken`
     medicines and says that someone takes it ("im on roaccutane", "she takes antihistamines every day") or
     asks whether to start it ("should i try minoxidil")."""
 
@@ -369,10 +372,16 @@ class OwnHealthMatcher:
 
     def find(self, text: str) -> str | None:
         found = self.words.find(text)
-        if found and _OWN.search(normalise(text)):
+        if found and (_OWN.search(normalise(text)) or _takes(found, normalise(text))):
             return found
         found = self.taken.find(text)
         if not found:
             return None
         text = normalise(text)
         return found if _TAKING.search(text) or re.search(_STARTING + re.escape(normalise(found)), text) else None
+
+
+def _takes(medicine: str, text: str) -> bool:
+    """Whether the normalised `text` says someone takes the `medicine` right before its name ("resident is on
+    warfarin", not "shes on holiday, can she still have her warfarin check")."""
+    return bool(re.search(_TAKING.pattern + " " + re.escape(normalise(medicine)), text))
