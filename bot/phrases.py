@@ -342,15 +342,20 @@ def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
-# warfarin", "husband is on clopidogrel").
-_OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
+# warfarin", "husband is on clopidogrel", "dad has dementia and gp started donepezil"; a parent only with what
+# they have or take: not "can dad come in to the pregnancy scan", a read-only red team, session 56).
+_OWN = re.compile(
+    r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter"
+    r"|(?:mum|mom|mam|dad|nan|gran|grandad|grandma|granny|mother|father)s? (?:has|had|has got|takes|took|is on|was on"
+    r"|was diagnosed|is diagnosed|started|needs|gets))\b"
+)
 # Words by which a visitor says someone takes a medicine ("i take", but not as in "can i take my meds on holiday":
 # asking whether one may carry or use it, which advice phrases read when it is a dose or a mix). Carers speak of
 # those in their care ("resident is on warfarin can she have cranberry capsules", a sixty-sixth safety set).
 _TAKING = re.compile(
     r"\b(im on|i am on|ive been on|been on|hes on|shes on|he is on|she is on|were on|theyre on"
     r"|(?:mum|mom|mam|mother|dad|father|nan|gran|grandad|grandma|granny|husband|wife|partner|son|daughter|child"
-    r"|kid|baby|resident|client)s? (?:is )?on"
+    r"|kid|baby)s? (?:is )?on|(?:resident|client) (?:is )?on"
     r"|(?<!can )(?<!could )(?<!should )(?<!do )i take|he takes|she takes|they take|im taking|i am taking|hes taking"
     r"|shes taking|been taking|im using|been using)\b"
 )
