@@ -342,12 +342,13 @@ def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 # Words by which a visitor speaks of themselves or of someone in their care ("my antibiotics", "I'm on
-# warfarin", "husband is on clopidogrel", "dad has dementia and gp started donepezil"; a parent only with what
-# they have or take: not "can dad come in to the pregnancy scan", a read-only red team, session 56).
-_OWN = re.compile(
-    r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter"
-    r"|(?:mum|mom|mam|dad|nan|gran|grandad|grandma|granny|mother|father)s? (?:has|had|has got|takes|took|is on|was on"
-    r"|was diagnosed|is diagnosed|started|needs|gets))\b"
+# warfarin", "husband is on clopidogrel").
+_OWN = re.compile(r"\b(i|im|ive|id|my|me|mine|myself|husband|wife|partner|son|daughter)\b")
+# Words by which a visitor says a parent has a condition or takes a medicine, right before its name ("dad has
+# dementia and gp started donepezil"; not "mother has an appointment for her diabetes review", a read-only review).
+_PARENT_HAS = (
+    r"\b(?:mum|mom|mam|dad|nan|gran|grandad|grandma|granny|mother|father)s? (?:has|had|has got|was diagnosed with"
+    r"|is diagnosed with|started|takes|took|is on|was on) (?:a |an |her |his )?"
 )
 # Words by which a visitor says someone takes a medicine ("i take", but not as in "can i take my meds on holiday":
 # asking whether one may carry or use it, which advice phrases read when it is a dose or a mix). Carers speak of
@@ -366,8 +367,8 @@ _STARTING = r"\bshould i (?:try|start)(?: taking| using| on| with)? "
 
 class OwnHealthMatcher:
     """A question about the visitor's own medicines or health: it names a medicine or a condition
-    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves or says someone takes it
-    ("resident is on warfarin"); or it names one of the `taken`
+    ("I'm on warfarin", "I have psoriasis, can I…") and speaks of themselves or says someone takes or has it
+    ("resident is on warfarin", "dad has dementia"); or it names one of the `taken`
     medicines and says that someone takes it ("im on roaccutane", "she takes antihistamines every day") or
     asks whether to start it ("should i try minoxidil")."""
 
@@ -377,7 +378,7 @@ class OwnHealthMatcher:
 
     def find(self, text: str) -> str | None:
         found = self.words.find(text)
-        if found and (_OWN.search(normalise(text)) or _takes(found, normalise(text))):
+        if found and (_OWN.search(normalise(text)) or _said_of_someone(found, normalise(text))):
             return found
         found = self.taken.find(text)
         if not found:
@@ -386,7 +387,8 @@ class OwnHealthMatcher:
         return found if _TAKING.search(text) or re.search(_STARTING + re.escape(normalise(found)), text) else None
 
 
-def _takes(medicine: str, text: str) -> bool:
-    """Whether the normalised `text` says someone takes the `medicine` right before its name ("resident is on
-    warfarin", not "shes on holiday, can she still have her warfarin check")."""
-    return bool(re.search(_TAKING.pattern + " " + re.escape(normalise(medicine)), text))
+def _said_of_someone(found: str, text: str) -> bool:
+    """Whether the normalised `text` says, right before the medicine or condition `found`, that someone takes it
+    or a parent has it ("resident is on warfarin", "dad has dementia"; not "shes on holiday, can she still have her
+    warfarin check")."""
+    return bool(re.search(f"(?:{_TAKING.pattern} |{_PARENT_HAS}){re.escape(normalise(found))}", text))

@@ -437,14 +437,16 @@ class AnswerPolicy:
         as "medicine" (visitor_words.yaml), answerable questions answered right 1,047 → 1,054 of 1,316 and
         unanswerable ones declined 164 → 165 of 187 (session 21); the safety sets: one more advice request
         referred. An errand does not lift the meaning rule ("is it ok to collect my warfarin and take it with
-        ibuprofen"), a request does, as before. The advice model is lifted by an errand that is all the message
-        says ("can I take my ADHD meds on holiday to Spain", session 56). Nor is a question asked almost as one
-        of the pages' own questions or headings referred by its meaning alone (see `asked_by_the_pages`).
-        `reading`: the question as the message models read it."""
+        ibuprofen"), a request does, as before. The advice model is held back by an errand that is all the message
+        says ("can I take my ADHD meds on holiday to Spain", session 56), not by a request (see
+        `advice_by_the_model`). Nor is a question asked almost as one of the pages' own questions or headings
+        referred by its meaning alone (see `asked_by_the_pages`). `reading`: the question as the message models
+        read it."""
         vector = reading.vectors[0]
         request = asks_the_clinic(corrected)
-        errand = request or any(self.errands.find(text) for text in {typed, corrected})
-        only_the_errand = errand and len(split_clauses(corrected)) <= 1
+        on_an_errand = any(self.errands.find(text) for text in {typed, corrected})
+        one_clause = len(split_clauses(corrected)) <= 1
+        only_the_errand = (request or on_an_errand) and one_clause
         return bool(
             any(
                 self.personal_advice.find(text)
@@ -453,7 +455,7 @@ class AnswerPolicy:
                 for text in {typed, corrected}
             )
             or (self.personal_advice_meaning.matches(cosines) and not request and not self.asked_by_the_pages(vector))
-            or (self.advice_by_the_model(reading, cosines) and not only_the_errand)
+            or (self.advice_by_the_model(reading, cosines) and not (on_an_errand and one_clause))
         )
 
     def red_flag_by_the_model(self, reading: MessageReading, cosines: np.ndarray) -> bool:

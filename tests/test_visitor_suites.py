@@ -367,7 +367,7 @@ PHRASINGS = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.ya
 #   them a single word staff keep for a red flag, told of the past or of someone else, "my mate died by suicide
 #   last year", a school essay on suicide rates, which no excuse may silence: read-only red teams found such
 #   excuses silencing real red flags told beside them);
-# - at least 2,490 of the 2,979 advice requests are referred (2,926 in session 56);
+# - at least 2,490 of the 2,979 advice requests are referred (2,925 in session 56);
 # - at most 29 of the 2,418 everyday questions naming a condition are referred (27 in session 56: a relative's
 #   chemo, an asthma review's inhaler, asked of pages that name neither; free prescriptions "on metformin").
 # docs/quality-history.md gives each session's figures and the messages behind each bound.
