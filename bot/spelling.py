@@ -78,6 +78,11 @@ CHAT_SPELLINGS = {
     "ppl": "people",
     "cos": "because",
     "coz": "because",
+    "fone": "phone",
+    "nite": "night",
+    "tonite": "tonight",
+    "tmrw": "tomorrow",
+    "tomoz": "tomorrow",
     # four letters, which a letter put back would make other words ("tues" → "tubes", "hols" → "holds")
     "tues": "tuesday",
     "weds": "wednesday",

@@ -132,6 +132,14 @@ def test_four_letter_chat_spellings_are_written_out_not_corrected():
     assert correct("back from hols, prob need a check") == "back from holidays, probably need a check"
 
 
+def test_chat_spellings_of_phone_and_days_are_written_out():
+    # session 57's blind perinatal mental health service: "whats ur fone number" fell back
+    correct = SpellingCorrector(frozenset({"phone", "number", "tomorrow"}))
+    assert correct("whats ur fone number") == "whats your phone number"
+    assert correct("r u open tmrw nite") == "are you open tomorrow night"
+    assert correct("can i come tomoz or tonite") == "can i come tomorrow or tonight"
+
+
 def test_two_words_typed_apart_one_misspelt_are_read_as_the_one_word_the_pages_use():
     pages = frozenset({"chickenpox", "vaccine", "toothache", "bleaching", "therapies", "contacting", "stomach"})
     dictionary = frozenset({"in", "the", "his", "eye", "jab", "tooth", "chicken", "cant", "acting", "ache"})
