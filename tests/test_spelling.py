@@ -132,7 +132,7 @@ def test_four_letter_chat_spellings_are_written_out_not_corrected():
     assert correct("back from hols, prob need a check") == "back from holidays, probably need a check"
 
 
-def test_chat_spellings_of_phone_and_days_are_written_out():
+def test_chat_spellings_of_the_phone_and_of_times_are_written_out():
     # session 57's blind perinatal mental health service: "whats ur fone number" fell back
     correct = SpellingCorrector(frozenset({"phone", "number", "tomorrow"}))
     assert correct("whats ur fone number") == "whats your phone number"

@@ -1000,6 +1000,7 @@ def test_everyday_questions_about_treatments_are_not_taken_for_personal_advice(a
         "i drink 6 cans a night can i just stop tomorrow",
         "will my olanzapine cause problems for my baby",
         "i drink 6 cans of cider a night, can i just stop",
+        "missed 2 days of my tablets on holiday what do i do now",
     ],
 )
 def test_questions_about_own_medicines_or_diagnosis_are_referred(assistant, question):
