@@ -396,9 +396,9 @@ def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
     phrases = load_safety(KNOWLEDGE).emergency
     index, one_pattern = PhraseIndex(phrases), phrases_pattern(phrases)
     sets = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.yaml").read_text("utf-8"))
-    # Every red flag, and every third of the other messages: the one pattern takes ~1.4 ms a message (why the index
-    # exists), 16 s for all 11,672 of session 48.
-    messages = [normalise(m) for group, each in sets.items() for m in (each if group == "emergency" else each[::3])]
+    # Every fifth message of each group: the one pattern takes ~1.4 ms a message (why the index exists), and with
+    # every red flag and every third other message this test took 59 s of `make test` in session 58.
+    messages = [normalise(m) for each in sets.values() for m in each[::5]]
     found = 0
     for text in messages:
         expected = one_pattern.search(text)
@@ -410,7 +410,7 @@ def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
             assert (index.search(text, after) or one_pattern.search(text, after)) is None or (
                 index.search(text, after).span() == one_pattern.search(text, after).span()
             )
-    assert found > len(sets["emergency"]) / 2  # the index is exercised: most red flags have a phrase
+    assert found > len(sets["emergency"][::5]) / 2  # the index is exercised: most red flags have a phrase
 
 
 def test_phrases_are_compiled_once_a_process_and_only_when_a_message_needs_them():
