@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--unsampled-suites",
         action="store_true",
-        help="check the floors of the visitor suites `make test` leaves out (`make floors`)",
+        help="check what `make test` samples: every visitor suite's floors and every safety phrasing (`make floors`)",
     )
 
 
