@@ -48,11 +48,17 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 3 --dist worksteal
 
-# What `make test` samples (tests/test_visitor_suites.py), whole: the floors of the visitor suites (eval/visitors) it
-# leaves out, each suite's pages embedded and its questions asked, and every safety phrasing, not every third; about 7
-# minutes on the 2 cores. CI runs it after `make test`.
+# What `make test` samples, whole: the floors of the visitor suites (eval/visitors) it leaves out, each suite's pages
+# embedded and its questions asked (tests/test_visitor_suites.py), every safety phrasing, not every third, and the
+# phrase index's check on every phrasing (tests/test_policy.py); about 10 minutes on the 2 cores. CI runs it after
+# `make test`.
 floors: $(BIN)/.dev-installed
-	$(BIN)/python -m pytest -n 3 --dist worksteal tests/test_visitor_suites.py -k "floors or blind" --unsampled-suites
+	$(BIN)/python -m pytest -n 3 --dist worksteal --unsampled-suites tests/test_visitor_suites.py::test_suite_floors \
+		tests/test_visitor_suites.py::test_blind_red_flags_raise_the_alarm_but_the_known_misses \
+		tests/test_visitor_suites.py::test_few_blind_ordinary_worries_raise_the_alarm \
+		tests/test_visitor_suites.py::test_most_blind_advice_requests_are_referred \
+		tests/test_visitor_suites.py::test_few_blind_everyday_questions_are_referred \
+		tests/test_policy.py::test_phrase_index_finds_what_one_pattern_of_all_phrases_finds
 
 # The faster loop while working: no browser, server process, nginx, PostgreSQL or Redis, and not the
 # quality checks that ask hundreds of questions (tests/conftest.py: E2E_*, SLOW_MODULES): 524 of the tests in

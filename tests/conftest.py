@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--unsampled-suites",
         action="store_true",
-        help="check what `make test` samples: every visitor suite's floors and every safety phrasing (`make floors`)",
+        help="check whole what `make test` samples: the suites' floors it leaves out, every phrasing (`make floors`)",
     )
 
 

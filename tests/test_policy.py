@@ -392,25 +392,28 @@ def test_only_the_history_phrases_themselves_are_excused_as_history():
     assert not matcher.find("history of struggling to breathe at altitude, ok for laser?")
 
 
-def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds():
+def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds(pytestconfig):
     phrases = load_safety(KNOWLEDGE).emergency
     index, one_pattern = PhraseIndex(phrases), phrases_pattern(phrases)
     sets = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.yaml").read_text("utf-8"))
-    # Every fifth message of each group: the one pattern takes ~1.4 ms a message (why the index exists), and with
-    # every red flag and every third other message this test took 59 s of `make test` in session 58.
-    messages = [normalise(m) for each in sets.values() for m in each[::5]]
+    # `make test` reads every fifth message of each group, `make floors` (`--unsampled-suites`) every one: the one
+    # pattern takes ~1.4 ms a message (why the index exists), and with every red flag and every third other message
+    # this test took 59 s of `make test` in session 58.
+    every = 1 if pytestconfig.getoption("unsampled_suites") else 5
+    red_flags = {normalise(m) for m in sets["emergency"][::every]}
+    messages = [normalise(m) for each in sets.values() for m in each[::every]]
     found = 0
     for text in messages:
         expected = one_pattern.search(text)
         match = index.search(text)
         assert (match and (match.span(), match.group())) == (expected and (expected.span(), expected.group()))
-        if expected:
+        if expected and text in red_flags:
             found += 1
             after = expected.start() + 1
             assert (index.search(text, after) or one_pattern.search(text, after)) is None or (
                 index.search(text, after).span() == one_pattern.search(text, after).span()
             )
-    assert found > len(sets["emergency"][::5]) / 2  # the index is exercised: most red flags have a phrase
+    assert found > len(red_flags) / 2  # the index is exercised: most red flags have a phrase
 
 
 def test_phrases_are_compiled_once_a_process_and_only_when_a_message_needs_them():
