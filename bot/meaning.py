@@ -14,9 +14,9 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from bot.replies import Intent
+from bot.yaml_parsing import parse_yaml
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors
 # Where a visitor's message breaks into parts: after a full stop, question or exclamation mark, semicolon or
@@ -174,12 +174,12 @@ class IntentMatcher:
 @cache
 def small_talk_examples() -> dict[Intent, tuple[str, ...]]:
     """The shipped small-talk examples (bot/data/smalltalk.yaml): not clinic-specific."""
-    raw = yaml.safe_load((DATA / "smalltalk.yaml").read_text("utf-8"))
+    raw = parse_yaml((DATA / "smalltalk.yaml").read_text("utf-8"))
     return {Intent(key): tuple(values) for key, values in raw.items()}
 
 
 @cache
 def calibration_questions() -> tuple[str, ...]:
     """Questions no clinic's own pages should answer (bot/data/calibration.yaml)."""
-    raw = yaml.safe_load((DATA / "calibration.yaml").read_text("utf-8"))
+    raw = parse_yaml((DATA / "calibration.yaml").read_text("utf-8"))
     return tuple(dict.fromkeys(str(q) for group in raw.values() for q in group))

@@ -25,7 +25,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
-import yaml
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -44,6 +43,7 @@ from bot.message_model import (
 from bot.policy import AnswerPolicy, validate_question
 from bot.replies import ReplyKind
 from bot.suites import PHRASINGS_FILE, find_suites, temporary_folder
+from bot.yaml_parsing import parse_yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 # Messages written by read-only reviews to find where the models go wrong, laid out as the safety phrasings.
@@ -154,7 +154,7 @@ def phrasing_messages(path: Path, source: str = "phrasings") -> list[Message]:
         elif comment := _SET_COMMENT.match(line):
             group = comment.group(1).strip()
         elif label and line.startswith("  - "):
-            messages.append(Message(str(yaml.safe_load(line[4:])), label, f"{source}: {group}"))
+            messages.append(Message(str(parse_yaml(line[4:])), label, f"{source}: {group}"))
     return messages
 
 

@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.replies import Answer, Context, ReplyKind
+from bot.yaml_parsing import parse_yaml
 
 # What a suite's `expect` names, as reply kinds.
 EXPECTED_KIND = {
@@ -78,7 +77,7 @@ def section_of(answer: Answer) -> str | None:
 
 
 def load_suite(folder: Path, default_knowledge: Path) -> Suite:
-    raw = yaml.safe_load((folder / "questions.yaml").read_text("utf-8"))
+    raw = parse_yaml((folder / "questions.yaml").read_text("utf-8"))
     questions = []
     for entry in raw:
         sections = entry.get("section") or ()
@@ -257,7 +256,7 @@ class SafetyPhrasings:
         path = folder / PHRASINGS_FILE
         if not path.exists():
             return None
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = parse_yaml(path.read_text("utf-8"))
         required = [tuple(str(q) for q in raw[group]) for group in ("emergency", "advice", "ordinary")]
         return cls(*required, general=tuple(str(q) for q in raw.get("general") or ()))
 

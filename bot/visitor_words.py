@@ -14,10 +14,9 @@ from enum import Enum
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
-
 from bot.phrases import PhraseIndex, has_range, normalise, phrase_regex
 from bot.spelling import write_out_chat
+from bot.yaml_parsing import parse_yaml
 
 SHIPPED = Path(__file__).parent / "data" / "visitor_words.yaml"
 # Words of chat, not of a subject: a question with a word no page uses gets no pages' words ("how much is a
@@ -140,7 +139,7 @@ class Found:
 
 @cache
 def shipped_bridges() -> tuple[WordBridge, ...]:
-    sections = yaml.safe_load(SHIPPED.read_text("utf-8"))
+    sections = parse_yaml(SHIPPED.read_text("utf-8"))
     return tuple(bridge for subject in Subject for bridge in read_bridges(sections[subject.value], subject))
 
 

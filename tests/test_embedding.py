@@ -32,7 +32,7 @@ def test_a_mixed_length_batch_gives_each_text_the_vector_it_gets_alone(encoder):
 def test_passages_are_embedded_without_loading_pytorch_and_as_pytorch_would(encoder):
     fresh = Encoder(onnx_dir=encoder.onnx_dir)  # as a server that started from a saved index
     words = "aftercare for the skin after microneedling, what to avoid and when to call us "
-    passages = [f"Passage {i}: " + words * (i % 9) for i in range(200)]  # short to 100 words, mixed
+    passages = [f"Passage {i}: " + words * (i % 9) for i in range(72)]  # short to 100 words, mixed
     vectors = fresh.encode_passages(passages)
     assert not fresh.torch.loaded  # an edit, or a whole rebuild, never waits for PyTorch to load
     assert np.all((vectors * encoder.torch.encode(passages)).sum(axis=1) >= 0.9999)

@@ -124,7 +124,7 @@ def test_clinic_yaml_problems_raise(knowledge_dir):
 
 
 def test_a_tab_in_safety_yaml_is_named_at_its_line(knowledge_dir):
-    """libyaml parses the files (bot/knowledge.py `parse_yaml`); the message staff read is PyYAML's own."""
+    """libyaml parses the files (bot/yaml_parsing.py `parse_yaml`); the message staff read is PyYAML's own."""
     safety = (knowledge_dir / "safety.yaml").read_text("utf-8")
     write(knowledge_dir, "safety.yaml", safety.replace("emergency:\n", "emergency:\n\t- chest pain\n", 1))
     line = safety[: safety.index("emergency:\n")].count("\n") + 2

@@ -1,11 +1,11 @@
 import pytest
-import yaml
 
 from bot import phrases as phrases_module
 from bot.knowledge import KnowledgeError, load_safety, safety_from_text, words_together_phrases
 from bot.meaning import Closeness, Distinct, MatchRule
 from bot.phrases import HistoryRule, PhraseIndex, PhraseMatcher, normalise, phrases_pattern
 from bot.policy import MAX_QUESTION_CHARS, QuestionError, emergency_phrases, small_talk_intent
+from bot.yaml_parsing import parse_yaml
 from tests.conftest import KNOWLEDGE, PROJECT
 
 
@@ -395,7 +395,7 @@ def test_only_the_history_phrases_themselves_are_excused_as_history():
 def test_phrase_index_finds_what_one_pattern_of_all_phrases_finds(pytestconfig):
     phrases = load_safety(KNOWLEDGE).emergency
     index, one_pattern = PhraseIndex(phrases), phrases_pattern(phrases)
-    sets = yaml.safe_load((PROJECT / "eval" / "visitors" / "safety-phrasings.yaml").read_text("utf-8"))
+    sets = parse_yaml((PROJECT / "eval" / "visitors" / "safety-phrasings.yaml").read_text("utf-8"))
     # `make test` reads every fifth message of each group, `make floors` (`--unsampled-suites`) every one: the one
     # pattern takes ~1.4 ms a message (why the index exists), and with every red flag and every third other message
     # this test took 59 s of `make test` in session 58.

@@ -32,8 +32,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.importer.crawl import CrawlResult, Found, Previous, normal_url
-from bot.knowledge import KnowledgeError, knowledge_files, parse_markdown, parse_yaml, read_text
+from bot.knowledge import KnowledgeError, knowledge_files, parse_markdown, read_text
 from bot.knowledge_files import KnowledgeFiles
+from bot.yaml_parsing import parse_yaml
 
 MAX_SLUG = 60
 
