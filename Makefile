@@ -50,7 +50,7 @@ test: $(SYSTEM_PACKAGES) $(BIN)/.dev-installed web/node_modules/.installed
 
 # What `make test` samples, whole: the floors of the visitor suites (eval/visitors) it leaves out, each suite's pages
 # embedded and its questions asked (tests/test_visitor_suites.py), every safety phrasing, not every sixth, and the
-# phrase index's check on every phrasing (tests/test_policy.py); about 10 minutes on the 2 cores. CI runs it after
+# phrase index's check on every phrasing (tests/test_policy.py); 10 to 12 minutes on the 2 cores. CI runs it after
 # `make test`.
 floors: $(BIN)/.dev-installed
 	$(BIN)/python -m pytest -n 3 --dist worksteal --unsampled-suites tests/test_visitor_suites.py::test_suite_floors \
